@@ -1,0 +1,113 @@
+package io.kvgrid;
+
+import io.kvgrid.grid.GridCaches;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.logger.NullLogger;
+import org.apache.ignite.plugin.PluginProvider;
+import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
+import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Entry points: start an embedded node in one line, or add kvgrid to an existing Ignite configuration, and find the
+ * store of a running node.
+ *
+ * <pre>{@code
+ * try (KvGridNode node = KvGrid.startEmbedded()) {           // local node, defaults, 127.0.0.1 only
+ *     node.store().put("blk-0", bytes);
+ * }
+ *
+ * Ignite ignite = Ignition.start(KvGrid.configure(myIgniteConfig, new KvGridConfiguration()));
+ * BlockStore store = KvGrid.store(ignite);
+ * }</pre>
+ */
+public final class KvGrid {
+    /** First discovery port of embedded nodes; override with system property {@code kvgrid.discovery.port}. */
+    public static final int DEFAULT_DISCOVERY_PORT = 47500;
+    /** Embedded nodes of one cluster find each other on this many consecutive ports. */
+    public static final int DISCOVERY_PORT_RANGE = 10;
+
+    private KvGrid() {
+    }
+
+    /** The store of a node started with the kvgrid plugin. */
+    public static BlockStore store(Ignite ignite) {
+        KvGridPluginProvider.Plugin p;
+        try {
+            p = ignite.plugin(KvGridPluginProvider.NAME);
+        } catch (RuntimeException e) {
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "pluginProviders",
+                "node " + ignite.name() + " was started without the kvgrid plugin", e);
+        }
+        return p.store();
+    }
+
+    /** Adds the kvgrid plugin and its data regions to {@code cfg} (kept if already present); returns {@code cfg}. */
+    public static IgniteConfiguration configure(IgniteConfiguration cfg, KvGridConfiguration kvgrid) {
+        List<PluginProvider> providers = new ArrayList<>();
+        if (cfg.getPluginProviders() != null)
+            providers.addAll(Arrays.asList(cfg.getPluginProviders()));
+        providers.removeIf(p -> p instanceof KvGridPluginProvider);
+        providers.add(new KvGridPluginProvider(kvgrid));
+        cfg.setPluginProviders(providers.toArray(new PluginProvider[0]));
+        GridCaches.addRegions(cfg, kvgrid);
+        return cfg;
+    }
+
+    /**
+     * A complete local-node configuration: discovery and communication on 127.0.0.1 only, nodes of one cluster on
+     * {@code discoveryPort .. discoveryPort + 9}, the page size of {@code kvgrid}, Ignite's own logging off unless
+     * the system property {@code kvgrid.ignite.log} is true.
+     */
+    public static IgniteConfiguration embeddedConfiguration(String instanceName, KvGridConfiguration kvgrid,
+                                                            int discoveryPort) {
+        if (discoveryPort < 1024 || discoveryPort > 65535 - DISCOVERY_PORT_RANGE)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "discoveryPort", "out of range: " + discoveryPort);
+        TcpDiscoveryVmIpFinder finder = new TcpDiscoveryVmIpFinder()
+            .setAddresses(List.of("127.0.0.1:" + discoveryPort + ".." + (discoveryPort + DISCOVERY_PORT_RANGE - 1)));
+        IgniteConfiguration cfg = new IgniteConfiguration()
+            .setIgniteInstanceName(instanceName)
+            .setLocalHost("127.0.0.1")
+            .setPeerClassLoadingEnabled(false)
+            .setMetricsLogFrequency(0)
+            .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
+                .setLocalPort(discoveryPort).setLocalPortRange(DISCOVERY_PORT_RANGE))
+            .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"));
+        if (!Boolean.getBoolean("kvgrid.ignite.log"))
+            cfg.setGridLogger(new NullLogger());
+        cfg.setDataStorageConfiguration(new org.apache.ignite.configuration.DataStorageConfiguration()
+            .setPageSize(kvgrid.getPageSizeBytes()));
+        cfg.getDataStorageConfiguration().getDefaultDataRegionConfiguration()
+            .setInitialSize(32L << 20).setMaxSize(256L << 20);
+        return configure(cfg, kvgrid);
+    }
+
+    /** Starts a local server node with default settings. */
+    public static KvGridNode startEmbedded() {
+        return startEmbedded(new KvGridConfiguration());
+    }
+
+    /** Starts a local server node with {@code kvgrid} settings. */
+    public static KvGridNode startEmbedded(KvGridConfiguration kvgrid) {
+        int port = Integer.getInteger("kvgrid.discovery.port", DEFAULT_DISCOVERY_PORT);
+        return start(embeddedConfiguration("kvgrid-" + UUID.randomUUID().toString().substring(0, 8), kvgrid, port));
+    }
+
+    /** Starts a node from a full configuration that includes the kvgrid plugin. */
+    public static KvGridNode start(IgniteConfiguration cfg) {
+        Ignite ignite = Ignition.start(cfg);
+        try {
+            return new KvGridNode(ignite, store(ignite));
+        } catch (RuntimeException e) {
+            ignite.close();
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package io.kvgrid;
+
+/**
+ * Settings of a kvgrid store. A Java bean, so Spring XML can set it; each setter validates its value at once and
+ * rejects values that conflict with another setting ({@link ErrorCode#INVALID_CONFIG}, naming the property).
+ *
+ * <pre>{@code
+ * KvGridConfiguration cfg = new KvGridConfiguration();
+ * cfg.setDataRegionBytes(8L << 30);     // 8 GiB of off-heap block memory per node
+ * cfg.setDefaultReplicas(2);
+ * try (KvGridNode node = KvGrid.startEmbedded(cfg)) { ... }
+ * }</pre>
+ */
+public class KvGridConfiguration {
+    private String cacheNamePrefix = "kvgrid";
+    private String dataRegionName = "kvgrid-blocks";
+    private long dataRegionBytes = 1L << 30;
+    private long metaRegionBytes = 256L << 20;
+    private int pageSizeBytes = 16 * 1024;
+    private int defaultReplicas = 2;
+    private int maxReplicas = 3;
+    private int maxBlockBytes = 64 << 20;
+    private long leaseTtlMillis = 10_000;
+    private long defaultSoftPinTtlMillis = 30 * 60_000L;
+    private long maxSoftPinTtlMillis = 24 * 3_600_000L;
+    private boolean evictSoftPinned = true;
+    private double highWatermark = 0.90;
+    private double evictionRatio = 0.05;
+    private int shardsPerBlock = 1;
+    private int partitions = 256;
+    private boolean verifyOnRead;
+    private int asyncThreads = 4;
+    private Ticker ticker = Ticker.system();
+    private EvictionListener evictionListener;
+
+    public KvGridConfiguration() {
+    }
+
+    /** A copy of {@code other}. */
+    public KvGridConfiguration(KvGridConfiguration other) {
+        cacheNamePrefix = other.cacheNamePrefix;
+        dataRegionName = other.dataRegionName;
+        dataRegionBytes = other.dataRegionBytes;
+        metaRegionBytes = other.metaRegionBytes;
+        pageSizeBytes = other.pageSizeBytes;
+        defaultReplicas = other.defaultReplicas;
+        maxReplicas = other.maxReplicas;
+        maxBlockBytes = other.maxBlockBytes;
+        leaseTtlMillis = other.leaseTtlMillis;
+        defaultSoftPinTtlMillis = other.defaultSoftPinTtlMillis;
+        maxSoftPinTtlMillis = other.maxSoftPinTtlMillis;
+        evictSoftPinned = other.evictSoftPinned;
+        highWatermark = other.highWatermark;
+        evictionRatio = other.evictionRatio;
+        shardsPerBlock = other.shardsPerBlock;
+        partitions = other.partitions;
+        verifyOnRead = other.verifyOnRead;
+        asyncThreads = other.asyncThreads;
+        ticker = other.ticker;
+        evictionListener = other.evictionListener;
+    }
+
+    private static KvGridException bad(String property, String message) {
+        return new KvGridException(ErrorCode.INVALID_CONFIG, property, message);
+    }
+
+    /** Prefix of the Ignite cache names kvgrid creates ({@code <prefix>-meta}, {@code <prefix>-data-r<N>}). */
+    public String getCacheNamePrefix() { return cacheNamePrefix; }
+
+    public void setCacheNamePrefix(String v) {
+        if (v == null || !v.matches("[A-Za-z0-9_.-]{1,64}"))
+            throw bad("cacheNamePrefix", "must be 1..64 letters, digits, '_', '.' or '-', was " + v);
+        cacheNamePrefix = v;
+    }
+
+    /** Ignite data region holding block payloads. */
+    public String getDataRegionName() { return dataRegionName; }
+
+    public void setDataRegionName(String v) {
+        if (v == null || v.isBlank())
+            throw bad("dataRegionName", "must not be empty");
+        dataRegionName = v;
+    }
+
+    /** Off-heap bytes of the block data region on each server node. */
+    public long getDataRegionBytes() { return dataRegionBytes; }
+
+    public void setDataRegionBytes(long v) {
+        if (v < (16L << 20))
+            throw bad("dataRegionBytes", "must be at least 16 MiB, was " + v);
+        dataRegionBytes = v;
+    }
+
+    /** Off-heap bytes of the metadata region on each server node. */
+    public long getMetaRegionBytes() { return metaRegionBytes; }
+
+    public void setMetaRegionBytes(long v) {
+        if (v < (16L << 20))
+            throw bad("metaRegionBytes", "must be at least 16 MiB, was " + v);
+        metaRegionBytes = v;
+    }
+
+    /** Ignite page size for the embedded node (measured best for 64 KiB..1 MiB blocks: see the module README). */
+    public int getPageSizeBytes() { return pageSizeBytes; }
+
+    public void setPageSizeBytes(int v) {
+        if (v < 1024 || v > 16 * 1024 || Integer.bitCount(v) != 1)
+            throw bad("pageSizeBytes", "must be a power of two from 1 KiB to 16 KiB (Ignite's limits), was " + v);
+        pageSizeBytes = v;
+    }
+
+    /** Copies of a block (primary plus Ignite backups) when a put asks for none. Default 2 (one backup). */
+    public int getDefaultReplicas() { return defaultReplicas; }
+
+    public void setDefaultReplicas(int v) {
+        if (v < 1)
+            throw bad("defaultReplicas", "must be at least 1, was " + v);
+        if (v > maxReplicas)
+            throw bad("defaultReplicas", "must not exceed maxReplicas (" + maxReplicas + "), was " + v);
+        defaultReplicas = v;
+    }
+
+    /** Most copies a put may ask for. */
+    public int getMaxReplicas() { return maxReplicas; }
+
+    public void setMaxReplicas(int v) {
+        if (v < 1 || v > 8)
+            throw bad("maxReplicas", "must be 1..8, was " + v);
+        if (v < defaultReplicas)
+            throw bad("maxReplicas", "must not be below defaultReplicas (" + defaultReplicas + "), was " + v);
+        maxReplicas = v;
+    }
+
+    /** Largest block payload accepted. */
+    public int getMaxBlockBytes() { return maxBlockBytes; }
+
+    public void setMaxBlockBytes(int v) {
+        if (v < 1)
+            throw bad("maxBlockBytes", "must be positive, was " + v);
+        maxBlockBytes = v;
+    }
+
+    /** How long a read keeps a block leased. */
+    public long getLeaseTtlMillis() { return leaseTtlMillis; }
+
+    public void setLeaseTtlMillis(long v) {
+        if (v < 0)
+            throw bad("leaseTtlMillis", "must not be negative, was " + v);
+        leaseTtlMillis = v;
+    }
+
+    /** Soft-pin TTL when a put asks for a soft pin without one. */
+    public long getDefaultSoftPinTtlMillis() { return defaultSoftPinTtlMillis; }
+
+    public void setDefaultSoftPinTtlMillis(long v) {
+        if (v <= 0)
+            throw bad("defaultSoftPinTtlMillis", "must be positive, was " + v);
+        if (v > maxSoftPinTtlMillis)
+            throw bad("defaultSoftPinTtlMillis", "must not exceed maxSoftPinTtlMillis (" + maxSoftPinTtlMillis + ")");
+        defaultSoftPinTtlMillis = v;
+    }
+
+    /** Longest soft pin a put may ask for. */
+    public long getMaxSoftPinTtlMillis() { return maxSoftPinTtlMillis; }
+
+    public void setMaxSoftPinTtlMillis(long v) {
+        if (v <= 0)
+            throw bad("maxSoftPinTtlMillis", "must be positive, was " + v);
+        if (v < defaultSoftPinTtlMillis)
+            throw bad("maxSoftPinTtlMillis", "must not be below defaultSoftPinTtlMillis (" + defaultSoftPinTtlMillis + ")");
+        maxSoftPinTtlMillis = v;
+    }
+
+    /** Whether soft-pinned blocks may be evicted as a last resort. */
+    public boolean isEvictSoftPinned() { return evictSoftPinned; }
+
+    public void setEvictSoftPinned(boolean v) { evictSoftPinned = v; }
+
+    /** Fill of the block region above which a node evicts. */
+    public double getHighWatermark() { return highWatermark; }
+
+    public void setHighWatermark(double v) {
+        if (!(v > 0 && v < 1))
+            throw bad("highWatermark", "must be in (0, 1), was " + v);
+        highWatermark = v;
+    }
+
+    /** Share of a node's eligible blocks evicted per pass. */
+    public double getEvictionRatio() { return evictionRatio; }
+
+    public void setEvictionRatio(double v) {
+        if (!(v > 0 && v <= 1))
+            throw bad("evictionRatio", "must be in (0, 1], was " + v);
+        evictionRatio = v;
+    }
+
+    /** Equal shards per block for {@code load} / {@code dump}. */
+    public int getShardsPerBlock() { return shardsPerBlock; }
+
+    public void setShardsPerBlock(int v) {
+        if (v < 1 || v > 4096)
+            throw bad("shardsPerBlock", "must be 1..4096, was " + v);
+        shardsPerBlock = v;
+    }
+
+    /**
+     * Partitions of every kvgrid cache. Blocks are large and few compared with typical Ignite entries, and each
+     * partition costs a few pages per region, so the default is 256 rather than Ignite's 1024.
+     */
+    public int getPartitions() { return partitions; }
+
+    public void setPartitions(int v) {
+        if (v < 1 || v > 65000)
+            throw bad("partitions", "must be 1..65000, was " + v);
+        partitions = v;
+    }
+
+    /** Verify the CRC32C of in-memory blocks on every read (lower tiers always verify). */
+    public boolean isVerifyOnRead() { return verifyOnRead; }
+
+    public void setVerifyOnRead(boolean v) { verifyOnRead = v; }
+
+    /** Threads running asynchronous load / dump tasks. */
+    public int getAsyncThreads() { return asyncThreads; }
+
+    public void setAsyncThreads(int v) {
+        if (v < 1 || v > 256)
+            throw bad("asyncThreads", "must be 1..256, was " + v);
+        asyncThreads = v;
+    }
+
+    public Ticker getTicker() { return ticker; }
+
+    public void setTicker(Ticker v) {
+        if (v == null)
+            throw bad("ticker", "must not be null");
+        ticker = v;
+    }
+
+    /** Called before an evicted block's payload is freed; {@code null} drops evicted blocks. */
+    public EvictionListener getEvictionListener() { return evictionListener; }
+
+    public void setEvictionListener(EvictionListener v) { evictionListener = v; }
+}

@@ -1,0 +1,79 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.BlockStore;
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Argument checks shared by the stores: each failure names the argument and happens before anything changes. */
+public final class Args {
+    private Args() {
+    }
+
+    public static KvGridException invalid(String arg, String msg) {
+        return new KvGridException(ErrorCode.INVALID_ARGUMENT, arg, msg);
+    }
+
+    public static void checkKey(String key, String arg) {
+        if (key == null)
+            throw new KvGridException(ErrorCode.INVALID_KEY, arg, "must not be null");
+        if (key.isEmpty())
+            throw new KvGridException(ErrorCode.INVALID_KEY, arg, "must not be empty");
+        if (key.indexOf('\0') >= 0)
+            throw new KvGridException(ErrorCode.INVALID_KEY, arg, "must not contain NUL characters");
+        if (key.length() * 3 > BlockStore.MAX_KEY_BYTES) {
+            int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+            if (bytes > BlockStore.MAX_KEY_BYTES)
+                throw new KvGridException(ErrorCode.INVALID_KEY, arg,
+                    "is " + bytes + " UTF-8 bytes, longer than the maximum " + BlockStore.MAX_KEY_BYTES);
+        }
+    }
+
+    /** Checks a key list; {@code unique} rejects duplicates (writes). */
+    public static void checkKeys(List<String> keys, String arg, boolean unique) {
+        if (keys == null)
+            throw invalid(arg, "must not be null");
+        for (int i = 0; i < keys.size(); i++)
+            checkKey(keys.get(i), arg + "[" + i + "]");
+        if (unique && new HashSet<>(keys).size() != keys.size())
+            throw invalid(arg, "must not contain the same key twice");
+    }
+
+    public static <T> T nonNull(T v, String arg) {
+        if (v == null)
+            throw invalid(arg, "must not be null");
+        return v;
+    }
+
+    public static void sameLength(int expected, int actual, String arg) {
+        if (expected != actual)
+            throw invalid(arg, "has " + actual + " entries, expected " + expected + " (one per key)");
+    }
+
+    public static void checkBuffers(List<ByteBuffer> bufs, String arg, boolean writable) {
+        nonNull(bufs, arg);
+        for (int i = 0; i < bufs.size(); i++) {
+            ByteBuffer b = bufs.get(i);
+            if (b == null)
+                throw invalid(arg + "[" + i + "]", "must not be null");
+            if (writable && b.isReadOnly())
+                throw invalid(arg + "[" + i + "]", "is read-only");
+        }
+    }
+
+    public static Pattern regex(String regex) {
+        if (regex == null)
+            throw invalid("regex", "must not be null");
+        try {
+            return Pattern.compile(regex);
+        } catch (PatternSyntaxException e) {
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "regex", e.getDescription(), e);
+        }
+    }
+}

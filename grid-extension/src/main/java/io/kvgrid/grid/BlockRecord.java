@@ -1,0 +1,58 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.BlockMeta;
+import io.kvgrid.Tier;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The metadata record stored in the {@code <prefix>-meta} cache, apart from the payload so lease, pin and access
+ * updates never rewrite payload bytes. Stored with Ignite's binary marshaller: thin clients of any language read it
+ * as a binary object with these field names (see docs/FORMAT.md).
+ */
+public final class BlockRecord implements Cloneable {
+    static final int WRITING = 0;
+    static final int COMPLETE = 1;
+
+    int state;
+    long size;
+    int crc;
+    int replicas;
+    String dataCache;
+    String dataKey;
+    long created;
+    long lastAccess;
+    long leaseUntil;
+    long softPinUntil;
+    boolean hardPin;
+    int tiers;
+    String writer;
+    /** Consistent id of the node whose SSD tier holds a copy, or null. */
+    String ssdNode;
+
+    boolean complete() {
+        return state == COMPLETE;
+    }
+
+    boolean inMemory() {
+        return (tiers & Tier.MEMORY.bit()) != 0;
+    }
+
+    BlockRecord copy() {
+        try {
+            return (BlockRecord) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    BlockMeta toMeta(String key, List<String> replicaNodes) {
+        Set<Tier> set = EnumSet.noneOf(Tier.class);
+        for (Tier t : Tier.values())
+            if ((tiers & t.bit()) != 0)
+                set.add(t);
+        return new BlockMeta(key, size, crc, replicaNodes, set, leaseUntil, softPinUntil, hardPin, created, lastAccess);
+    }
+}

@@ -1,0 +1,588 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.BlockMeta;
+import io.kvgrid.BlockStore;
+import io.kvgrid.BlockTask;
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KeyResult;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridException;
+import io.kvgrid.NodeStats;
+import io.kvgrid.PutOptions;
+import io.kvgrid.PutResult;
+import io.kvgrid.RemoveResult;
+import io.kvgrid.Tier;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.query.ScanQuery;
+import org.apache.ignite.cluster.ClusterNode;
+
+import javax.cache.processor.EntryProcessorResult;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The grid tier: blocks in partitioned Ignite caches, metadata ({@link BlockRecord}) apart from payload.
+ *
+ * <p>A write claims the key in the metadata cache (WRITING), puts the payload under a data key unique to this write,
+ * then commits the record (COMPLETE). Readers only see COMPLETE records, so a writer that dies mid-put leaves nothing
+ * visible; {@link OrphanCleaner} reclaims its claim and payload when it leaves the cluster. Unique data keys mean a
+ * removal or a replaced block can never delete the payload of a newer write of the same key.
+ */
+public final class GridBlockStore implements BlockStore {
+    private final Ignite ignite;
+    private final KvGridConfiguration cfg;
+    private final IgniteCache<String, BlockRecord> meta;
+    private final Map<Integer, IgniteCache<String, byte[]>> data = new ConcurrentHashMap<>();
+    private final String writerId;
+    private final String writePrefix;
+    private final AtomicLong writeSeq = new AtomicLong();
+    private final BlockTasks tasks;
+    private final ShardStager stager = new ShardStager();
+
+    public GridBlockStore(Ignite ignite, KvGridConfiguration cfg) {
+        this.ignite = ignite;
+        this.cfg = new KvGridConfiguration(cfg);
+        this.meta = ignite.getOrCreateCache(GridCaches.metaConfig(this.cfg));
+        ClusterNode local = ignite.cluster().localNode();
+        this.writerId = local.id().toString();
+        // Node order is unique among the nodes that ever joined this cluster: with the counter, a unique data key.
+        this.writePrefix = "\0" + Long.toString(local.order(), 36) + ".";
+        this.tasks = new BlockTasks(this.cfg.getAsyncThreads());
+        data(this.cfg.getDefaultReplicas());
+    }
+
+    KvGridConfiguration config() {
+        return cfg;
+    }
+
+    IgniteCache<String, BlockRecord> metaCache() {
+        return meta;
+    }
+
+    IgniteCache<String, byte[]> data(int replicas) {
+        return data.computeIfAbsent(replicas, r -> ignite.getOrCreateCache(GridCaches.dataConfig(cfg, r)));
+    }
+
+    IgniteCache<String, byte[]> data(BlockRecord rec) {
+        return data(rec.replicas);
+    }
+
+    // ================================================================ writes
+
+    @Override
+    public PutResult putParts(String key, List<ByteBuffer> parts, PutOptions options) {
+        Args.checkKey(key, "key");
+        byte[] payload = Payloads.concat(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), "parts"));
+        return write(List.of(key), List.of(payload), options, false).get(0).valueOrThrow();
+    }
+
+    @Override
+    public PutResult upsertParts(String key, List<ByteBuffer> parts, PutOptions options) {
+        Args.checkKey(key, "key");
+        byte[] payload = Payloads.concat(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), "parts"));
+        return write(List.of(key), List.of(payload), options, true).get(0).valueOrThrow();
+    }
+
+    @Override
+    public List<KeyResult<PutResult>> batchPutFrom(List<String> keys, List<ByteBuffer> values, PutOptions options) {
+        Args.checkKeys(keys, "keys", true);
+        Args.checkBuffers(values, "values", false);
+        Args.sameLength(keys.size(), values.size(), "values");
+        int[] sizes = new int[keys.size()];
+        for (int i = 0; i < sizes.length; i++)
+            sizes[i] = Payloads.totalSize(List.of(values.get(i)), cfg.getMaxBlockBytes(), "values[" + i + "]");
+        List<byte[]> payloads = new ArrayList<>(keys.size());
+        for (int i = 0; i < sizes.length; i++)
+            payloads.add(Payloads.concat(List.of(values.get(i)), sizes[i]));
+        return write(keys, payloads, options, false);
+    }
+
+    /** Claim, write payload, commit: three batched round trips whatever the number of keys. */
+    List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace) {
+        Args.nonNull(options, "options");
+        long now = cfg.getTicker().millis();
+        int replicas = replicas(options);
+        long softPinUntil = softPinUntil(options, now);
+        IgniteCache<String, byte[]> cache = data(replicas);
+        String cacheName = cache.getName();
+
+        Map<String, MetaOps.Claim> claims = new LinkedHashMap<>();
+        Map<String, BlockRecord> recs = new HashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            BlockRecord r = new BlockRecord();
+            r.state = BlockRecord.WRITING;
+            r.size = payloads.get(i).length;
+            r.crc = Payloads.crc(payloads.get(i));
+            r.replicas = replicas;
+            r.dataCache = cacheName;
+            r.dataKey = placement(keys.get(i), cacheName, options.preferredNode());
+            r.created = now;
+            r.lastAccess = now;
+            r.softPinUntil = softPinUntil;
+            r.hardPin = options.hardPin();
+            r.tiers = Tier.MEMORY.bit();
+            r.writer = writerId;
+            recs.put(keys.get(i), r);
+            claims.put(keys.get(i), new MetaOps.Claim(r, replace));
+        }
+
+        KeyResult<PutResult>[] out = newResults(keys.size());
+        Map<String, BlockRecord> previous = new HashMap<>();
+        Map<String, byte[]> toWrite = new HashMap<>();
+        Map<String, EntryProcessorResult<Object[]>> claimed;
+        try {
+            claimed = meta.invokeAll(claims);
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "claiming " + keys.size() + " keys");
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            Object[] res = claimed.get(k).get();
+            if (res[0] == MetaOps.Outcome.EXISTS) {
+                out[i] = KeyResult.ok(k, new PutResult(true, copies((BlockRecord) res[1])));
+                continue;
+            }
+            if (res[1] != null)
+                previous.put(k, (BlockRecord) res[1]);
+            toWrite.put(recs.get(k).dataKey, payloads.get(i));
+        }
+        if (toWrite.isEmpty())
+            return List.of(out);
+
+        try {
+            cache.putAll(toWrite);
+        } catch (RuntimeException e) {
+            KvGridException err = Failures.wrap(e, "writing payload of " + toWrite.size() + " blocks");
+            abandon(keys, recs, out);
+            for (int i = 0; i < keys.size(); i++)
+                if (out[i] == null)
+                    out[i] = KeyResult.failed(keys.get(i), err);
+            return List.of(out);
+        }
+
+        Set<String> toCommit = new LinkedHashSet<>();
+        for (int i = 0; i < keys.size(); i++)
+            if (out[i] == null)
+                toCommit.add(keys.get(i));
+        Map<String, EntryProcessorResult<Boolean>> committed;
+        try {
+            committed = meta.invokeAll(toCommit, new MetaOps.Commit(writerId, now));
+        } catch (RuntimeException e) {
+            KvGridException err = Failures.wrap(e, "committing " + toCommit.size() + " blocks");
+            abandon(keys, recs, out);
+            for (int i = 0; i < keys.size(); i++)
+                if (out[i] == null)
+                    out[i] = KeyResult.failed(keys.get(i), err);
+            return List.of(out);
+        }
+        Map<Integer, Set<String>> garbage = new HashMap<>();
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            if (out[i] != null)
+                continue;
+            BlockRecord r = recs.get(k);
+            if (Boolean.TRUE.equals(committed.get(k).get())) {
+                out[i] = KeyResult.ok(k, new PutResult(false, copies(r)));
+                BlockRecord prev = previous.get(k);
+                if (prev != null && prev.complete())
+                    garbage.computeIfAbsent(prev.replicas, x -> new LinkedHashSet<>()).add(prev.dataKey);
+            } else {
+                // A concurrent upsert (or the orphan cleaner) took the claim: our payload is garbage, theirs stands.
+                garbage.computeIfAbsent(r.replicas, x -> new LinkedHashSet<>()).add(r.dataKey);
+                out[i] = KeyResult.ok(k, new PutResult(true, copies(r)));
+            }
+        }
+        garbage.forEach((rep, dataKeys) -> data(rep).removeAll(dataKeys));
+        return List.of(out);
+    }
+
+    /** Undoes the claims of a failed write: drop claims we still own and their payloads. */
+    private void abandon(List<String> keys, Map<String, BlockRecord> recs, KeyResult<PutResult>[] out) {
+        Set<String> ours = new LinkedHashSet<>();
+        for (int i = 0; i < keys.size(); i++)
+            if (out[i] == null)
+                ours.add(keys.get(i));
+        try {
+            meta.invokeAll(ours, new MetaOps.Release(writerId));
+            Set<String> dataKeys = new LinkedHashSet<>();
+            for (String k : ours)
+                dataKeys.add(recs.get(k).dataKey);
+            data(recs.get(ours.iterator().next()).replicas).removeAll(dataKeys);
+        } catch (RuntimeException ignored) {
+            // The cluster is failing; the orphan cleaner reclaims what is left once this node is gone.
+        }
+    }
+
+    private int replicas(PutOptions o) {
+        int r = o.replicas() == PutOptions.DEFAULT_REPLICAS ? cfg.getDefaultReplicas() : o.replicas();
+        if (r > cfg.getMaxReplicas())
+            throw Args.invalid("replicas", r + " exceeds maxReplicas " + cfg.getMaxReplicas());
+        return r;
+    }
+
+    private long softPinUntil(PutOptions o, long now) {
+        if (o.softPinTtl() == null)
+            return 0;
+        long ttl = o.softPinTtl().isZero() ? cfg.getDefaultSoftPinTtlMillis() : o.softPinTtl().toMillis();
+        if (ttl > cfg.getMaxSoftPinTtlMillis())
+            throw Args.invalid("softPin", "TTL " + ttl + " ms exceeds maxSoftPinTtlMillis " + cfg.getMaxSoftPinTtlMillis());
+        return now + ttl;
+    }
+
+    /**
+     * The data key of a new write: unique to it, and salted until the preferred node is its primary (best effort,
+     * bounded tries; the metadata records the chosen key, so readers need not know the preference).
+     */
+    private String placement(String key, String cacheName, String preferred) {
+        String base = key + writePrefix + Long.toString(writeSeq.incrementAndGet(), 36);
+        if (preferred == null)
+            return base;
+        ClusterNode node = null;
+        Collection<ClusterNode> servers = ignite.cluster().forServers().nodes();
+        for (ClusterNode n : servers)
+            if (preferred.equals(String.valueOf(n.consistentId())))
+                node = n;
+        if (node == null)
+            return base;
+        var aff = ignite.affinity(cacheName);
+        for (int salt = 0; salt < 64 * servers.size(); salt++) {
+            String candidate = salt == 0 ? base : base + "." + salt;
+            if (aff.isPrimary(node, candidate))
+                return candidate;
+        }
+        return base;
+    }
+
+    private int copies(BlockRecord r) {
+        if (!r.inMemory())
+            return 0;
+        return ignite.affinity(r.dataCache).mapKeyToPrimaryAndBackups(r.dataKey).size();
+    }
+
+    List<String> replicaNodes(BlockRecord r) {
+        List<String> ids = new ArrayList<>();
+        if (r.inMemory())
+            for (ClusterNode n : ignite.affinity(r.dataCache).mapKeyToPrimaryAndBackups(r.dataKey))
+                ids.add(String.valueOf(n.consistentId()));
+        return ids;
+    }
+
+    // ================================================================ reads
+
+    /** Touches (reads, leases) the records of {@code keys}; absent or incomplete keys are missing from the map. */
+    Map<String, BlockRecord> touch(Collection<String> keys, boolean lease) {
+        Set<String> set = keys instanceof Set ? (Set<String>) keys : new LinkedHashSet<>(keys);
+        long lt = lease ? cfg.getLeaseTtlMillis() : -1;
+        Map<String, EntryProcessorResult<BlockRecord>> res;
+        try {
+            res = meta.invokeAll(set, new MetaOps.Touch(cfg.getTicker().millis(), lt));
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "reading metadata of " + set.size() + " keys");
+        }
+        Map<String, BlockRecord> out = new HashMap<>();
+        res.forEach((k, v) -> {
+            BlockRecord r = v.get();
+            if (r != null)
+                out.put(k, r);
+        });
+        return out;
+    }
+
+    /** Fetches payloads of records, one getAll per data cache (one request per owning node). */
+    private Map<String, byte[]> fetch(Collection<BlockRecord> recs) {
+        Map<Integer, Set<String>> byCache = new HashMap<>();
+        for (BlockRecord r : recs)
+            byCache.computeIfAbsent(r.replicas, x -> new LinkedHashSet<>()).add(r.dataKey);
+        Map<String, byte[]> out = new HashMap<>();
+        try {
+            byCache.forEach((rep, dataKeys) -> out.putAll(data(rep).getAll(dataKeys)));
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "reading payloads");
+        }
+        return out;
+    }
+
+    /** The payload of {@code r}, checked; NOT_FOUND or CHECKSUM_MISMATCH as a typed error. */
+    private byte[] verified(String key, BlockRecord r, byte[] bytes) {
+        if (bytes == null)
+            throw new KvGridException(ErrorCode.NOT_FOUND, "key", "block " + key + " was removed or evicted while read");
+        if (bytes.length != r.size || (cfg.isVerifyOnRead() && Payloads.crc(bytes) != r.crc))
+            throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "key", "payload of " + key + " does not match its metadata");
+        return bytes;
+    }
+
+    private static KvGridException notFound(String key) {
+        return new KvGridException(ErrorCode.NOT_FOUND, "key", "no block " + key);
+    }
+
+    @Override
+    public List<KeyResult<byte[]>> batchGet(List<String> keys) {
+        Args.checkKeys(keys, "keys", false);
+        Map<String, BlockRecord> recs = touch(keys, true);
+        Map<String, byte[]> bytes = fetch(recs.values());
+        KeyResult<byte[]>[] out = newResults(keys.size());
+        for (int i = 0; i < out.length; i++) {
+            String k = keys.get(i);
+            BlockRecord r = recs.get(k);
+            try {
+                if (r == null)
+                    throw notFound(k);
+                out[i] = KeyResult.ok(k, verified(k, r, bytes.get(r.dataKey)));
+            } catch (KvGridException e) {
+                out[i] = KeyResult.failed(k, e);
+            }
+        }
+        return List.of(out);
+    }
+
+    @Override
+    public List<KeyResult<Integer>> batchGetInto(List<String> keys, List<ByteBuffer> buffers) {
+        Args.checkKeys(keys, "keys", false);
+        Args.checkBuffers(buffers, "buffers", true);
+        Args.sameLength(keys.size(), buffers.size(), "buffers");
+        Map<String, BlockRecord> recs = touch(keys, true);
+        List<BlockRecord> wanted = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            BlockRecord r = recs.get(keys.get(i));
+            if (r != null && r.size <= buffers.get(i).remaining())
+                wanted.add(r);
+        }
+        Map<String, byte[]> bytes = fetch(wanted);
+        KeyResult<Integer>[] out = newResults(keys.size());
+        for (int i = 0; i < out.length; i++) {
+            String k = keys.get(i);
+            BlockRecord r = recs.get(k);
+            ByteBuffer buf = buffers.get(i);
+            try {
+                if (r == null)
+                    throw notFound(k);
+                if (r.size > buf.remaining())
+                    throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "buffers[" + i + "]",
+                        "block " + k + " has " + r.size + " bytes, buffer has " + buf.remaining() + " remaining");
+                byte[] b = verified(k, r, bytes.get(r.dataKey));
+                buf.put(b);
+                out[i] = KeyResult.ok(k, b.length);
+            } catch (KvGridException e) {
+                out[i] = KeyResult.failed(k, e);
+            }
+        }
+        return List.of(out);
+    }
+
+    @Override
+    public Optional<BlockMeta> query(String key) {
+        Args.checkKey(key, "key");
+        BlockRecord r = touch(List.of(key), true).get(key);
+        return r == null ? Optional.empty() : Optional.of(r.toMeta(key, replicaNodes(r)));
+    }
+
+    @Override
+    public List<String> listKeys(String regex) {
+        Args.regex(regex);
+        try {
+            return meta.query(new ScanQuery<>(new ScanFilters.KeyMatches(regex)), ScanFilters.KEY).getAll();
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "scanning keys");
+        }
+    }
+
+    @Override
+    public boolean[] lookup(List<String> ids) {
+        Args.checkKeys(ids, "ids", false);
+        boolean[] found = new boolean[ids.size()];
+        if (ids.isEmpty())
+            return found;
+        Map<String, BlockRecord> recs = touch(ids, true);
+        for (int i = 0; i < found.length; i++)
+            found[i] = recs.containsKey(ids.get(i));
+        return found;
+    }
+
+    @Override
+    public void prefetch(List<String> ids) {
+        Args.checkKeys(ids, "ids", false);
+        if (ids.isEmpty())
+            return;
+        // A hint: refresh access times so the blocks stay resident; failures are nobody's business.
+        try {
+            meta.invokeAllAsync(new LinkedHashSet<>(ids), new MetaOps.Touch(cfg.getTicker().millis(), -1));
+        } catch (RuntimeException ignored) {
+            // best effort
+        }
+    }
+
+    // ================================================================ removal
+
+    @Override
+    public List<KeyResult<Boolean>> batchRemove(List<String> keys, boolean force) {
+        Args.checkKeys(keys, "keys", false);
+        Map<String, EntryProcessorResult<Object[]>> res;
+        try {
+            res = meta.invokeAll(new LinkedHashSet<>(keys), new MetaOps.Remove(cfg.getTicker().millis(), force));
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "removing " + keys.size() + " keys");
+        }
+        Map<Integer, Set<String>> garbage = new HashMap<>();
+        KeyResult<Boolean>[] out = newResults(keys.size());
+        for (int i = 0; i < out.length; i++) {
+            String k = keys.get(i);
+            Object[] r = res.get(k).get();
+            switch ((MetaOps.Outcome) r[0]) {
+                case DONE -> {
+                    BlockRecord rec = (BlockRecord) r[1];
+                    if (rec.inMemory())
+                        garbage.computeIfAbsent(rec.replicas, x -> new LinkedHashSet<>()).add(rec.dataKey);
+                    out[i] = KeyResult.ok(k, true);
+                }
+                case LEASED -> out[i] = KeyResult.failed(k, new KvGridException(ErrorCode.HAS_LEASE, "key",
+                    "block " + k + " is leased until " + ((BlockRecord) r[1]).leaseUntil));
+                default -> out[i] = KeyResult.failed(k, notFound(k));
+            }
+        }
+        try {
+            garbage.forEach((rep, dataKeys) -> data(rep).removeAll(dataKeys));
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "freeing payloads");
+        }
+        return List.of(out);
+    }
+
+    @Override
+    public RemoveResult removeByRegex(String regex, boolean force) {
+        List<String> keys = listKeys(regex);
+        long removed = 0;
+        long skipped = 0;
+        for (int from = 0; from < keys.size(); from += 512) {
+            for (KeyResult<Boolean> r : batchRemove(keys.subList(from, Math.min(keys.size(), from + 512)), force)) {
+                if (r.ok())
+                    removed++;
+                else if (r.error().code() == ErrorCode.HAS_LEASE)
+                    skipped++;
+            }
+        }
+        return new RemoveResult(removed, skipped);
+    }
+
+    // ================================================================ block (UCM) operations
+
+    @Override
+    public BlockTask load(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
+        checkShardArgs(ids, shardIndex, buffers, true);
+        int n = cfg.getShardsPerBlock();
+        return tasks.submit(() -> {
+            if (n == 1) {
+                throwFirst(batchGetInto(ids, buffers));
+                return;
+            }
+            List<KeyResult<byte[]>> blocks = batchGet(ids);
+            throwFirst(blocks);
+            for (int i = 0; i < ids.size(); i++) {
+                byte[] b = blocks.get(i).value();
+                if (b.length % n != 0)
+                    throw Args.invalid("ids[" + i + "]", "block of " + b.length + " bytes is not " + n + " equal shards");
+                int shard = b.length / n;
+                ByteBuffer buf = buffers.get(i);
+                if (buf.remaining() < shard)
+                    throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "buffers[" + i + "]",
+                        "shard has " + shard + " bytes, buffer has " + buf.remaining());
+                buf.put(b, shardIndex[i] * shard, shard);
+            }
+        });
+    }
+
+    @Override
+    public BlockTask dump(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
+        checkShardArgs(ids, shardIndex, buffers, false);
+        int n = cfg.getShardsPerBlock();
+        if (n == 1 && new LinkedHashSet<>(ids).size() != ids.size())
+            throw Args.invalid("ids", "must not contain the same block twice");
+        return tasks.submit(() -> {
+            List<String> keys = new ArrayList<>();
+            List<byte[]> payloads = new ArrayList<>();
+            for (int i = 0; i < ids.size(); i++) {
+                ByteBuffer b = buffers.get(i);
+                byte[] whole = n == 1 ? Payloads.concat(List.of(b), Payloads.totalSize(List.of(b),
+                    cfg.getMaxBlockBytes(), "buffers[" + i + "]")) : stager.add(ids.get(i), shardIndex[i], n, b);
+                if (whole != null) {
+                    keys.add(ids.get(i));
+                    payloads.add(whole);
+                }
+            }
+            if (!keys.isEmpty())
+                throwFirst(write(keys, payloads, PutOptions.defaults(), false));
+        });
+    }
+
+    private void checkShardArgs(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers, boolean writable) {
+        Args.checkKeys(ids, "ids", false);
+        Args.nonNull(shardIndex, "shardIndex");
+        Args.sameLength(ids.size(), shardIndex.length, "shardIndex");
+        Args.checkBuffers(buffers, "buffers", writable);
+        Args.sameLength(ids.size(), buffers.size(), "buffers");
+        int n = cfg.getShardsPerBlock();
+        for (int i = 0; i < shardIndex.length; i++)
+            if (shardIndex[i] < 0 || shardIndex[i] >= n)
+                throw Args.invalid("shardIndex[" + i + "]", shardIndex[i] + " is outside 0.." + (n - 1));
+    }
+
+    private static void throwFirst(List<? extends KeyResult<?>> results) {
+        KvGridException first = null;
+        for (KeyResult<?> r : results) {
+            if (r.ok())
+                continue;
+            if (first == null)
+                first = r.error();
+            else
+                first.addSuppressed(r.error());
+        }
+        if (first != null)
+            throw first;
+    }
+
+    // ================================================================ stats
+
+    @Override
+    public NodeStats localStats() {
+        long blocks = 0;
+        for (IgniteCache<String, byte[]> c : data.values())
+            blocks += c.localSizeLong(org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
+        long used = 0;
+        for (var m : ignite.dataRegionMetrics())
+            if (m.getName().equals(cfg.getDataRegionName()))
+                used = m.getTotalUsedSize();
+        long now = cfg.getTicker().millis();
+        long leased = 0;
+        long pinned = 0;
+        for (var e : meta.localEntries(org.apache.ignite.cache.CachePeekMode.PRIMARY)) {
+            BlockRecord r = e.getValue();
+            if (!r.complete())
+                continue;
+            if (r.leaseUntil > now)
+                leased++;
+            if (r.hardPin || r.softPinUntil > now)
+                pinned++;
+        }
+        return new NodeStats(blocks, used, cfg.getDataRegionBytes(), 0, 0, leased, pinned);
+    }
+
+    @Override
+    public void close() {
+        tasks.close();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> KeyResult<T>[] newResults(int n) {
+        return new KeyResult[n];
+    }
+}

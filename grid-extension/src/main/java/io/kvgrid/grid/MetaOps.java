@@ -1,0 +1,131 @@
+package io.kvgrid.grid;
+
+import org.apache.ignite.cache.CacheEntryProcessor;
+
+import javax.cache.processor.MutableEntry;
+
+/**
+ * Entry processors on the metadata cache. Each runs atomically on the key's primary node, so claims, commits, leases
+ * and guarded removals need one round trip and no locks.
+ */
+final class MetaOps {
+    private MetaOps() {
+    }
+
+    /** Outcome of a claim or a guarded removal. */
+    enum Outcome { DONE, EXISTS, ABSENT, LEASED, NOT_OWNER }
+
+    /** Write-once (or replacing) claim: installs a WRITING record; returns the previous record in {@code prev}. */
+    static final class Claim implements CacheEntryProcessor<String, BlockRecord, Object[]> {
+        private static final long serialVersionUID = 1L;
+        private final BlockRecord rec;
+        private final boolean replace;
+
+        Claim(BlockRecord rec, boolean replace) {
+            this.rec = rec;
+            this.replace = replace;
+        }
+
+        @Override
+        public Object[] process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord prev = e.getValue();
+            if (prev != null && !replace)
+                return new Object[] {Outcome.EXISTS, prev};
+            e.setValue(rec);
+            return new Object[] {Outcome.DONE, prev};
+        }
+    }
+
+    /** Makes a claimed record visible, if this writer still owns the claim. */
+    static final class Commit implements CacheEntryProcessor<String, BlockRecord, Boolean> {
+        private static final long serialVersionUID = 1L;
+        private final String writer;
+        private final long now;
+
+        Commit(String writer, long now) {
+            this.writer = writer;
+            this.now = now;
+        }
+
+        @Override
+        public Boolean process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || r.state != BlockRecord.WRITING || !writer.equals(r.writer))
+                return false;
+            r.state = BlockRecord.COMPLETE;
+            r.created = now;
+            r.lastAccess = now;
+            e.setValue(r);
+            return true;
+        }
+    }
+
+    /** Drops a claim this writer still owns (failed or abandoned put). Returns the dropped record or null. */
+    static final class Release implements CacheEntryProcessor<String, BlockRecord, BlockRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String writer;
+
+        Release(String writer) {
+            this.writer = writer;
+        }
+
+        @Override
+        public BlockRecord process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || r.state != BlockRecord.WRITING || !writer.equals(r.writer))
+                return null;
+            e.remove();
+            return r;
+        }
+    }
+
+    /**
+     * A read: stamps last access and, when {@code leaseTtl >= 0}, extends the lease to
+     * {@code max(leaseUntil, now + leaseTtl)}. Returns the record if it is complete, else null.
+     */
+    static final class Touch implements CacheEntryProcessor<String, BlockRecord, BlockRecord> {
+        private static final long serialVersionUID = 1L;
+        private final long now;
+        private final long leaseTtl;
+
+        Touch(long now, long leaseTtl) {
+            this.now = now;
+            this.leaseTtl = leaseTtl;
+        }
+
+        @Override
+        public BlockRecord process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || !r.complete())
+                return null;
+            r.lastAccess = Math.max(r.lastAccess, now);
+            if (leaseTtl >= 0)
+                r.leaseUntil = Math.max(r.leaseUntil, now + leaseTtl);
+            e.setValue(r);
+            return r;
+        }
+    }
+
+    /** Removes a complete record unless leased (or forced). Returns {Outcome, record}. */
+    static final class Remove implements CacheEntryProcessor<String, BlockRecord, Object[]> {
+        private static final long serialVersionUID = 1L;
+        private final long now;
+        private final boolean force;
+
+        Remove(long now, boolean force) {
+            this.now = now;
+            this.force = force;
+        }
+
+        @Override
+        public Object[] process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || !r.complete())
+                return new Object[] {Outcome.ABSENT, null};
+            if (!force && r.leaseUntil > now)
+                return new Object[] {Outcome.LEASED, r};
+            e.remove();
+            return new Object[] {Outcome.DONE, r};
+        }
+    }
+}

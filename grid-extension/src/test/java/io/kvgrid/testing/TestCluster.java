@@ -1,0 +1,122 @@
+package io.kvgrid.testing;
+
+import io.kvgrid.BlockStore;
+import io.kvgrid.KvGrid;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridNode;
+import org.apache.ignite.configuration.IgniteConfiguration;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
+
+/**
+ * Real Ignite server nodes on 127.0.0.1 in this JVM, on a discovery port range of their own so that test JVMs
+ * running side by side never join each other's cluster.
+ */
+public final class TestCluster implements AutoCloseable {
+    private final int port = freePortRange();
+    private final KvGridConfiguration cfg;
+    private final UnaryOperator<IgniteConfiguration> tweak;
+    private final List<KvGridNode> nodes = new ArrayList<>();
+    private int started;
+
+    private TestCluster(KvGridConfiguration cfg, UnaryOperator<IgniteConfiguration> tweak) {
+        this.cfg = cfg;
+        this.tweak = tweak;
+    }
+
+    /** Small test-sized regions (64 MiB of blocks per node) unless the caller set others. */
+    public static KvGridConfiguration smallConfig() {
+        KvGridConfiguration c = new KvGridConfiguration();
+        c.setDataRegionBytes(64L << 20);
+        c.setMetaRegionBytes(64L << 20);
+        c.setPartitions(64);
+        return c;
+    }
+
+    public static TestCluster start(int n) {
+        return start(n, smallConfig());
+    }
+
+    public static TestCluster start(int n, KvGridConfiguration cfg) {
+        return start(n, cfg, UnaryOperator.identity());
+    }
+
+    public static TestCluster start(int n, KvGridConfiguration cfg, UnaryOperator<IgniteConfiguration> tweak) {
+        TestCluster c = new TestCluster(cfg, tweak);
+        try {
+            for (int i = 0; i < n; i++)
+                c.addNode();
+        } catch (RuntimeException e) {
+            c.close();
+            throw e;
+        }
+        return c;
+    }
+
+    /** The discovery port of this cluster's first node (for extra nodes or client processes). */
+    public int discoveryPort() {
+        return port;
+    }
+
+    public IgniteConfiguration nodeConfiguration(String name) {
+        return tweak.apply(KvGrid.embeddedConfiguration(name, cfg, port));
+    }
+
+    public KvGridNode addNode() {
+        KvGridNode n = KvGrid.start(nodeConfiguration("kv-" + port + "-" + started++));
+        nodes.add(n);
+        return n;
+    }
+
+    public KvGridNode node(int i) {
+        return nodes.get(i);
+    }
+
+    public BlockStore store(int i) {
+        return nodes.get(i).store();
+    }
+
+    public int size() {
+        return nodes.size();
+    }
+
+    /** Stops node {@code i} (gracefully) and forgets it. */
+    public void stopNode(int i) {
+        nodes.remove(i).close();
+    }
+
+    @Override
+    public void close() {
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            try {
+                nodes.get(i).close();
+            } catch (RuntimeException ignored) {
+                // already stopping
+            }
+        }
+        nodes.clear();
+    }
+
+    private static int freePortRange() {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            int p = 20000 + 10 * ThreadLocalRandom.current().nextInt(3000);
+            boolean free = true;
+            for (int q = p; q < p + KvGrid.DISCOVERY_PORT_RANGE && free; q++) {
+                try (ServerSocket s = new ServerSocket(q, 1, InetAddress.getLoopbackAddress())) {
+                    s.setReuseAddress(true);
+                } catch (IOException e) {
+                    free = false;
+                }
+            }
+            if (free)
+                return p;
+        }
+        throw new IllegalStateException("no free discovery port range on 127.0.0.1");
+    }
+}
