@@ -3,11 +3,11 @@ package io.kvgrid;
 import java.nio.ByteBuffer;
 
 /**
- * Called on the evicting node before an evicted block's payload is freed, so a lower tier can take it.
- * The buffer is read-only and valid only during the call.
+ * Called on the evicting node, in eviction order, before an evicted block's payload is freed (after a configured lower
+ * tier took its copy). The buffer is read-only and valid only during the call; the listener must not call the store.
  *
  * <pre>{@code
- * config.setEvictionListener((key, meta, payload) -> ssd.put(key, payload, meta.checksum()));
+ * config.setEvictionListener((key, meta, payload) -> archive.write(key, payload));
  * }</pre>
  */
 @FunctionalInterface
@@ -16,7 +16,6 @@ public interface EvictionListener {
      * @param key     block key
      * @param meta    the block's metadata at eviction
      * @param payload the payload bytes, read-only
-     * @return true when the listener kept a copy (the block stays visible from that tier), false if it is dropped
      */
-    boolean onEvict(String key, BlockMeta meta, ByteBuffer payload);
+    void onEvict(String key, BlockMeta meta, ByteBuffer payload);
 }

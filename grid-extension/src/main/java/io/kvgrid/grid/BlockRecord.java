@@ -15,6 +15,11 @@ import java.util.Set;
 public final class BlockRecord implements Cloneable {
     static final int WRITING = 0;
     static final int COMPLETE = 1;
+    /**
+     * A marker stored under a displaced data key (preferred-node placement), so the node holding that payload finds
+     * it among its local metadata; {@code dataKey} then holds the block key.
+     */
+    static final int REF = 2;
 
     int state;
     long size;

@@ -45,7 +45,9 @@ public final class GridBlockStore implements BlockStore {
     private final IgniteCache<String, BlockRecord> meta;
     private final Map<Integer, IgniteCache<String, byte[]>> data = new ConcurrentHashMap<>();
     private final String writerId;
-    private final String writePrefix;
+    private final String versionPrefix;
+    private final int pageSize;
+    private volatile SpaceGovernor governor;
     private final AtomicLong writeSeq = new AtomicLong();
     private final BlockTasks tasks;
     private final ShardStager stager = new ShardStager();
@@ -57,9 +59,19 @@ public final class GridBlockStore implements BlockStore {
         ClusterNode local = ignite.cluster().localNode();
         this.writerId = local.id().toString();
         // Node order is unique among the nodes that ever joined this cluster: with the counter, a unique data key.
-        this.writePrefix = "\0" + Long.toString(local.order(), 36) + ".";
+        this.versionPrefix = Long.toString(local.order(), 36) + ".";
+        var ds = ignite.configuration().getDataStorageConfiguration();
+        this.pageSize = ds == null || ds.getPageSize() == 0 ? 4096 : ds.getPageSize();
         this.tasks = new BlockTasks(this.cfg.getAsyncThreads());
         data(this.cfg.getDefaultReplicas());
+    }
+
+    void governor(SpaceGovernor governor) {
+        this.governor = governor;
+    }
+
+    SpaceGovernor governor() {
+        return governor;
     }
 
     KvGridConfiguration config() {
@@ -137,6 +149,26 @@ public final class GridBlockStore implements BlockStore {
             claims.put(keys.get(i), new MetaOps.Claim(r, replace));
         }
 
+        Map<ClusterNode, Long> reserved;
+        try {
+            reserved = reserve(recs.values());
+        } catch (KvGridException e) {
+            List<KeyResult<PutResult>> failed = new ArrayList<>();
+            for (String k : keys)
+                failed.add(KeyResult.failed(k, e));
+            return failed;
+        }
+        try {
+            return claimWriteCommit(keys, payloads, replace, now, cache, claims, recs);
+        } finally {
+            release(reserved);
+        }
+    }
+
+    private List<KeyResult<PutResult>> claimWriteCommit(List<String> keys, List<byte[]> payloads, boolean replace,
+                                                        long now, IgniteCache<String, byte[]> cache,
+                                                        Map<String, MetaOps.Claim> claims,
+                                                        Map<String, BlockRecord> recs) {
         KeyResult<PutResult>[] out = newResults(keys.size());
         Map<String, BlockRecord> previous = new HashMap<>();
         Map<String, byte[]> toWrite = new HashMap<>();
@@ -186,7 +218,8 @@ public final class GridBlockStore implements BlockStore {
                     out[i] = KeyResult.failed(keys.get(i), err);
             return List.of(out);
         }
-        Map<Integer, Set<String>> garbage = new HashMap<>();
+        List<BlockRecord> garbage = new ArrayList<>();
+        Map<String, BlockRecord> markers = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
             if (out[i] != null)
@@ -196,15 +229,89 @@ public final class GridBlockStore implements BlockStore {
                 out[i] = KeyResult.ok(k, new PutResult(false, copies(r)));
                 BlockRecord prev = previous.get(k);
                 if (prev != null && prev.complete())
-                    garbage.computeIfAbsent(prev.replicas, x -> new LinkedHashSet<>()).add(prev.dataKey);
+                    garbage.add(prev);
+                if (KvGridAffinity.displaced(r.dataKey))
+                    markers.put(r.dataKey, marker(k));
             } else {
                 // A concurrent upsert (or the orphan cleaner) took the claim: our payload is garbage, theirs stands.
-                garbage.computeIfAbsent(r.replicas, x -> new LinkedHashSet<>()).add(r.dataKey);
+                garbage.add(r);
                 out[i] = KeyResult.ok(k, new PutResult(true, copies(r)));
             }
         }
-        garbage.forEach((rep, dataKeys) -> data(rep).removeAll(dataKeys));
+        if (!markers.isEmpty())
+            meta.putAll(markers);
+        freePayloads(garbage);
         return List.of(out);
+    }
+
+    private static BlockRecord marker(String key) {
+        BlockRecord m = new BlockRecord();
+        m.state = BlockRecord.REF;
+        m.dataKey = key;
+        return m;
+    }
+
+    /** Frees the in-memory payloads of records (all replicas) and their placement markers. */
+    void freePayloads(Collection<BlockRecord> recs) {
+        Map<Integer, Set<String>> byCache = new HashMap<>();
+        Set<String> markers = new LinkedHashSet<>();
+        for (BlockRecord r : recs) {
+            if (!r.inMemory())
+                continue;
+            byCache.computeIfAbsent(r.replicas, x -> new LinkedHashSet<>()).add(r.dataKey);
+            if (KvGridAffinity.displaced(r.dataKey))
+                markers.add(r.dataKey);
+        }
+        byCache.forEach((rep, dataKeys) -> data(rep).removeAll(dataKeys));
+        if (!markers.isEmpty())
+            meta.removeAll(markers);
+    }
+
+    void freePayload(BlockRecord r) {
+        freePayloads(List.of(r));
+    }
+
+    /** Reserves region room on every node that will hold a copy of these payloads: one request per node. */
+    private Map<ClusterNode, Long> reserve(Collection<BlockRecord> recs) {
+        Map<ClusterNode, Long> need = new HashMap<>();
+        for (BlockRecord r : recs)
+            for (ClusterNode n : ignite.affinity(r.dataCache).mapKeyToPrimaryAndBackups(r.dataKey))
+                need.merge(n, SpaceGovernor.footprint(r.size, pageSize), Long::sum);
+        Map<ClusterNode, Long> granted = new HashMap<>();
+        Map<ClusterNode, org.apache.ignite.lang.IgniteFuture<Long>> remote = new HashMap<>();
+        try {
+            for (Map.Entry<ClusterNode, Long> e : need.entrySet()) {
+                if (!e.getKey().isLocal())
+                    remote.put(e.getKey(), ignite.compute(ignite.cluster().forNode(e.getKey()))
+                        .callAsync(new SpaceJobs.Reserve(e.getValue())));
+            }
+            SpaceGovernor g = governor;
+            for (Map.Entry<ClusterNode, Long> e : need.entrySet())
+                if (e.getKey().isLocal() && g != null)
+                    granted.put(e.getKey(), g.reserve(e.getValue()));
+            for (Map.Entry<ClusterNode, org.apache.ignite.lang.IgniteFuture<Long>> e : remote.entrySet())
+                granted.put(e.getKey(), e.getValue().get());
+            return granted;
+        } catch (RuntimeException e) {
+            release(granted);
+            throw Failures.wrap(e, "reserving block-region room");
+        }
+    }
+
+    private void release(Map<ClusterNode, Long> granted) {
+        for (Map.Entry<ClusterNode, Long> e : granted.entrySet()) {
+            long id = e.getValue();
+            if (id < 0)
+                continue;
+            try {
+                if (e.getKey().isLocal())
+                    governor.release(id);
+                else
+                    ignite.compute(ignite.cluster().forNode(e.getKey())).runAsync(new SpaceJobs.Release(id));
+            } catch (RuntimeException ignored) {
+                // Node gone; its reservations went with it (or expire).
+            }
+        }
     }
 
     /** Undoes the claims of a failed write: drop claims we still own and their payloads. */
@@ -215,10 +322,10 @@ public final class GridBlockStore implements BlockStore {
                 ours.add(keys.get(i));
         try {
             meta.invokeAll(ours, new MetaOps.Release(writerId));
-            Set<String> dataKeys = new LinkedHashSet<>();
+            List<BlockRecord> ourRecs = new ArrayList<>();
             for (String k : ours)
-                dataKeys.add(recs.get(k).dataKey);
-            data(recs.get(ours.iterator().next()).replicas).removeAll(dataKeys);
+                ourRecs.add(recs.get(k));
+            freePayloads(ourRecs);
         } catch (RuntimeException ignored) {
             // The cluster is failing; the orphan cleaner reclaims what is left once this node is gone.
         }
@@ -245,23 +352,17 @@ public final class GridBlockStore implements BlockStore {
      * bounded tries; the metadata records the chosen key, so readers need not know the preference).
      */
     private String placement(String key, String cacheName, String preferred) {
-        String base = key + writePrefix + Long.toString(writeSeq.incrementAndGet(), 36);
-        if (preferred == null)
-            return base;
-        ClusterNode node = null;
-        Collection<ClusterNode> servers = ignite.cluster().forServers().nodes();
-        for (ClusterNode n : servers)
-            if (preferred.equals(String.valueOf(n.consistentId())))
-                node = n;
-        if (node == null)
-            return base;
-        var aff = ignite.affinity(cacheName);
-        for (int salt = 0; salt < 64 * servers.size(); salt++) {
-            String candidate = salt == 0 ? base : base + "." + salt;
-            if (aff.isPrimary(node, candidate))
-                return candidate;
+        String version = versionPrefix + Long.toString(writeSeq.incrementAndGet(), 36);
+        if (preferred != null) {
+            for (ClusterNode n : ignite.cluster().forServers().nodes()) {
+                if (!preferred.equals(String.valueOf(n.consistentId())))
+                    continue;
+                int[] parts = ignite.affinity(cacheName).primaryPartitions(n);
+                if (parts.length > 0)
+                    return KvGridAffinity.dataKey(key, version, parts[(key.hashCode() & 0x7fffffff) % parts.length]);
+            }
         }
-        return base;
+        return KvGridAffinity.dataKey(key, version);
     }
 
     private int copies(BlockRecord r) {
@@ -433,16 +534,14 @@ public final class GridBlockStore implements BlockStore {
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "removing " + keys.size() + " keys");
         }
-        Map<Integer, Set<String>> garbage = new HashMap<>();
+        List<BlockRecord> garbage = new ArrayList<>();
         KeyResult<Boolean>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
             Object[] r = res.get(k).get();
             switch ((MetaOps.Outcome) r[0]) {
                 case DONE -> {
-                    BlockRecord rec = (BlockRecord) r[1];
-                    if (rec.inMemory())
-                        garbage.computeIfAbsent(rec.replicas, x -> new LinkedHashSet<>()).add(rec.dataKey);
+                    garbage.add((BlockRecord) r[1]);
                     out[i] = KeyResult.ok(k, true);
                 }
                 case LEASED -> out[i] = KeyResult.failed(k, new KvGridException(ErrorCode.HAS_LEASE, "key",
@@ -451,7 +550,7 @@ public final class GridBlockStore implements BlockStore {
             }
         }
         try {
-            garbage.forEach((rep, dataKeys) -> data(rep).removeAll(dataKeys));
+            freePayloads(garbage);
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "freeing payloads");
         }
@@ -557,10 +656,7 @@ public final class GridBlockStore implements BlockStore {
         long blocks = 0;
         for (IgniteCache<String, byte[]> c : data.values())
             blocks += c.localSizeLong(org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
-        long used = 0;
-        for (var m : ignite.dataRegionMetrics())
-            if (m.getName().equals(cfg.getDataRegionName()))
-                used = m.getTotalUsedSize();
+        SpaceGovernor g = governor;
         long now = cfg.getTicker().millis();
         long leased = 0;
         long pinned = 0;
@@ -573,7 +669,9 @@ public final class GridBlockStore implements BlockStore {
             if (r.hardPin || r.softPinUntil > now)
                 pinned++;
         }
-        return new NodeStats(blocks, used, cfg.getDataRegionBytes(), 0, 0, leased, pinned);
+        if (g == null)
+            return new NodeStats(blocks, 0, 0, 0, 0, leased, pinned);
+        return new NodeStats(blocks, g.used(), g.capacity(), g.evictions(), g.evictedBytes(), leased, pinned);
     }
 
     @Override

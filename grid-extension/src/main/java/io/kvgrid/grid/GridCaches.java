@@ -4,7 +4,6 @@ import io.kvgrid.KvGridConfiguration;
 import org.apache.ignite.cache.CacheAtomicityMode;
 import org.apache.ignite.cache.CacheMode;
 import org.apache.ignite.cache.CacheWriteSynchronizationMode;
-import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
 import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
@@ -52,7 +51,7 @@ public final class GridCaches {
             .setWriteSynchronizationMode(CacheWriteSynchronizationMode.FULL_SYNC)
             .setReadFromBackup(true)
             .setCopyOnRead(false)
-            .setAffinity(new RendezvousAffinityFunction(false, cfg.getPartitions()));
+            .setAffinity(new KvGridAffinity(cfg.getPartitions()));
     }
 
     /**

@@ -5,20 +5,48 @@ import io.kvgrid.KvGridConfiguration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.internal.IgniteEx;
 
-/** What the plugin runs on one node: the store and, on server nodes, the background helpers. */
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** What the plugin runs on one node: the store and, on server nodes, the space governor and orphan cleaner. */
 public final class KvGridRuntime implements AutoCloseable {
+    private static final Map<String, KvGridRuntime> BY_NODE = new ConcurrentHashMap<>();
+
+    private final String nodeName;
     private final GridBlockStore store;
+    private final SpaceGovernor governor;
     private final OrphanCleaner cleaner;
 
-    private KvGridRuntime(GridBlockStore store, OrphanCleaner cleaner) {
+    private KvGridRuntime(String nodeName, GridBlockStore store, SpaceGovernor governor, OrphanCleaner cleaner) {
+        this.nodeName = nodeName;
         this.store = store;
+        this.governor = governor;
         this.cleaner = cleaner;
     }
 
     public static KvGridRuntime start(Ignite ignite, KvGridConfiguration cfg) {
         GridBlockStore store = new GridBlockStore(ignite, cfg);
         boolean server = !ignite.cluster().localNode().isClient();
-        return new KvGridRuntime(store, server ? new OrphanCleaner((IgniteEx) ignite, store) : null);
+        SpaceGovernor governor = server ? new SpaceGovernor(ignite, store, store.config(), true) : null;
+        store.governor(governor);
+        KvGridRuntime rt = new KvGridRuntime(ignite.name(), store, governor,
+            server ? new OrphanCleaner((IgniteEx) ignite, store) : null);
+        BY_NODE.put(String.valueOf(ignite.name()), rt);
+        return rt;
+    }
+
+    /** The runtime of a node in this JVM, or null. */
+    static KvGridRuntime of(Ignite ignite) {
+        return BY_NODE.get(String.valueOf(ignite.name()));
+    }
+
+    static SpaceGovernor governor(Ignite ignite) {
+        KvGridRuntime rt = of(ignite);
+        return rt == null ? null : rt.governor;
+    }
+
+    SpaceGovernor governor() {
+        return governor;
     }
 
     public BlockStore store() {
@@ -27,8 +55,11 @@ public final class KvGridRuntime implements AutoCloseable {
 
     @Override
     public void close() {
+        BY_NODE.remove(String.valueOf(nodeName), this);
         if (cleaner != null)
             cleaner.close();
+        if (governor != null)
+            governor.close();
         store.close();
     }
 }

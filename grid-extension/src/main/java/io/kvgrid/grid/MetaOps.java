@@ -12,8 +12,8 @@ final class MetaOps {
     private MetaOps() {
     }
 
-    /** Outcome of a claim or a guarded removal. */
-    enum Outcome { DONE, EXISTS, ABSENT, LEASED, NOT_OWNER }
+    /** Outcome of a claim, a guarded removal or an eviction. */
+    enum Outcome { DONE, EXISTS, ABSENT, LEASED, KEPT }
 
     /** Write-once (or replacing) claim: installs a WRITING record; returns the previous record in {@code prev}. */
     static final class Claim implements CacheEntryProcessor<String, BlockRecord, Object[]> {
@@ -126,6 +126,51 @@ final class MetaOps {
                 return new Object[] {Outcome.LEASED, r};
             e.remove();
             return new Object[] {Outcome.DONE, r};
+        }
+    }
+
+    /**
+     * Finishes evicting the in-memory copy written under {@code dataKey}, re-checking eligibility atomically. If the
+     * block was read (leased), pinned hard or rewritten since it was picked, the memory copy stays (KEPT; a lower-tier
+     * copy made meanwhile is recorded). Otherwise the record loses its MEMORY tier: it is removed, or, when
+     * {@code lowerNode} kept a copy, it now points there (DONE).
+     */
+    static final class FinishEvict implements CacheEntryProcessor<String, BlockRecord, Outcome> {
+        private static final long serialVersionUID = 1L;
+        private final String dataKey;
+        private final long now;
+        private final String lowerNode;
+        private final int lowerTierBit;
+
+        FinishEvict(String dataKey, long now, String lowerNode, int lowerTierBit) {
+            this.dataKey = dataKey;
+            this.now = now;
+            this.lowerNode = lowerNode;
+            this.lowerTierBit = lowerTierBit;
+        }
+
+        @Override
+        public Outcome process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || !r.complete() || !r.inMemory() || !dataKey.equals(r.dataKey))
+                return Outcome.ABSENT;
+            boolean stays = r.hardPin || r.leaseUntil > now;
+            if (lowerNode != null) {
+                r.tiers |= lowerTierBit;
+                r.ssdNode = lowerNode;
+            }
+            if (stays) {
+                if (lowerNode != null)
+                    e.setValue(r);
+                return Outcome.KEPT;
+            }
+            if (lowerNode == null) {
+                e.remove();
+                return Outcome.DONE;
+            }
+            r.tiers &= ~io.kvgrid.Tier.MEMORY.bit();
+            e.setValue(r);
+            return Outcome.DONE;
         }
     }
 }

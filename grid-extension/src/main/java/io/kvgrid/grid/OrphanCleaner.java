@@ -53,7 +53,7 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             for (var res : store.metaCache().invokeAll(new LinkedHashSet<>(keys), new MetaOps.Release(writer)).values()) {
                 BlockRecord r = res.get();
                 if (r != null) {
-                    store.data(r).remove(r.dataKey);
+                    store.freePayload(r);
                     n++;
                 }
             }
