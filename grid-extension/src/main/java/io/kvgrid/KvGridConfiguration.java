@@ -32,6 +32,8 @@ public class KvGridConfiguration {
     private int asyncThreads = 4;
     private Ticker ticker = Ticker.system();
     private EvictionListener evictionListener;
+    private TierStoreFactory lowerTier;
+    private int promotionThreshold = 2;
 
     public KvGridConfiguration() {
     }
@@ -58,6 +60,8 @@ public class KvGridConfiguration {
         asyncThreads = other.asyncThreads;
         ticker = other.ticker;
         evictionListener = other.evictionListener;
+        lowerTier = other.lowerTier;
+        promotionThreshold = other.promotionThreshold;
     }
 
     private static KvGridException bad(String property, String message) {
@@ -241,4 +245,18 @@ public class KvGridConfiguration {
     public EvictionListener getEvictionListener() { return evictionListener; }
 
     public void setEvictionListener(EvictionListener v) { evictionListener = v; }
+
+    /** The tier evicted blocks spill to (the SSD tier); {@code null} drops evicted blocks. */
+    public TierStoreFactory getLowerTier() { return lowerTier; }
+
+    public void setLowerTier(TierStoreFactory v) { lowerTier = v; }
+
+    /** Reads from the lower tier after which a block is promoted back into memory (admission threshold). */
+    public int getPromotionThreshold() { return promotionThreshold; }
+
+    public void setPromotionThreshold(int v) {
+        if (v < 1)
+            throw bad("promotionThreshold", "must be at least 1, was " + v);
+        promotionThreshold = v;
+    }
 }

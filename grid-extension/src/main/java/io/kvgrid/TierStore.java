@@ -45,6 +45,16 @@ public interface TierStore extends AutoCloseable {
         return read(key, buf) < 0 ? null : buf.array();
     }
 
+    /** CRC32C of the stored payload, or -1 when absent (tiers that index checksums override this). */
+    default long checksum(String key) {
+        byte[] b = get(key);
+        if (b == null)
+            return -1;
+        java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+        c.update(b);
+        return (int) c.getValue() & 0xffffffffL;
+    }
+
     default boolean contains(String key) {
         return size(key) >= 0;
     }

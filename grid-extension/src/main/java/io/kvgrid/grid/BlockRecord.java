@@ -36,6 +36,8 @@ public final class BlockRecord implements Cloneable {
     String writer;
     /** Consistent id of the node whose SSD tier holds a copy, or null. */
     String ssdNode;
+    /** Reads served by the lower tier since the block left memory (promotion admission). */
+    int lowerReads;
 
     boolean complete() {
         return state == COMPLETE;
@@ -43,6 +45,10 @@ public final class BlockRecord implements Cloneable {
 
     boolean inMemory() {
         return (tiers & Tier.MEMORY.bit()) != 0;
+    }
+
+    boolean onSsd() {
+        return (tiers & Tier.SSD.bit()) != 0 && ssdNode != null;
     }
 
     BlockRecord copy() {

@@ -267,6 +267,27 @@ public final class GridBlockStore implements BlockStore {
             meta.removeAll(markers);
     }
 
+    /** Drops the lower-tier copies of removed blocks: one request per node holding copies. */
+    private void dropLower(Map<String, BlockRecord> removed) {
+        Map<String, List<String>> byNode = new HashMap<>();
+        removed.forEach((k, r) -> {
+            if (r.onSsd())
+                byNode.computeIfAbsent(r.ssdNode, x -> new ArrayList<>()).add(k);
+        });
+        byNode.forEach((node, ks) -> {
+            ClusterNode n = serverByConsistentId(node);
+            if (n == null)
+                return;
+            if (n.isLocal()) {
+                TierBridge b = KvGridRuntime.bridge(ignite);
+                if (b != null)
+                    ks.forEach(b::drop);
+            } else {
+                ignite.compute(ignite.cluster().forNode(n)).call(new TierJobs.Drop(ks));
+            }
+        });
+    }
+
     void freePayload(BlockRecord r) {
         freePayloads(List.of(r));
     }
@@ -383,11 +404,15 @@ public final class GridBlockStore implements BlockStore {
 
     /** Touches (reads, leases) the records of {@code keys}; absent or incomplete keys are missing from the map. */
     Map<String, BlockRecord> touch(Collection<String> keys, boolean lease) {
+        return touch(keys, lease, false);
+    }
+
+    private Map<String, BlockRecord> touch(Collection<String> keys, boolean lease, boolean payloadRead) {
         Set<String> set = keys instanceof Set ? (Set<String>) keys : new LinkedHashSet<>(keys);
         long lt = lease ? cfg.getLeaseTtlMillis() : -1;
         Map<String, EntryProcessorResult<BlockRecord>> res;
         try {
-            res = meta.invokeAll(set, new MetaOps.Touch(cfg.getTicker().millis(), lt));
+            res = meta.invokeAll(set, new MetaOps.Touch(cfg.getTicker().millis(), lt, payloadRead));
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading metadata of " + set.size() + " keys");
         }
@@ -400,22 +425,88 @@ public final class GridBlockStore implements BlockStore {
         return out;
     }
 
-    /** Fetches payloads of records, one getAll per data cache (one request per owning node). */
-    private Map<String, byte[]> fetch(Collection<BlockRecord> recs) {
-        Map<Integer, Set<String>> byCache = new HashMap<>();
-        for (BlockRecord r : recs)
-            byCache.computeIfAbsent(r.replicas, x -> new LinkedHashSet<>()).add(r.dataKey);
-        Map<String, byte[]> out = new HashMap<>();
+    /**
+     * Fetches payloads by block key: from memory with one getAll per data cache (one request per owning node), from
+     * lower tiers with one request per node holding copies. Values are byte[] or the KvGridException of that key.
+     * Blocks read from a lower tier often enough are promoted back into memory.
+     */
+    private Map<String, Object> fetch(Map<String, BlockRecord> recs) {
+        Map<Integer, Map<String, String>> memory = new HashMap<>();
+        Map<String, List<String>> lower = new HashMap<>();
+        for (Map.Entry<String, BlockRecord> e : recs.entrySet()) {
+            BlockRecord r = e.getValue();
+            if (r.inMemory())
+                memory.computeIfAbsent(r.replicas, x -> new HashMap<>()).put(r.dataKey, e.getKey());
+            else if (r.onSsd())
+                lower.computeIfAbsent(r.ssdNode, x -> new ArrayList<>()).add(e.getKey());
+        }
+        Map<String, Object> out = new HashMap<>();
         try {
-            byCache.forEach((rep, dataKeys) -> out.putAll(data(rep).getAll(dataKeys)));
+            memory.forEach((rep, dataToKey) -> data(rep).getAll(dataToKey.keySet())
+                .forEach((dk, bytes) -> out.put(dataToKey.get(dk), bytes)));
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading payloads");
         }
+        lower.forEach((node, keys) -> out.putAll(readLower(node, keys)));
+        for (Map.Entry<String, List<String>> e : lower.entrySet())
+            for (String k : e.getValue())
+                if (out.get(k) instanceof byte[] b && recs.get(k).lowerReads >= cfg.getPromotionThreshold())
+                    promoteLater(k, recs.get(k), b);
         return out;
     }
 
-    /** The payload of {@code r}, checked; NOT_FOUND or CHECKSUM_MISMATCH as a typed error. */
-    private byte[] verified(String key, BlockRecord r, byte[] bytes) {
+    private Map<String, Object> readLower(String node, List<String> keys) {
+        ClusterNode n = serverByConsistentId(node);
+        if (n == null) {
+            Map<String, Object> out = new HashMap<>();
+            for (String k : keys)
+                out.put(k, new KvGridException(ErrorCode.NODE_UNAVAILABLE, "key", "node " + node + " holding " + k + " left"));
+            return out;
+        }
+        if (n.isLocal())
+            return TierJobs.read(KvGridRuntime.bridge(ignite), keys);
+        try {
+            return ignite.compute(ignite.cluster().forNode(n)).call(new TierJobs.Read(keys));
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "reading lower tier of " + node);
+        }
+    }
+
+    private ClusterNode serverByConsistentId(String id) {
+        for (ClusterNode n : ignite.cluster().forServers().nodes())
+            if (id.equals(String.valueOf(n.consistentId())))
+                return n;
+        return null;
+    }
+
+    /** Copies a lower-tier block back into memory (best effort: no room, or a rewrite meanwhile, skips it). */
+    private void promoteLater(String key, BlockRecord r, byte[] bytes) {
+        try {
+            tasks.submit(() -> {
+                BlockRecord m = r.copy();
+                m.replicas = Math.max(1, Math.min(r.replicas, cfg.getMaxReplicas()));
+                IgniteCache<String, byte[]> cache = data(m.replicas);
+                m.dataCache = cache.getName();
+                m.dataKey = placement(key, m.dataCache, null);
+                Map<ClusterNode, Long> reserved = reserve(List.of(m));
+                try {
+                    cache.put(m.dataKey, bytes);
+                    if (!Boolean.TRUE.equals(meta.invoke(key, new MetaOps.Promote(m))))
+                        cache.remove(m.dataKey);
+                } finally {
+                    release(reserved);
+                }
+            });
+        } catch (KvGridException ignored) {
+            // store closing
+        }
+    }
+
+    /** The payload of {@code r}, checked; the key's own error, NOT_FOUND or CHECKSUM_MISMATCH as a typed error. */
+    private byte[] verified(String key, BlockRecord r, Object fetched) {
+        if (fetched instanceof KvGridException e)
+            throw e;
+        byte[] bytes = (byte[]) fetched;
         if (bytes == null)
             throw new KvGridException(ErrorCode.NOT_FOUND, "key", "block " + key + " was removed or evicted while read");
         if (bytes.length != r.size || (cfg.isVerifyOnRead() && Payloads.crc(bytes) != r.crc))
@@ -430,8 +521,8 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public List<KeyResult<byte[]>> batchGet(List<String> keys) {
         Args.checkKeys(keys, "keys", false);
-        Map<String, BlockRecord> recs = touch(keys, true);
-        Map<String, byte[]> bytes = fetch(recs.values());
+        Map<String, BlockRecord> recs = touch(keys, true, true);
+        Map<String, Object> bytes = fetch(recs);
         KeyResult<byte[]>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
@@ -439,7 +530,7 @@ public final class GridBlockStore implements BlockStore {
             try {
                 if (r == null)
                     throw notFound(k);
-                out[i] = KeyResult.ok(k, verified(k, r, bytes.get(r.dataKey)));
+                out[i] = KeyResult.ok(k, verified(k, r, bytes.get(k)));
             } catch (KvGridException e) {
                 out[i] = KeyResult.failed(k, e);
             }
@@ -452,14 +543,14 @@ public final class GridBlockStore implements BlockStore {
         Args.checkKeys(keys, "keys", false);
         Args.checkBuffers(buffers, "buffers", true);
         Args.sameLength(keys.size(), buffers.size(), "buffers");
-        Map<String, BlockRecord> recs = touch(keys, true);
-        List<BlockRecord> wanted = new ArrayList<>();
+        Map<String, BlockRecord> recs = touch(keys, true, true);
+        Map<String, BlockRecord> wanted = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             BlockRecord r = recs.get(keys.get(i));
             if (r != null && r.size <= buffers.get(i).remaining())
-                wanted.add(r);
+                wanted.put(keys.get(i), r);
         }
-        Map<String, byte[]> bytes = fetch(wanted);
+        Map<String, Object> bytes = fetch(wanted);
         KeyResult<Integer>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
@@ -471,7 +562,7 @@ public final class GridBlockStore implements BlockStore {
                 if (r.size > buf.remaining())
                     throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "buffers[" + i + "]",
                         "block " + k + " has " + r.size + " bytes, buffer has " + buf.remaining() + " remaining");
-                byte[] b = verified(k, r, bytes.get(r.dataKey));
+                byte[] b = verified(k, r, bytes.get(k));
                 buf.put(b);
                 out[i] = KeyResult.ok(k, b.length);
             } catch (KvGridException e) {
@@ -534,14 +625,14 @@ public final class GridBlockStore implements BlockStore {
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "removing " + keys.size() + " keys");
         }
-        List<BlockRecord> garbage = new ArrayList<>();
+        Map<String, BlockRecord> garbage = new LinkedHashMap<>();
         KeyResult<Boolean>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
             Object[] r = res.get(k).get();
             switch ((MetaOps.Outcome) r[0]) {
                 case DONE -> {
-                    garbage.add((BlockRecord) r[1]);
+                    garbage.put(k, (BlockRecord) r[1]);
                     out[i] = KeyResult.ok(k, true);
                 }
                 case LEASED -> out[i] = KeyResult.failed(k, new KvGridException(ErrorCode.HAS_LEASE, "key",
@@ -550,7 +641,8 @@ public final class GridBlockStore implements BlockStore {
             }
         }
         try {
-            freePayloads(garbage);
+            freePayloads(garbage.values());
+            dropLower(garbage);
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "freeing payloads");
         }

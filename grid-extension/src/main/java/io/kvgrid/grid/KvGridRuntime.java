@@ -16,12 +16,15 @@ public final class KvGridRuntime implements AutoCloseable {
     private final GridBlockStore store;
     private final SpaceGovernor governor;
     private final OrphanCleaner cleaner;
+    private final TierBridge bridge;
 
-    private KvGridRuntime(String nodeName, GridBlockStore store, SpaceGovernor governor, OrphanCleaner cleaner) {
+    private KvGridRuntime(String nodeName, GridBlockStore store, SpaceGovernor governor, OrphanCleaner cleaner,
+                          TierBridge bridge) {
         this.nodeName = nodeName;
         this.store = store;
         this.governor = governor;
         this.cleaner = cleaner;
+        this.bridge = bridge;
     }
 
     public static KvGridRuntime start(Ignite ignite, KvGridConfiguration cfg) {
@@ -29,9 +32,15 @@ public final class KvGridRuntime implements AutoCloseable {
         boolean server = !ignite.cluster().localNode().isClient();
         SpaceGovernor governor = server ? new SpaceGovernor(ignite, store, store.config(), true) : null;
         store.governor(governor);
+        TierBridge bridge = server && cfg.getLowerTier() != null
+            ? new TierBridge(ignite, store, cfg.getLowerTier()) : null;
+        if (bridge != null)
+            governor.lowerTier(bridge);
         KvGridRuntime rt = new KvGridRuntime(ignite.name(), store, governor,
-            server ? new OrphanCleaner((IgniteEx) ignite, store) : null);
+            server ? new OrphanCleaner((IgniteEx) ignite, store) : null, bridge);
         BY_NODE.put(String.valueOf(ignite.name()), rt);
+        if (bridge != null)
+            bridge.announce();
         return rt;
     }
 
@@ -43,6 +52,11 @@ public final class KvGridRuntime implements AutoCloseable {
     static SpaceGovernor governor(Ignite ignite) {
         KvGridRuntime rt = of(ignite);
         return rt == null ? null : rt.governor;
+    }
+
+    static TierBridge bridge(Ignite ignite) {
+        KvGridRuntime rt = of(ignite);
+        return rt == null ? null : rt.bridge;
     }
 
     SpaceGovernor governor() {
@@ -61,5 +75,7 @@ public final class KvGridRuntime implements AutoCloseable {
         if (governor != null)
             governor.close();
         store.close();
+        if (bridge != null)
+            bridge.close();
     }
 }

@@ -87,10 +87,17 @@ final class MetaOps {
         private static final long serialVersionUID = 1L;
         private final long now;
         private final long leaseTtl;
+        private final boolean payloadRead;
 
         Touch(long now, long leaseTtl) {
+            this(now, leaseTtl, false);
+        }
+
+        /** {@code payloadRead}: the caller reads the payload, which counts towards promotion from a lower tier. */
+        Touch(long now, long leaseTtl, boolean payloadRead) {
             this.now = now;
             this.leaseTtl = leaseTtl;
+            this.payloadRead = payloadRead;
         }
 
         @Override
@@ -99,6 +106,8 @@ final class MetaOps {
             if (r == null || !r.complete())
                 return null;
             r.lastAccess = Math.max(r.lastAccess, now);
+            if (payloadRead && !r.inMemory())
+                r.lowerReads++;
             if (leaseTtl >= 0)
                 r.leaseUntil = Math.max(r.leaseUntil, now + leaseTtl);
             e.setValue(r);
@@ -158,6 +167,7 @@ final class MetaOps {
             if (lowerNode != null) {
                 r.tiers |= lowerTierBit;
                 r.ssdNode = lowerNode;
+                r.lowerReads = 0;
             }
             if (stays) {
                 if (lowerNode != null)
@@ -171,6 +181,86 @@ final class MetaOps {
             r.tiers &= ~io.kvgrid.Tier.MEMORY.bit();
             e.setValue(r);
             return Outcome.DONE;
+        }
+    }
+
+    /** Puts a lower-tier block back in memory under {@code rec}'s data key, if it is still the same block. */
+    static final class Promote implements CacheEntryProcessor<String, BlockRecord, Boolean> {
+        private static final long serialVersionUID = 1L;
+        private final BlockRecord rec;
+
+        Promote(BlockRecord rec) {
+            this.rec = rec;
+        }
+
+        @Override
+        public Boolean process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || !r.complete() || r.inMemory() || r.crc != rec.crc || r.size != rec.size)
+                return false;
+            r.tiers |= io.kvgrid.Tier.MEMORY.bit();
+            r.dataKey = rec.dataKey;
+            r.dataCache = rec.dataCache;
+            r.replicas = rec.replicas;
+            r.lowerReads = 0;
+            e.setValue(r);
+            return true;
+        }
+    }
+
+    /** A node's lower tier no longer has the block: clear that tier; a record left in no tier is removed. */
+    static final class TierGone implements CacheEntryProcessor<String, BlockRecord, Boolean> {
+        private static final long serialVersionUID = 1L;
+        private final String node;
+        private final int tierBit;
+
+        TierGone(String node, int tierBit) {
+            this.node = node;
+            this.tierBit = tierBit;
+        }
+
+        @Override
+        public Boolean process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || !r.complete() || (r.tiers & tierBit) == 0 || !node.equals(r.ssdNode))
+                return false;
+            r.tiers &= ~tierBit;
+            r.ssdNode = null;
+            if (r.tiers == 0)
+                e.remove();
+            else
+                e.setValue(r);
+            return true;
+        }
+    }
+
+    /**
+     * A restarted node announces a block its lower tier kept. Absent blocks come back as lower-tier blocks; a record
+     * of the same bytes gains the tier; a record of other bytes (rewritten meanwhile) makes the copy stale (false).
+     */
+    static final class Announce implements CacheEntryProcessor<String, BlockRecord, Boolean> {
+        private static final long serialVersionUID = 1L;
+        private final BlockRecord rec;
+
+        Announce(BlockRecord rec) {
+            this.rec = rec;
+        }
+
+        @Override
+        public Boolean process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null) {
+                e.setValue(rec);
+                return true;
+            }
+            if (!r.complete() || r.crc != rec.crc || r.size != rec.size)
+                return false;
+            if (!r.onSsd()) {
+                r.tiers |= io.kvgrid.Tier.SSD.bit();
+                r.ssdNode = rec.ssdNode;
+                e.setValue(r);
+            }
+            return true;
         }
     }
 }

@@ -37,7 +37,11 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
     @Override
     public void onEvent(DiscoveryEvent evt, org.apache.ignite.internal.managers.discovery.DiscoCache cache) {
         String writer = evt.eventNode().id().toString();
-        exec.submit(() -> clean(writer));
+        String consistentId = String.valueOf(evt.eventNode().consistentId());
+        exec.submit(() -> {
+            clean(writer);
+            forgetLowerTier(consistentId);
+        });
     }
 
     /** Removes WRITING records of {@code writer} held here as primary, and their payloads. */
@@ -60,6 +64,27 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             return n;
         } catch (RuntimeException e) {
             // Node stopping or topology changing again: the next event retries on the new primary.
+            return 0;
+        }
+    }
+
+    /**
+     * The lower tier of a node that left is unreachable: clear it from the records held here as primary, so metadata
+     * never claims a block no live tier holds. A restarted node re-announces what its tier kept.
+     */
+    int forgetLowerTier(String node) {
+        List<String> keys = new ArrayList<>();
+        try {
+            for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY))
+                if (node.equals(e.getValue().ssdNode))
+                    keys.add(e.getKey());
+            int n = 0;
+            for (var res : store.metaCache().invokeAll(new LinkedHashSet<>(keys),
+                new MetaOps.TierGone(node, io.kvgrid.Tier.SSD.bit())).values())
+                if (Boolean.TRUE.equals(res.get()))
+                    n++;
+            return n;
+        } catch (RuntimeException e) {
             return 0;
         }
     }

@@ -69,7 +69,12 @@ public final class TestCluster implements AutoCloseable {
     }
 
     public KvGridNode addNode() {
-        KvGridNode n = KvGrid.start(nodeConfiguration("kv-" + port + "-" + started++));
+        return addNode("kv-" + port + "-" + started++);
+    }
+
+    /** Starts a node whose instance name and consistent id are {@code name} (restart a node under its old name). */
+    public KvGridNode addNode(String name) {
+        KvGridNode n = KvGrid.start(nodeConfiguration(name).setConsistentId(name));
         nodes.add(n);
         return n;
     }

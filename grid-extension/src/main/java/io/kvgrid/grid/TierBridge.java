@@ -1,0 +1,103 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import io.kvgrid.Tier;
+import io.kvgrid.TierContext;
+import io.kvgrid.TierStore;
+import io.kvgrid.TierStoreFactory;
+import org.apache.ignite.Ignite;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Connects one server node's lower tier (SSD) to the grid: evicted payloads spill into it, the tier asks before
+ * dropping leased or hard-pinned blocks, and what it drops or kept across a restart is reflected in the metadata.
+ */
+final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoCloseable {
+    private final GridBlockStore store;
+    private final String nodeId;
+    private final TierStore tier;
+
+    TierBridge(Ignite ignite, GridBlockStore store, TierStoreFactory factory) {
+        this.store = store;
+        this.nodeId = String.valueOf(ignite.cluster().localNode().consistentId());
+        TierStore t = factory.open(this);
+        if (t == null)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "lowerTier", "factory returned no tier store");
+        this.tier = t;
+    }
+
+    TierStore tier() {
+        return tier;
+    }
+
+    @Override
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public boolean mayDrop(String key) {
+        BlockRecord r = store.metaCache().get(key);
+        return r == null || !(r.hardPin || r.leaseUntil > store.config().getTicker().millis());
+    }
+
+    @Override
+    public void dropped(String key) {
+        try {
+            store.metaCache().invoke(key, new MetaOps.TierGone(nodeId, Tier.SSD.bit()));
+        } catch (RuntimeException e) {
+            // Node stopping: the record is cleared when this node leaves (OrphanCleaner) or re-announced on restart.
+        }
+    }
+
+    @Override
+    public boolean spill(String key, BlockRecord rec, byte[] payload) {
+        return tier.put(key, ByteBuffer.wrap(payload), rec.crc);
+    }
+
+    @Override
+    public void drop(String key) {
+        tier.remove(key);
+    }
+
+    byte[] read(String key) {
+        return tier.get(key);
+    }
+
+    /** Makes the blocks the tier kept (across a restart) visible again; drops copies that are stale. */
+    int announce() {
+        List<String> keys = new ArrayList<>();
+        tier.forEachKey(keys::add);
+        long now = store.config().getTicker().millis();
+        int visible = 0;
+        for (String k : keys) {
+            long size = tier.size(k);
+            long crc = tier.checksum(k);
+            if (size < 0 || crc < 0)
+                continue;
+            BlockRecord r = new BlockRecord();
+            r.state = BlockRecord.COMPLETE;
+            r.size = size;
+            r.crc = (int) crc;
+            r.replicas = store.config().getDefaultReplicas();
+            r.created = now;
+            r.lastAccess = now;
+            r.tiers = Tier.SSD.bit();
+            r.ssdNode = nodeId;
+            if (Boolean.TRUE.equals(store.metaCache().invoke(k, new MetaOps.Announce(r))))
+                visible++;
+            else
+                tier.remove(k);
+        }
+        return visible;
+    }
+
+    @Override
+    public void close() {
+        tier.close();
+    }
+}
