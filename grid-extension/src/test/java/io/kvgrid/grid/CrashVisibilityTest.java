@@ -1,0 +1,142 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.BlockStore;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridNode;
+import io.kvgrid.testing.Payload;
+import io.kvgrid.testing.TestCluster;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.cache.CachePeekMode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.cache.Cache;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A writer node stopped in the middle of a put: the block is never visible half-written, and the survivor reclaims
+ * the writer's claim and payload. The mid-put state is reached by stopping the writer as soon as its claim (a WRITING
+ * record) is seen, while its large payload is still being written; attempts are bounded.
+ */
+class CrashVisibilityTest {
+    private static final int SIZE = 24 << 20;
+    private static final int ATTEMPTS = 5;
+    private static TestCluster cluster;
+    private static KvGridNode survivor;
+
+    @BeforeAll
+    static void startCluster() {
+        KvGridConfiguration cfg = TestCluster.smallConfig();
+        cfg.setDataRegionBytes(256L << 20);
+        cluster = GridTests.cluster(1, cfg);
+        survivor = cluster.node(0);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (cluster != null)
+            cluster.close();
+    }
+
+    private static IgniteCache<String, BlockRecord> meta() {
+        return survivor.ignite().cache("kvgrid-meta");
+    }
+
+    /** WRITING records, and data keys that no complete record points at, held by the survivor (the only node). */
+    private static List<String> leftovers() {
+        List<String> out = new ArrayList<>();
+        Set<String> referenced = new HashSet<>();
+        for (Cache.Entry<String, BlockRecord> e : meta().localEntries(CachePeekMode.ALL)) {
+            if (e.getValue().complete())
+                referenced.add(e.getValue().dataKey);
+            else
+                out.add("WRITING record of " + e.getKey() + " by " + e.getValue().writer);
+        }
+        IgniteCache<String, byte[]> data = survivor.ignite().cache("kvgrid-data-r2");
+        for (Cache.Entry<String, byte[]> e : data.localEntries(CachePeekMode.ALL))
+            if (!referenced.contains(e.getKey()))
+                out.add("orphan payload " + e.getKey().replace('\0', '|') + " of " + e.getValue().length + " bytes");
+        return out;
+    }
+
+    /** A key whose metadata primary is the node just added, once rebalancing has made it primary of anything. */
+    private static String ownedByNewestNode(String prefix) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (true) {
+            try {
+                return GridTests.keyOwnedBy(cluster, cluster.size() - 1, prefix);
+            } catch (AssertionError e) {
+                if (System.nanoTime() > deadline)
+                    throw e;
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @Test
+    void aBlockWhoseWriterStopsMidPutIsNeverVisibleHalfWrittenAndItsSpaceIsReclaimed() throws Exception {
+        int midPut = 0;
+        List<String> report = new ArrayList<>();
+        for (int attempt = 0; attempt < ATTEMPTS && midPut < 2; attempt++) {
+            KvGridNode writer = cluster.addNode();
+            String writerName = writer.ignite().name();
+            String key = ownedByNewestNode("crash/" + attempt + "-");
+            byte[] block = Payload.of(key, SIZE);
+            BlockStore store = writer.store();
+            CompletableFuture<Object> put = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return store.put(key, block);
+                } catch (RuntimeException e) {
+                    return e;
+                }
+            });
+
+            // Stop the writer as soon as its claim is visible on the survivor, unless the put already finished.
+            boolean claimSeen = false;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (!put.isDone() && System.nanoTime() < deadline) {
+                BlockRecord r = meta().localPeek(key, CachePeekMode.ALL);
+                if (r != null && !r.complete()) {
+                    claimSeen = true;
+                    break;
+                }
+                Thread.onSpinWait();
+            }
+            Ignition.stop(writerName, true);
+            Object outcome = put.get(60, TimeUnit.SECONDS);
+
+            // Whatever happened, the survivor sees the whole block or nothing, and no leftovers within 15 s.
+            BlockStore a = survivor.store();
+            boolean visible = a.exists(key);
+            if (visible)
+                assertTrue(Arrays.equals(block, a.get(key)), key + " is visible but its bytes are not the written ones");
+            else
+                assertEquals(List.of(), a.listKeys(key));
+            List<String> left = leftovers();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (!left.isEmpty() && System.nanoTime() < until) {
+                Thread.sleep(100);
+                left = leftovers();
+            }
+            assertEquals(List.of(), left, "attempt " + attempt + " (" + key + ", claim seen " + claimSeen
+                + ", outcome " + outcome + ") left garbage behind");
+            if (claimSeen && !visible)
+                midPut++;
+            report.add(key + ": claimSeen=" + claimSeen + " visible=" + visible + " outcome=" + outcome);
+            if (visible)
+                a.remove(key, true);
+        }
+        assertTrue(midPut > 0, "no attempt stopped the writer mid-put: " + report);
+    }
+}
