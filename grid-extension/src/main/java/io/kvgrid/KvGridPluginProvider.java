@@ -72,8 +72,15 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
     @SuppressWarnings("unchecked")
     @Override public <T extends IgnitePlugin> T plugin() { return (T) plugin; }
 
+    /** Runs before Ignite reads the node's data regions: the place to add kvgrid's. */
     @Override public void initExtensions(PluginContext ctx, ExtensionRegistry registry) {
         this.ctx = ctx;
+        addRegions(ctx);
+    }
+
+    private void addRegions(PluginContext ctx) {
+        if (!Boolean.TRUE.equals(ctx.igniteConfiguration().isClientMode()))
+            GridCaches.addRegions(ctx.igniteConfiguration(), config);
     }
 
     @Override public <T> T createComponent(PluginContext ctx, Class<T> cls) { return null; }
@@ -82,8 +89,6 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
 
     @Override public void start(PluginContext ctx) {
         this.ctx = ctx;
-        if (!Boolean.TRUE.equals(ctx.igniteConfiguration().isClientMode()))
-            GridCaches.addRegions(ctx.igniteConfiguration(), config);
     }
 
     @Override public void stop(boolean cancel) {

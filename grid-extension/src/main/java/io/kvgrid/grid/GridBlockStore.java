@@ -158,21 +158,79 @@ public final class GridBlockStore implements BlockStore {
                 failed.add(KeyResult.failed(k, e));
             return failed;
         }
+        KeyResult<PutResult>[] out = newResults(keys.size());
+        boolean[] waiting = new boolean[keys.size()];
         try {
-            return claimWriteCommit(keys, payloads, replace, now, cache, claims, recs);
+            claimWriteCommit(keys, payloads, replace, now, cache, claims, recs, out, waiting);
+        } catch (RuntimeException e) {
+            abandon(keys, recs, out);
+            throw Failures.wrap(e, "writing " + keys.size() + " blocks");
         } finally {
             release(reserved);
         }
+        awaitOthers(keys, payloads, options, replace, out, waiting);
+        return List.of(out);
     }
 
-    private List<KeyResult<PutResult>> claimWriteCommit(List<String> keys, List<byte[]> payloads, boolean replace,
-                                                        long now, IgniteCache<String, byte[]> cache,
-                                                        Map<String, MetaOps.Claim> claims,
-                                                        Map<String, BlockRecord> recs) {
-        KeyResult<PutResult>[] out = newResults(keys.size());
+    /**
+     * Keys another writer was mid-put on: wait (bounded) until that put committed, then report {@code existed}, so a
+     * caller told "existed" can read the block; if the other put failed, try ours again.
+     */
+    private void awaitOthers(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace,
+                             KeyResult<PutResult>[] out, boolean[] waiting) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        for (int round = 0; ; round++) {
+            Set<String> pending = new LinkedHashSet<>();
+            for (int i = 0; i < keys.size(); i++)
+                if (waiting[i])
+                    pending.add(keys.get(i));
+            if (pending.isEmpty())
+                return;
+            if (System.nanoTime() > deadline) {
+                for (int i = 0; i < keys.size(); i++)
+                    if (waiting[i])
+                        out[i] = KeyResult.failed(keys.get(i), new KvGridException(ErrorCode.TIMEOUT, "key",
+                            "another writer of " + keys.get(i) + " did not finish within 30 s"));
+                return;
+            }
+            try {
+                Thread.sleep(Math.min(50, 1 + round));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KvGridException(ErrorCode.TIMEOUT, null, "interrupted while waiting for another writer");
+            }
+            Map<String, BlockRecord> now = meta.getAll(pending);
+            List<String> retryKeys = new ArrayList<>();
+            List<byte[]> retryPayloads = new ArrayList<>();
+            List<Integer> retryIdx = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                if (!waiting[i])
+                    continue;
+                BlockRecord r = now.get(keys.get(i));
+                if (r != null && r.complete()) {
+                    out[i] = KeyResult.ok(keys.get(i), new PutResult(true, copies(r)));
+                    waiting[i] = false;
+                } else if (r == null) {
+                    retryKeys.add(keys.get(i));
+                    retryPayloads.add(payloads.get(i));
+                    retryIdx.add(i);
+                    waiting[i] = false;
+                }
+            }
+            if (!retryKeys.isEmpty()) {
+                List<KeyResult<PutResult>> again = write(retryKeys, retryPayloads, options, replace);
+                for (int j = 0; j < again.size(); j++)
+                    out[retryIdx.get(j)] = again.get(j);
+            }
+        }
+    }
+
+    private void claimWriteCommit(List<String> keys, List<byte[]> payloads, boolean replace, long now,
+                                  IgniteCache<String, byte[]> cache, Map<String, MetaOps.Claim> claims,
+                                  Map<String, BlockRecord> recs, KeyResult<PutResult>[] out, boolean[] waiting) {
         Map<String, BlockRecord> previous = new HashMap<>();
         Map<String, byte[]> toWrite = new HashMap<>();
-        Map<String, EntryProcessorResult<Object[]>> claimed;
+        Map<String, EntryProcessorResult<MetaOps.Result>> claimed;
         try {
             claimed = meta.invokeAll(claims);
         } catch (RuntimeException e) {
@@ -180,17 +238,20 @@ public final class GridBlockStore implements BlockStore {
         }
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
-            Object[] res = claimed.get(k).get();
-            if (res[0] == MetaOps.Outcome.EXISTS) {
-                out[i] = KeyResult.ok(k, new PutResult(true, copies((BlockRecord) res[1])));
+            MetaOps.Result res = MetaOps.value(claimed.get(k));
+            if (res.outcome == MetaOps.Outcome.EXISTS) {
+                if (res.rec.complete())
+                    out[i] = KeyResult.ok(k, new PutResult(true, copies(res.rec)));
+                else
+                    waiting[i] = true; // another writer is mid-put: answer once it finished (awaitOthers)
                 continue;
             }
-            if (res[1] != null)
-                previous.put(k, (BlockRecord) res[1]);
+            if (res.rec != null)
+                previous.put(k, res.rec);
             toWrite.put(recs.get(k).dataKey, payloads.get(i));
         }
         if (toWrite.isEmpty())
-            return List.of(out);
+            return;
 
         try {
             cache.putAll(toWrite);
@@ -198,14 +259,14 @@ public final class GridBlockStore implements BlockStore {
             KvGridException err = Failures.wrap(e, "writing payload of " + toWrite.size() + " blocks");
             abandon(keys, recs, out);
             for (int i = 0; i < keys.size(); i++)
-                if (out[i] == null)
+                if (out[i] == null && !waiting[i])
                     out[i] = KeyResult.failed(keys.get(i), err);
-            return List.of(out);
+            return;
         }
 
         Set<String> toCommit = new LinkedHashSet<>();
         for (int i = 0; i < keys.size(); i++)
-            if (out[i] == null)
+            if (out[i] == null && !waiting[i])
                 toCommit.add(keys.get(i));
         Map<String, EntryProcessorResult<Boolean>> committed;
         try {
@@ -214,18 +275,18 @@ public final class GridBlockStore implements BlockStore {
             KvGridException err = Failures.wrap(e, "committing " + toCommit.size() + " blocks");
             abandon(keys, recs, out);
             for (int i = 0; i < keys.size(); i++)
-                if (out[i] == null)
+                if (out[i] == null && !waiting[i])
                     out[i] = KeyResult.failed(keys.get(i), err);
-            return List.of(out);
+            return;
         }
         List<BlockRecord> garbage = new ArrayList<>();
         Map<String, BlockRecord> markers = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
-            if (out[i] != null)
+            if (out[i] != null || waiting[i])
                 continue;
             BlockRecord r = recs.get(k);
-            if (Boolean.TRUE.equals(committed.get(k).get())) {
+            if (Boolean.TRUE.equals(MetaOps.value(committed.get(k)))) {
                 out[i] = KeyResult.ok(k, new PutResult(false, copies(r)));
                 BlockRecord prev = previous.get(k);
                 if (prev != null && prev.complete())
@@ -241,7 +302,6 @@ public final class GridBlockStore implements BlockStore {
         if (!markers.isEmpty())
             meta.putAll(markers);
         freePayloads(garbage);
-        return List.of(out);
     }
 
     private static BlockRecord marker(String key) {
@@ -418,7 +478,7 @@ public final class GridBlockStore implements BlockStore {
         }
         Map<String, BlockRecord> out = new HashMap<>();
         res.forEach((k, v) -> {
-            BlockRecord r = v.get();
+            BlockRecord r = MetaOps.value(v);
             if (r != null)
                 out.put(k, r);
         });
@@ -619,7 +679,7 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public List<KeyResult<Boolean>> batchRemove(List<String> keys, boolean force) {
         Args.checkKeys(keys, "keys", false);
-        Map<String, EntryProcessorResult<Object[]>> res;
+        Map<String, EntryProcessorResult<MetaOps.Result>> res;
         try {
             res = meta.invokeAll(new LinkedHashSet<>(keys), new MetaOps.Remove(cfg.getTicker().millis(), force));
         } catch (RuntimeException e) {
@@ -629,14 +689,14 @@ public final class GridBlockStore implements BlockStore {
         KeyResult<Boolean>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
-            Object[] r = res.get(k).get();
-            switch ((MetaOps.Outcome) r[0]) {
+            MetaOps.Result r = MetaOps.value(res.get(k));
+            switch (r.outcome) {
                 case DONE -> {
-                    garbage.put(k, (BlockRecord) r[1]);
+                    garbage.put(k, r.rec);
                     out[i] = KeyResult.ok(k, true);
                 }
                 case LEASED -> out[i] = KeyResult.failed(k, new KvGridException(ErrorCode.HAS_LEASE, "key",
-                    "block " + k + " is leased until " + ((BlockRecord) r[1]).leaseUntil));
+                    "block " + k + " is leased until " + r.rec.leaseUntil));
                 default -> out[i] = KeyResult.failed(k, notFound(k));
             }
         }

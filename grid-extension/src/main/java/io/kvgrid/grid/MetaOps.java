@@ -12,11 +12,34 @@ final class MetaOps {
     private MetaOps() {
     }
 
+    /**
+     * The value of a processor result. Ignite's {@code invokeAll(Map, ...)} hands back results computed on another
+     * node as binary objects; deserialize those here, once, rather than at every call site.
+     */
+    @SuppressWarnings("unchecked")
+    static <T> T value(javax.cache.processor.EntryProcessorResult<T> res) {
+        Object v = res == null ? null : res.get();
+        if (v instanceof org.apache.ignite.binary.BinaryObject b)
+            v = b.deserialize();
+        return (T) v;
+    }
+
     /** Outcome of a claim, a guarded removal or an eviction. */
     enum Outcome { DONE, EXISTS, ABSENT, LEASED, KEPT }
 
-    /** Write-once (or replacing) claim: installs a WRITING record; returns the previous record in {@code prev}. */
-    static final class Claim implements CacheEntryProcessor<String, BlockRecord, Object[]> {
+    /** Outcome plus the record it concerns. */
+    static final class Result {
+        final Outcome outcome;
+        final BlockRecord rec;
+
+        Result(Outcome outcome, BlockRecord rec) {
+            this.outcome = outcome;
+            this.rec = rec;
+        }
+    }
+
+    /** Write-once (or replacing) claim: installs a WRITING record; the result holds the previous record. */
+    static final class Claim implements CacheEntryProcessor<String, BlockRecord, Result> {
         private static final long serialVersionUID = 1L;
         private final BlockRecord rec;
         private final boolean replace;
@@ -27,12 +50,12 @@ final class MetaOps {
         }
 
         @Override
-        public Object[] process(MutableEntry<String, BlockRecord> e, Object... args) {
+        public Result process(MutableEntry<String, BlockRecord> e, Object... args) {
             BlockRecord prev = e.getValue();
             if (prev != null && !replace)
-                return new Object[] {Outcome.EXISTS, prev};
+                return new Result(Outcome.EXISTS, prev);
             e.setValue(rec);
-            return new Object[] {Outcome.DONE, prev};
+            return new Result(Outcome.DONE, prev);
         }
     }
 
@@ -116,7 +139,7 @@ final class MetaOps {
     }
 
     /** Removes a complete record unless leased (or forced). Returns {Outcome, record}. */
-    static final class Remove implements CacheEntryProcessor<String, BlockRecord, Object[]> {
+    static final class Remove implements CacheEntryProcessor<String, BlockRecord, Result> {
         private static final long serialVersionUID = 1L;
         private final long now;
         private final boolean force;
@@ -127,14 +150,14 @@ final class MetaOps {
         }
 
         @Override
-        public Object[] process(MutableEntry<String, BlockRecord> e, Object... args) {
+        public Result process(MutableEntry<String, BlockRecord> e, Object... args) {
             BlockRecord r = e.getValue();
             if (r == null || !r.complete())
-                return new Object[] {Outcome.ABSENT, null};
+                return new Result(Outcome.ABSENT, null);
             if (!force && r.leaseUntil > now)
-                return new Object[] {Outcome.LEASED, r};
+                return new Result(Outcome.LEASED, r);
             e.remove();
-            return new Object[] {Outcome.DONE, r};
+            return new Result(Outcome.DONE, r);
         }
     }
 

@@ -1,28 +1,34 @@
 package io.kvgrid.grid;
 
+import io.kvgrid.Tier;
 import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.events.DiscoveryEvent;
 import org.apache.ignite.events.EventType;
 import org.apache.ignite.internal.IgniteEx;
 import org.apache.ignite.internal.managers.eventstorage.DiscoveryEventListener;
 
 import javax.cache.Cache;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
+import java.util.UUID;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Reclaims the claims and payloads of writers that left the cluster mid-put. Each server node cleans the records it
- * is primary for, so every orphan is cleaned exactly once. Uses Ignite's internal discovery listener because public
- * event listeners only see event types the user enabled in the node configuration.
+ * Reclaims what departed nodes leave behind in the records this node is primary for: claims and payloads of writers
+ * that died mid-put, and lower-tier copies that became unreachable (a restarted node re-announces those). Each record
+ * has one primary, so each orphan is cleaned once. After a node leaves, partitions change primaries only when the
+ * topology exchange completes, so the sweep runs several times over the following seconds.
  */
 final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
+    private static final long[] SWEEP_DELAYS_MS = {200, 1_000, 3_000, 10_000};
+
     private final IgniteEx ignite;
     private final GridBlockStore store;
-    private final ExecutorService exec = Executors.newSingleThreadExecutor(r -> {
+    private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "kvgrid-orphan-cleaner");
         t.setDaemon(true);
         return t;
@@ -31,61 +37,55 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
     OrphanCleaner(IgniteEx ignite, GridBlockStore store) {
         this.ignite = ignite;
         this.store = store;
+        // Internal listener: public event listeners only see event types enabled in the node configuration.
         ignite.context().event().addDiscoveryEventListener(this, EventType.EVT_NODE_LEFT, EventType.EVT_NODE_FAILED);
     }
 
     @Override
     public void onEvent(DiscoveryEvent evt, org.apache.ignite.internal.managers.discovery.DiscoCache cache) {
-        String writer = evt.eventNode().id().toString();
-        String consistentId = String.valueOf(evt.eventNode().consistentId());
-        exec.submit(() -> {
-            clean(writer);
-            forgetLowerTier(consistentId);
-        });
+        for (long delay : SWEEP_DELAYS_MS)
+            exec.schedule(this::sweep, delay, TimeUnit.MILLISECONDS);
     }
 
-    /** Removes WRITING records of {@code writer} held here as primary, and their payloads. */
-    int clean(String writer) {
-        List<String> keys = new ArrayList<>();
+    /** Cleans records whose writer or lower-tier node is no longer in the cluster. Returns records changed. */
+    int sweep() {
         try {
+            Set<UUID> alive = new HashSet<>();
+            Set<String> aliveServers = new HashSet<>();
+            for (ClusterNode n : ignite.cluster().nodes()) {
+                alive.add(n.id());
+                if (!n.isClient())
+                    aliveServers.add(String.valueOf(n.consistentId()));
+            }
+            Set<String> deadClaims = new LinkedHashSet<>();
+            Set<String> lostTier = new LinkedHashSet<>();
             for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
                 BlockRecord r = e.getValue();
-                if (r.state == BlockRecord.WRITING && writer.equals(r.writer))
-                    keys.add(e.getKey());
+                if (r.state == BlockRecord.WRITING && !alive.contains(UUID.fromString(r.writer)))
+                    deadClaims.add(e.getKey());
+                else if (r.complete() && r.ssdNode != null && !aliveServers.contains(r.ssdNode))
+                    lostTier.add(e.getKey());
             }
             int n = 0;
-            for (var res : store.metaCache().invokeAll(new LinkedHashSet<>(keys), new MetaOps.Release(writer)).values()) {
-                BlockRecord r = res.get();
-                if (r != null) {
-                    store.freePayload(r);
+            for (String k : deadClaims) {
+                BlockRecord r = store.metaCache().get(k);
+                if (r == null || r.state != BlockRecord.WRITING)
+                    continue;
+                BlockRecord released = store.metaCache().invoke(k, new MetaOps.Release(r.writer));
+                if (released != null) {
+                    store.freePayload(released);
                     n++;
                 }
             }
-            return n;
-        } catch (RuntimeException e) {
-            // Node stopping or topology changing again: the next event retries on the new primary.
-            return 0;
-        }
-    }
-
-    /**
-     * The lower tier of a node that left is unreachable: clear it from the records held here as primary, so metadata
-     * never claims a block no live tier holds. A restarted node re-announces what its tier kept.
-     */
-    int forgetLowerTier(String node) {
-        List<String> keys = new ArrayList<>();
-        try {
-            for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY))
-                if (node.equals(e.getValue().ssdNode))
-                    keys.add(e.getKey());
-            int n = 0;
-            for (var res : store.metaCache().invokeAll(new LinkedHashSet<>(keys),
-                new MetaOps.TierGone(node, io.kvgrid.Tier.SSD.bit())).values())
-                if (Boolean.TRUE.equals(res.get()))
+            for (String k : lostTier) {
+                BlockRecord r = store.metaCache().get(k);
+                if (r != null && r.ssdNode != null && !aliveServers.contains(r.ssdNode)
+                    && Boolean.TRUE.equals(store.metaCache().invoke(k, new MetaOps.TierGone(r.ssdNode, Tier.SSD.bit()))))
                     n++;
+            }
             return n;
         } catch (RuntimeException e) {
-            return 0;
+            return 0; // stopping, or the topology moved again: a later sweep retries
         }
     }
 
