@@ -110,7 +110,7 @@ public interface BlockStore extends AutoCloseable {
     }
 
     default PutResult upsert(String key, byte[] value) {
-        return upsertParts(key, List.of(wrap(value, "value")), PutOptions.defaults());
+        return upsert(key, value, PutOptions.defaults());
     }
 
     default PutResult upsert(String key, byte[] value, PutOptions options) {

@@ -50,7 +50,7 @@ public final class GridBlockStore implements BlockStore {
     private volatile SpaceGovernor governor;
     private final AtomicLong writeSeq = new AtomicLong();
     private final BlockTasks tasks;
-    private final ShardStager stager = new ShardStager();
+    private final ShardStaging staging;
 
     public GridBlockStore(Ignite ignite, KvGridConfiguration cfg) {
         this.ignite = ignite;
@@ -64,6 +64,7 @@ public final class GridBlockStore implements BlockStore {
         this.pageSize = ds == null || ds.getPageSize() == 0 ? 4096 : ds.getPageSize();
         this.tasks = new BlockTasks(this.cfg.getAsyncThreads());
         data(this.cfg.getDefaultReplicas());
+        this.staging = this.cfg.getShardsPerBlock() > 1 ? new ShardStaging(ignite, this.cfg) : null;
     }
 
     void governor(SpaceGovernor governor) {
@@ -94,16 +95,62 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public PutResult putParts(String key, List<ByteBuffer> parts, PutOptions options) {
-        Args.checkKey(key, "key");
-        byte[] payload = Payloads.concat(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), "parts"));
-        return write(List.of(key), List.of(payload), options, false).get(0).valueOrThrow();
+        return putOne(key, parts, options, false, "parts");
     }
 
     @Override
     public PutResult upsertParts(String key, List<ByteBuffer> parts, PutOptions options) {
+        return putOne(key, parts, options, true, "parts");
+    }
+
+    // Single-key forms validate here so errors name their own arguments, not those of the batch call beneath.
+
+    @Override
+    public PutResult put(String key, byte[] value, PutOptions options) {
+        return putOne(key, List.of(ByteBuffer.wrap(Args.nonNull(value, "value"))), options, false, "value");
+    }
+
+    @Override
+    public PutResult putFrom(String key, ByteBuffer buffer, PutOptions options) {
+        return putOne(key, List.of(Args.nonNull(buffer, "buffer")), options, false, "buffer");
+    }
+
+    @Override
+    public PutResult upsert(String key, byte[] value, PutOptions options) {
+        return putOne(key, List.of(ByteBuffer.wrap(Args.nonNull(value, "value"))), options, true, "value");
+    }
+
+    @Override
+    public byte[] get(String key) {
         Args.checkKey(key, "key");
-        byte[] payload = Payloads.concat(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), "parts"));
-        return write(List.of(key), List.of(payload), options, true).get(0).valueOrThrow();
+        return batchGet(List.of(key)).get(0).valueOrThrow();
+    }
+
+    @Override
+    public int getInto(String key, ByteBuffer buffer) {
+        Args.checkKey(key, "key");
+        Args.nonNull(buffer, "buffer");
+        if (buffer.isReadOnly())
+            throw Args.invalid("buffer", "is read-only");
+        return getInto(List.of(key), List.of(buffer), i -> "buffer").get(0).valueOrThrow();
+    }
+
+    @Override
+    public boolean exists(String key) {
+        Args.checkKey(key, "key");
+        return lookup(List.of(key))[0];
+    }
+
+    @Override
+    public void remove(String key, boolean force) {
+        Args.checkKey(key, "key");
+        batchRemove(List.of(key), force).get(0).valueOrThrow();
+    }
+
+    private PutResult putOne(String key, List<ByteBuffer> parts, PutOptions options, boolean replace, String arg) {
+        Args.checkKey(key, "key");
+        byte[] payload = Payloads.concat(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), arg));
+        return write(List.of(key), List.of(payload), options, replace).get(0).valueOrThrow();
     }
 
     @Override
@@ -603,6 +650,11 @@ public final class GridBlockStore implements BlockStore {
         Args.checkKeys(keys, "keys", false);
         Args.checkBuffers(buffers, "buffers", true);
         Args.sameLength(keys.size(), buffers.size(), "buffers");
+        return getInto(keys, buffers, i -> "buffers[" + i + "]");
+    }
+
+    private List<KeyResult<Integer>> getInto(List<String> keys, List<ByteBuffer> buffers,
+                                             java.util.function.IntFunction<String> bufferArg) {
         Map<String, BlockRecord> recs = touch(keys, true, true);
         Map<String, BlockRecord> wanted = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
@@ -620,7 +672,7 @@ public final class GridBlockStore implements BlockStore {
                 if (r == null)
                     throw notFound(k);
                 if (r.size > buf.remaining())
-                    throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "buffers[" + i + "]",
+                    throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, bufferArg.apply(i),
                         "block " + k + " has " + r.size + " bytes, buffer has " + buf.remaining() + " remaining");
                 byte[] b = verified(k, r, bytes.get(k));
                 buf.put(b);
@@ -738,16 +790,19 @@ public final class GridBlockStore implements BlockStore {
             }
             List<KeyResult<byte[]>> blocks = batchGet(ids);
             throwFirst(blocks);
+            // Check every block and buffer before writing any buffer.
+            for (int i = 0; i < ids.size(); i++) {
+                int len = blocks.get(i).value().length;
+                if (len % n != 0)
+                    throw Args.invalid("ids[" + i + "]", "block of " + len + " bytes is not " + n + " equal shards");
+                if (buffers.get(i).remaining() < len / n)
+                    throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "buffers[" + i + "]",
+                        "shard has " + len / n + " bytes, buffer has " + buffers.get(i).remaining());
+            }
             for (int i = 0; i < ids.size(); i++) {
                 byte[] b = blocks.get(i).value();
-                if (b.length % n != 0)
-                    throw Args.invalid("ids[" + i + "]", "block of " + b.length + " bytes is not " + n + " equal shards");
                 int shard = b.length / n;
-                ByteBuffer buf = buffers.get(i);
-                if (buf.remaining() < shard)
-                    throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "buffers[" + i + "]",
-                        "shard has " + shard + " bytes, buffer has " + buf.remaining());
-                buf.put(b, shardIndex[i] * shard, shard);
+                buffers.get(i).put(b, shardIndex[i] * shard, shard);
             }
         });
     }
@@ -758,21 +813,59 @@ public final class GridBlockStore implements BlockStore {
         int n = cfg.getShardsPerBlock();
         if (n == 1 && new LinkedHashSet<>(ids).size() != ids.size())
             throw Args.invalid("ids", "must not contain the same block twice");
+        for (int i = 0; i < ids.size(); i++) {
+            long block = (long) buffers.get(i).remaining() * n;
+            if (block > cfg.getMaxBlockBytes())
+                throw Args.invalid("buffers[" + i + "]", "block of " + block + " bytes (" + n + " shards of "
+                    + buffers.get(i).remaining() + ") exceeds maxBlockBytes " + cfg.getMaxBlockBytes());
+            if (n > 1 && buffers.get(i).remaining() == 0)
+                throw Args.invalid("buffers[" + i + "]", "a shard must not be empty");
+        }
         return tasks.submit(() -> {
-            List<String> keys = new ArrayList<>();
-            List<byte[]> payloads = new ArrayList<>();
-            for (int i = 0; i < ids.size(); i++) {
-                ByteBuffer b = buffers.get(i);
-                byte[] whole = n == 1 ? Payloads.concat(List.of(b), Payloads.totalSize(List.of(b),
-                    cfg.getMaxBlockBytes(), "buffers[" + i + "]")) : stager.add(ids.get(i), shardIndex[i], n, b);
-                if (whole != null) {
-                    keys.add(ids.get(i));
-                    payloads.add(whole);
-                }
+            if (n == 1) {
+                List<byte[]> payloads = new ArrayList<>();
+                for (ByteBuffer b : buffers)
+                    payloads.add(Payloads.concat(List.of(b), b.remaining()));
+                throwFirst(write(ids, payloads, PutOptions.defaults(), false));
+            } else {
+                dumpShards(ids, shardIndex, buffers, n);
             }
-            if (!keys.isEmpty())
-                throwFirst(write(keys, payloads, PutOptions.defaults(), false));
         });
+    }
+
+    /** Stages shards in the grid; blocks whose last shard this call supplied are assembled and written. */
+    private void dumpShards(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers, int n) {
+        Map<String, byte[]> shards = new LinkedHashMap<>();
+        List<BlockRecord> room = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            ByteBuffer b = buffers.get(i);
+            String sk = ShardStaging.shardKey(ids.get(i), shardIndex[i]);
+            shards.put(sk, Payloads.concat(List.of(b), b.remaining()));
+            BlockRecord r = new BlockRecord();
+            r.dataCache = staging.cacheName();
+            r.dataKey = sk;
+            r.size = b.remaining();
+            room.add(r);
+        }
+        Map<ClusterNode, Long> reserved = reserve(room);
+        List<String> complete = new ArrayList<>();
+        try {
+            staging.putShards(shards);
+            for (int i = 0; i < ids.size(); i++)
+                if (staging.mark(ids.get(i), shardIndex[i], n, buffers.get(i).remaining()))
+                    complete.add(ids.get(i));
+        } finally {
+            release(reserved);
+        }
+        if (complete.isEmpty())
+            return;
+        List<byte[]> blocks = new ArrayList<>();
+        for (String id : complete)
+            blocks.add(staging.assemble(id, n));
+        List<KeyResult<PutResult>> written = write(complete, blocks, PutOptions.defaults(), false);
+        for (String id : complete)
+            staging.forget(id, n);
+        throwFirst(written);
     }
 
     private void checkShardArgs(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers, boolean writable) {
