@@ -68,7 +68,7 @@ final class CliArgs {
             throw new UsageException(name + " must be a whole number, was '" + v + "'");
         }
         if (n < min || n > max)
-            throw new UsageException(name + " must be " + range(min, max) + ", was " + n);
+            throw new UsageException(name + " must be " + range(n, min, max) + ", was " + n);
         return n;
     }
 
@@ -76,9 +76,11 @@ final class CliArgs {
         return (int) number(name, dflt, min, max);
     }
 
-    private static String range(long min, long max) {
-        if (max == Long.MAX_VALUE || max == Integer.MAX_VALUE)
-            return min == 1 ? "a positive number" : "at least " + min;
-        return "from " + min + " to " + max;
+    private static String range(long n, long min, long max) {
+        if (max - min <= 1000)
+            return "from " + min + " to " + max;
+        if (n > max)
+            return "at most " + max;
+        return min == 1 ? "a positive number" : "at least " + min;
     }
 }

@@ -8,11 +8,16 @@ import org.apache.ignite.Ignition;
 import org.apache.ignite.configuration.IgniteConfiguration;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
 
 /**
  * Server nodes in this JVM on 127.0.0.1, on a discovery port range of their own (so two commands, or a command and a
@@ -21,8 +26,15 @@ import java.util.concurrent.ThreadLocalRandom;
 final class LocalCluster implements AutoCloseable {
     private final List<Ignite> nodes = new ArrayList<>();
     private final List<KvGridNode> kvNodes = new ArrayList<>();
+    /** Ignite's work directory (marshaller mappings, diagnostics) for this cluster alone, deleted on close. */
+    private final Path workDir;
 
     private LocalCluster() {
+        try {
+            workDir = Files.createTempDirectory("kvgrid-work-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** {@code n} kvgrid nodes with {@code cfg}. */
@@ -31,7 +43,8 @@ final class LocalCluster implements AutoCloseable {
         LocalCluster c = new LocalCluster();
         try {
             for (int i = 0; i < n; i++) {
-                KvGridNode node = KvGrid.start(KvGrid.embeddedConfiguration("kvgrid-" + port + "-" + i, cfg, port));
+                KvGridNode node = KvGrid.start(KvGrid.embeddedConfiguration("kvgrid-" + port + "-" + i, cfg, port)
+                    .setWorkDirectory(c.workDir.toString()));
                 c.kvNodes.add(node);
                 c.nodes.add(node.ignite());
             }
@@ -48,7 +61,7 @@ final class LocalCluster implements AutoCloseable {
         LocalCluster c = new LocalCluster();
         try {
             for (int i = 0; i < n; i++)
-                c.nodes.add(Ignition.start(config.create(i, port)));
+                c.nodes.add(Ignition.start(config.create(i, port).setWorkDirectory(c.workDir.toString())));
         } catch (RuntimeException e) {
             c.close();
             throw e;
@@ -89,6 +102,11 @@ final class LocalCluster implements AutoCloseable {
         }
         nodes.clear();
         kvNodes.clear();
+        try (Stream<Path> files = Files.walk(workDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temporary directory: the OS cleans up what is left
+        }
     }
 
     /** First port of {@link KvGrid#DISCOVERY_PORT_RANGE} consecutive free ports on 127.0.0.1. */

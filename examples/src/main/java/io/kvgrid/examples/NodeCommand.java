@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -55,7 +56,7 @@ final class NodeCommand {
         if (config != null && !Files.isRegularFile(Path.of(config)))
             throw new UsageException("--config: no such file " + config);
 
-        KvGridNode node = config == null ? KvGrid.startEmbedded() : startFromXml(Path.of(config));
+        KvGridNode node = config == null ? startEmbedded() : startFromXml(Path.of(config));
         Ignite ignite = node.ignite();
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch done = stop == null ? new CountDownLatch(1) : stop;
@@ -90,6 +91,15 @@ final class NodeCommand {
             Ignition.removeListener(lsnr);
             stopped.countDown();
         }
+    }
+
+    /** Defaults of {@link KvGrid#startEmbedded()}, with Ignite's work directory under ./kvgrid-data. */
+    static KvGridNode startEmbedded() {
+        int port = Integer.getInteger("kvgrid.discovery.port", KvGrid.DEFAULT_DISCOVERY_PORT);
+        IgniteConfiguration cfg = KvGrid.embeddedConfiguration("kvgrid-node-" + UUID.randomUUID().toString()
+            .substring(0, 8), new KvGridConfiguration(), port);
+        cfg.setWorkDirectory(Path.of("kvgrid-data", "work").toAbsolutePath().toString());
+        return KvGrid.start(cfg);
     }
 
     /** Loads the Spring XML file; a file without kvgrid's plugin gets it with default settings. */

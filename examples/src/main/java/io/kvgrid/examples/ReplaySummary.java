@@ -9,7 +9,7 @@ import java.util.TreeMap;
 final class ReplaySummary {
     String source;
     int requests, nodes, tokensPerBlock, blockBytes, pageSize;
-    long capacityBlocks, dataRegionBytes;
+    long capacityBlocks, dataRegionBytes, memoryBytesUsed;
     long blocks, hitBlocks, inputTokens, hitTokens, bytesLoaded, bytesDumped, evictions, verifyFailures, loadErrors;
     final Map<String, Long> tierHits = new TreeMap<>();
     double seconds;
@@ -47,6 +47,9 @@ final class ReplaySummary {
         m.put("bytesLoaded", bytesLoaded);
         m.put("bytesDumped", bytesDumped);
         m.put("evictions", evictions);
+        m.put("pageSize", pageSize);
+        m.put("dataRegionBytesPerNode", dataRegionBytes);
+        m.put("memoryBytesUsed", memoryBytesUsed);
         m.put("verifyFailures", verifyFailures);
         m.put("loadErrors", loadErrors);
         m.put("seconds", seconds);
@@ -87,6 +90,8 @@ final class ReplaySummary {
         t.row("lookupOnPrefix p50 / p99", ms(lookup.percentileMs(50)) + " / " + ms(lookup.percentileMs(99)));
         t.row("load p50 / p99", ms(load.percentileMs(50)) + " / " + ms(load.percentileMs(99)));
         t.row("dump p50 / p99", ms(dump.percentileMs(50)) + " / " + ms(dump.percentileMs(99)));
+        t.row("memory tier", TextTable.bytes(memoryBytesUsed) + " used of " + nodes + " x "
+            + TextTable.bytes(dataRegionBytes) + " (" + TextTable.bytes(pageSize) + " pages)");
         t.row("evictions", evictions);
         t.row("verification failures", verifyFailures);
         if (loadErrors > 0)

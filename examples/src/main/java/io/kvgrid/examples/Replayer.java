@@ -99,10 +99,13 @@ final class Replayer {
                     progress.accept(i + 1);
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
-            long evictions = 0;
-            for (KvGridNode n : cluster.kvNodes())
-                evictions += n.store().localStats().evictions();
-            return summary(seconds, evictions, cfg);
+            ReplaySummary s = summary(seconds, cfg);
+            for (KvGridNode n : cluster.kvNodes()) {
+                NodeStats st = n.store().localStats();
+                s.evictions += st.evictions();
+                s.memoryBytesUsed += st.bytesUsed();
+            }
+            return s;
         }
     }
 
@@ -210,7 +213,7 @@ final class Replayer {
                 + "evict yet; run without --capacity-blocks");
     }
 
-    private ReplaySummary summary(double seconds, long evictions, KvGridConfiguration cfg) {
+    private ReplaySummary summary(double seconds, KvGridConfiguration cfg) {
         ReplaySummary s = new ReplaySummary();
         s.source = opts.trace() == null ? "generator(seed=" + opts.seed() + ")" : opts.trace().toString();
         s.requests = requests.size();
@@ -229,7 +232,6 @@ final class Replayer {
             s.tierHits.putIfAbsent(t.name().toLowerCase(), 0L);
         s.bytesLoaded = bytesLoaded;
         s.bytesDumped = bytesDumped;
-        s.evictions = evictions;
         s.verifyFailures = verifyFailures;
         s.loadErrors = loadErrors;
         s.seconds = seconds;
