@@ -7,7 +7,6 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.logger.NullLogger;
-import org.apache.ignite.plugin.PluginProvider;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
@@ -69,7 +68,7 @@ final class BenchTargets {
 
     /**
      * The baseline a user writes by hand: plain Ignite nodes with Ignite's default configuration (only discovery
-     * pinned to 127.0.0.1 and no plugins: kvgrid's plugin would otherwise be picked up from the classpath) and one
+     * pinned to 127.0.0.1, and without kvgrid's plugin, which Ignite would otherwise load from the classpath) and one
      * default {@code IgniteCache<String, byte[]>}, with one backup on several nodes as kvgrid has.
      */
     static final class IgniteBaseline implements BenchTarget {
@@ -88,7 +87,7 @@ final class BenchTargets {
             IgniteConfiguration cfg = new IgniteConfiguration()
                 .setIgniteInstanceName("baseline-" + port + "-" + index)
                 .setLocalHost("127.0.0.1")
-                .setPluginProviders(new PluginProvider[0])
+                .setPluginProviders(new InertPluginProvider())
                 .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
                     .setLocalPort(port).setLocalPortRange(io.kvgrid.KvGrid.DISCOVERY_PORT_RANGE))
                 .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"));

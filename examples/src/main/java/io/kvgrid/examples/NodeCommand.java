@@ -102,7 +102,7 @@ final class NodeCommand {
         return KvGrid.start(cfg);
     }
 
-    /** Loads the Spring XML file; a file without kvgrid's plugin gets it with default settings. */
+    /** Loads the Spring XML file; kvgrid's plugin keeps the file's settings, or gets default ones. */
     static KvGridNode startFromXml(Path file) {
         IgniteConfiguration cfg;
         try {
@@ -115,10 +115,12 @@ final class NodeCommand {
         } catch (IgniteCheckedException | MalformedURLException e) {
             throw new UsageException("--config: cannot load " + file + ": " + e.getMessage());
         }
-        boolean hasKvGrid = cfg.getPluginProviders() != null
-            && Arrays.stream(cfg.getPluginProviders()).anyMatch(p -> p instanceof KvGridPluginProvider);
-        if (!hasKvGrid)
-            KvGrid.configure(cfg, new KvGridConfiguration());
+        // KvGrid.configure adds kvgrid's data regions before the node starts; the plugin alone adds them too late
+        // (Ignite 2.17: "Requested DataRegion is not configured"), so a file's own plugin settings go through it too.
+        KvGridConfiguration kv = cfg.getPluginProviders() == null ? null : Arrays.stream(cfg.getPluginProviders())
+            .filter(p -> p instanceof KvGridPluginProvider).map(p -> ((KvGridPluginProvider) p).configuration())
+            .findFirst().orElse(null);
+        KvGrid.configure(cfg, kv == null ? new KvGridConfiguration() : kv);
         return KvGrid.start(cfg);
     }
 }
