@@ -28,7 +28,7 @@ record BenchSettings(String name, long warmupMillis, long measureMillis, int put
 
     /** Under a minute on a small machine. */
     static BenchSettings quick() {
-        return new BenchSettings("quick", 150, 450, 1_000, 96, 5_000, 64 << 20, List.of(1, 3), true);
+        return new BenchSettings("quick", 120, 400, 1_000, 96, 5_000, 64 << 20, List.of(1, 3), true);
     }
 
     /** A few operations of each kind: checks the code path and the output, not speed. */

@@ -79,7 +79,8 @@ final class BenchWorkload {
         int maxPuts = s.putBlocks(blockBytes);
         List<String> stored = new ArrayList<>();
         log(t.system() + " put", blockBytes, t.nodes());
-        Measure.Result r = Measure.run(s, maxPuts, new Measure.Op() {
+        // At least a batch of blocks, so every system's batchGet reads the same number of distinct blocks.
+        Measure.Result r = Measure.run(s, maxPuts, Math.min(maxPuts, BenchSettings.BATCH), new Measure.Op() {
             public long run(int i) throws Exception {
                 t.put(prefix + i, src[i % SOURCES]);
                 return blockBytes;

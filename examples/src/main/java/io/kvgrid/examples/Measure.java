@@ -28,6 +28,11 @@ final class Measure {
      * {@code maxOps}), then measures at most {@code maxOps} calls or {@code s.measureMillis()}.
      */
     static Result run(BenchSettings s, int maxOps, Op op) throws Exception {
+        return run(s, maxOps, 1, op);
+    }
+
+    /** As {@link #run(BenchSettings, int, Op)}, but at least {@code minOps} calls whatever the time. */
+    static Result run(BenchSettings s, int maxOps, int minOps, Op op) throws Exception {
         long end = System.nanoTime() + s.warmupMillis() * 1_000_000;
         for (int i = 0; i < Math.max(1, maxOps / 4) && System.nanoTime() < end; i++) {
             op.run(maxOps + i);
@@ -37,7 +42,7 @@ final class Measure {
         long bytes = 0;
         end = System.nanoTime() + s.measureMillis() * 1_000_000;
         int i = 0;
-        for (; i < maxOps && (i == 0 || System.nanoTime() < end); i++) {
+        for (; i < maxOps && (i < minOps || System.nanoTime() < end); i++) {
             long t = System.nanoTime();
             bytes += op.run(i);
             lat.add(System.nanoTime() - t);
