@@ -1,0 +1,131 @@
+package io.kvgrid.examples;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@code kvgrid bench}: GB/s of kvgrid beside the memcpy ceiling, a plain Ignite cache and Redis, measured in one run
+ * on this machine, so the ratios mean something even where the absolute numbers do not travel.
+ */
+final class BenchCommand {
+    static final String USAGE = """
+        usage: kvgrid bench [--quick] [--json]
+
+        Measures, for 64 KiB and 1 MiB blocks: the memcpy ceiling, a plain Ignite cache with default configuration,
+        kvgrid put/get/batchGet(64)/lookupOnPrefixLength(1,000 ids) on 1 node and on 3 nodes with one backup, and
+        Redis (when redis-server is on the PATH). All nodes run in this JVM on 127.0.0.1.
+
+          --quick   short measurements (under a minute)
+          --json    print the rows as one JSON object on the last line
+        """;
+
+    private BenchCommand() {
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+        CliArgs a = new CliArgs(args, Set.of(), Set.of("--quick", "--json", "--help"));
+        if (a.flag("--help")) {
+            out.print(USAGE);
+            return 0;
+        }
+        BenchSettings s = a.flag("--quick") ? BenchSettings.quick() : BenchSettings.full();
+        long t0 = System.nanoTime();
+        List<BenchRow> rows = measure(s, err);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        print(rows, out);
+        out.printf("%s run, %.0f s; GB/s = 10^9 payload bytes per second of time inside the calls; nodes run in one "
+            + "JVM on 127.0.0.1%n", s.name(), seconds);
+        if (a.flag("--json"))
+            out.println(Json.write(json(rows, s, seconds)));
+        return 0;
+    }
+
+    /** Runs every measurement of {@code s}; progress lines go to {@code log} (may be null). */
+    static List<BenchRow> measure(BenchSettings s, PrintStream log) throws Exception {
+        List<BenchRow> rows = new ArrayList<>();
+        BenchWorkload w = new BenchWorkload(s, log);
+        for (int size : BenchSettings.BLOCK_SIZES)
+            w.memcpy(size, rows::add);
+        for (int nodes : s.nodeCounts()) {
+            try (BenchTargets.KvGrid kv = new BenchTargets.KvGrid(nodes, regionBytes(s, nodes))) {
+                for (int size : BenchSettings.BLOCK_SIZES) {
+                    List<String> stored = w.putGet(kv, size, rows::add);
+                    if (size == BenchSettings.BLOCK_SIZES.get(0))
+                        w.lookup(kv.store, nodes, stored, rows::add);
+                    kv.clear();
+                }
+            }
+            try (BenchTargets.IgniteBaseline base = new BenchTargets.IgniteBaseline(nodes)) {
+                for (int size : BenchSettings.BLOCK_SIZES) {
+                    w.putGet(base, size, rows::add);
+                    base.clear();
+                }
+            }
+        }
+        Optional<Path> redis = s.redis() ? RedisServer.executable() : Optional.empty();
+        if (redis.isPresent()) {
+            try (BenchTargets.Redis r = new BenchTargets.Redis(RedisServer.start(redis.get()))) {
+                for (int size : BenchSettings.BLOCK_SIZES) {
+                    w.putGet(r, size, rows::add);
+                    r.clear();
+                }
+            }
+        } else if (log != null && s.redis()) {
+            log.println("bench: no redis-server on the PATH, Redis rows left out");
+        }
+        return rows;
+    }
+
+    /** Room for the most blocks one block size puts (with warm-up), both copies, with headroom. */
+    private static long regionBytes(BenchSettings s, int nodes) {
+        long most = 0;
+        for (int size : BenchSettings.BLOCK_SIZES)
+            most = Math.max(most, (long) (s.putBlocks(size) * 1.25 + 1) * size);
+        int copies = Math.min(2, nodes);
+        return Math.max(256L << 20, most * copies / nodes * 2 + (128L << 20));
+    }
+
+    static void print(List<BenchRow> rows, PrintStream out) {
+        TextTable t = new TextTable("system", "op", "block", "nodes", "GB/s", "p50 ms", "ops/s", "vs memcpy",
+            "vs ignite");
+        for (BenchRow r : rows) {
+            BenchRow ceiling = find(rows, "memcpy", "arraycopy", r.blockBytes(), 1);
+            BenchRow base = find(rows, "ignite-baseline", r.op(), r.blockBytes(), r.nodes());
+            t.row(r.system(), r.op(), r.blockBytes() == 0 ? "-" : TextTable.bytes(r.blockBytes()), r.nodes(),
+                r.gbPerSec() == null ? "-" : String.format("%.3f", r.gbPerSec()), String.format("%.3f", r.p50Ms()),
+                String.format("%.0f", r.opsPerSec()),
+                ratio(r, ceiling), r.system().equals("ignite-baseline") ? "-" : ratio(r, base));
+        }
+        t.print(out);
+    }
+
+    private static String ratio(BenchRow r, BenchRow ref) {
+        if (ref == null || r.gbPerSec() == null || ref.gbPerSec() == null || ref.gbPerSec() == 0)
+            return "-";
+        return String.format("%.2fx", r.gbPerSec() / ref.gbPerSec());
+    }
+
+    private static BenchRow find(List<BenchRow> rows, String system, String op, int blockBytes, int nodes) {
+        for (BenchRow r : rows)
+            if (r.system().equals(system) && r.op().equals(op) && r.blockBytes() == blockBytes && r.nodes() == nodes)
+                return r;
+        return null;
+    }
+
+    static Map<String, Object> json(List<BenchRow> rows, BenchSettings s, double seconds) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("mode", s.name());
+        m.put("seconds", seconds);
+        List<Object> list = new ArrayList<>();
+        for (BenchRow r : rows)
+            list.add(r.toJson());
+        m.put("rows", list);
+        return m;
+    }
+}

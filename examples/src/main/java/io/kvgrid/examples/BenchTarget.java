@@ -1,0 +1,24 @@
+package io.kvgrid.examples;
+
+import java.util.List;
+
+/** A store the put/get workload of {@code kvgrid bench} runs against: kvgrid, a plain Ignite cache or Redis. */
+interface BenchTarget extends AutoCloseable {
+    String system();
+
+    int nodes();
+
+    void put(String key, byte[] value) throws Exception;
+
+    /** The value, or null when absent. */
+    byte[] get(String key) throws Exception;
+
+    /** Values in key order, null where absent; one request per owning node where the store can. */
+    List<byte[]> batchGet(List<String> keys) throws Exception;
+
+    /** Drops every block, so the next block size starts from an empty store. */
+    void clear() throws Exception;
+
+    @Override
+    void close();
+}

@@ -1,0 +1,86 @@
+package io.kvgrid.examples;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The flags of one subcommand: {@code --name value}, {@code --name=value} or a bare {@code --switch}. Unknown flags,
+ * missing values, positional words and malformed numbers are {@link UsageException}s naming the flag.
+ */
+final class CliArgs {
+    private final Map<String, String> values = new HashMap<>();
+
+    CliArgs(String[] args, Set<String> valueFlags, Set<String> switches) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--") || a.length() == 2)
+                throw new UsageException("unexpected argument '" + a + "'");
+            String name = a;
+            String value = null;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            if (switches.contains(name)) {
+                if (value != null)
+                    throw new UsageException(name + " takes no value");
+                value = "true";
+            } else if (valueFlags.contains(name)) {
+                if (value == null) {
+                    if (i + 1 >= args.length)
+                        throw new UsageException(name + " needs a value");
+                    value = args[++i];
+                }
+            } else {
+                throw new UsageException("unknown option '" + name + "'");
+            }
+            if (values.put(name, value) != null)
+                throw new UsageException(name + " is given twice");
+        }
+    }
+
+    boolean has(String name) {
+        return values.containsKey(name);
+    }
+
+    boolean flag(String name) {
+        return values.containsKey(name);
+    }
+
+    String string(String name) {
+        String v = values.get(name);
+        if (v != null && v.isBlank())
+            throw new UsageException(name + " must not be empty");
+        return v;
+    }
+
+    /** A whole number from {@code min} to {@code max}; {@code dflt} when the flag is absent. */
+    long number(String name, long dflt, long min, long max) {
+        String v = values.get(name);
+        if (v == null)
+            return dflt;
+        long n;
+        try {
+            n = Long.parseLong(v.trim().replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new UsageException(name + " must be a whole number, was '" + v + "'");
+        }
+        if (n < min || n > max)
+            throw new UsageException(name + " must be " + range(n, min, max) + ", was " + n);
+        return n;
+    }
+
+    int intNumber(String name, int dflt, int min, int max) {
+        return (int) number(name, dflt, min, max);
+    }
+
+    private static String range(long n, long min, long max) {
+        if (max - min <= 1000)
+            return "from " + min + " to " + max;
+        if (n > max)
+            return "at most " + max;
+        return min == 1 ? "a positive number" : "at least " + min;
+    }
+}

@@ -1,0 +1,74 @@
+package io.kvgrid.examples;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class BenchTest {
+    @Test
+    @SuppressWarnings("unchecked")
+    void aTinyBenchMeasuresEverySystemOpBlockSizeAndClusterSizeAndPrintsRowsAsJson() throws Exception {
+        BenchSettings tiny = BenchSettings.tiny();
+        List<BenchRow> rows = BenchCommand.measure(tiny, null);
+
+        Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(BenchCommand.json(rows, tiny, 1.0)));
+        List<Map<String, Object>> parsed = (List<Map<String, Object>>) json.get("rows");
+        assertEquals(rows.size(), parsed.size());
+        for (Map<String, Object> r : parsed) {
+            assertTrue(r.keySet().containsAll(Set.of("system", "op", "blockBytes", "nodes", "gbPerSec", "p50Ms")), r.toString());
+            assertTrue(Set.of("memcpy", "ignite-baseline", "kvgrid", "redis").contains(r.get("system")), r.toString());
+            assertTrue(((Number) r.get("p50Ms")).doubleValue() >= 0, r.toString());
+        }
+        for (int size : BenchSettings.BLOCK_SIZES) {
+            assertRow(rows, "memcpy", "arraycopy", size, 1);
+            assertRow(rows, "memcpy", "bytebuffer", size, 1);
+            for (int nodes : List.of(1, 3)) {
+                for (String op : List.of("put", "get", "batchGet")) {
+                    assertRow(rows, "kvgrid", op, size, nodes);
+                    assertRow(rows, "ignite-baseline", op, size, nodes);
+                }
+            }
+        }
+        for (int nodes : List.of(1, 3)) {
+            BenchRow lookup = find(rows, "kvgrid", "lookupOnPrefix", 0, nodes);
+            assertNotNull(lookup, "lookup row on " + nodes + " nodes");
+            assertNull(lookup.gbPerSec(), "a lookup moves no payload");
+            assertTrue(lookup.p50Ms() > 0);
+        }
+        assertEquals(2 * 2 + 2 * (3 * 2 * 2 + 1), rows.size(), "no Redis in tiny mode, nothing else either");
+    }
+
+    @Test
+    void theBenchTableShowsRatiosToTheCeilingAndTheBaseline() {
+        List<BenchRow> rows = List.of(
+            new BenchRow("memcpy", "arraycopy", 65536, 1, 10.0, 0.01, 1e5),
+            new BenchRow("ignite-baseline", "get", 65536, 1, 1.0, 0.1, 1e4),
+            new BenchRow("kvgrid", "get", 65536, 1, 2.5, 0.05, 4e4),
+            new BenchRow("kvgrid", "lookupOnPrefix", 0, 1, null, 0.5, 2e3));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        BenchCommand.print(rows, new java.io.PrintStream(out, true));
+        String[] lines = out.toString().split("\n");
+        assertTrue(lines[4].matches("kvgrid\\s+get\\s+64 KiB\\s+1\\s+2\\.500\\s+0\\.050\\s+40000\\s+0\\.25x\\s+2\\.50x"),
+            lines[4]);
+        assertTrue(lines[5].matches("kvgrid\\s+lookupOnPrefix\\s+-\\s+1\\s+-\\s+0\\.500\\s+2000\\s+-\\s+-"), lines[5]);
+    }
+
+    private static void assertRow(List<BenchRow> rows, String system, String op, int size, int nodes) {
+        BenchRow r = find(rows, system, op, size, nodes);
+        assertNotNull(r, system + " " + op + " " + size + " on " + nodes);
+        assertTrue(r.gbPerSec() != null && r.gbPerSec() > 0, r.toString());
+        assertTrue(r.opsPerSec() > 0, r.toString());
+    }
+
+    private static BenchRow find(List<BenchRow> rows, String system, String op, int size, int nodes) {
+        return rows.stream().filter(r -> r.system().equals(system) && r.op().equals(op) && r.blockBytes() == size
+            && r.nodes() == nodes).findFirst().orElse(null);
+    }
+}
