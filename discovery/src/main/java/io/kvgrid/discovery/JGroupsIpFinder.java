@@ -141,7 +141,7 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
 
     /**
      * Members to contact when joining: {@code "host[port]"}, {@code "host:port"} or {@code "host"} (then
-     * {@code bindPort}). Empty (the default) means this host's {@code bindAddress[bindPort]}, so that nodes on one
+     * {@code bindPort}); an element may hold several, separated by commas. Empty (the default) means this host's {@code bindAddress[bindPort]}, so that nodes on one
      * host find each other through the port range.
      */
     public List<String> getInitialHosts() { return initialHosts; }
@@ -150,10 +150,16 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
         if (v == null)
             throw bad("initialHosts", "must not be null (use an empty list)");
         List<String> copy = new ArrayList<>(v.size());
-        for (String h : v) {
-            if (h == null || parseHost(h.trim(), 1) == null)
-                throw bad("initialHosts", "expected host[port], host:port or host, was " + h);
-            copy.add(h.trim());
+        for (String entry : v) {
+            if (entry == null)
+                throw bad("initialHosts", "must not contain null");
+            for (String h : entry.split(",")) {   // "a[7800],b[7800]" from one Spring placeholder
+                if (h.isBlank())
+                    continue;
+                if (parseHost(h.trim(), 1) == null)
+                    throw bad("initialHosts", "expected host[port], host:port or host, was " + h);
+                copy.add(h.trim());
+            }
         }
         checkNotStarted("initialHosts");
         initialHosts = List.copyOf(copy);

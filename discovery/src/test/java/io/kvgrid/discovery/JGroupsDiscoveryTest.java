@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,6 +40,7 @@ class JGroupsDiscoveryTest {
         IgniteConfiguration cfg = KvGrid.embeddedConfiguration("jg-" + ignitePort + "-" + i, TestCluster.smallConfig(),
             ignitePort + i);
         ((TcpDiscoverySpi) cfg.getDiscoverySpi()).setIpFinder(finder).setLocalPortRange(1);
+        cfg.setWorkDirectory(Path.of("target", "ignite-work").toAbsolutePath().toString());
         finders.add(finder);
         KvGridNode node = KvGrid.start(cfg);
         nodes.add(node);

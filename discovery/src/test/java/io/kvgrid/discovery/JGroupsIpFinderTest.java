@@ -151,6 +151,12 @@ class JGroupsIpFinderTest {
     }
 
     @Test
+    void initialHostsMayComeCommaSeparatedFromOnePlaceholder() {
+        JGroupsIpFinder f = new JGroupsIpFinder().setInitialHosts(List.of("127.0.0.1[7800], localhost:7801", "h3"));
+        assertEquals(List.of("127.0.0.1[7800]", "localhost:7801", "h3"), f.getInitialHosts());
+    }
+
+    @Test
     void settingsCannotChangeWhileTheChannelIsUp() {
         JGroupsIpFinder a = member(0);
         a.getRegisteredAddresses();
