@@ -1,0 +1,140 @@
+package io.kvgrid.config;
+
+import io.kvgrid.BlockStore;
+import io.kvgrid.KvGrid;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridNode;
+import io.kvgrid.discovery.JGroupsIpFinder;
+import io.kvgrid.testing.Payload;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.configuration.DataRegionConfiguration;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
+import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Each bundled XML file starts real nodes on 127.0.0.1, and blocks round-trip through them byte for byte. */
+class BundledXmlNodesTest {
+    private final int discoveryPort = Ports.freeRange(10);
+    private final int communicationPort = Ports.freeRange(10);
+    private final List<AutoCloseable> nodes = new ArrayList<>();
+
+    /** Test-sized regions and partitions, this test's ports, node {@code i}'s own instance name. */
+    private Map<String, String> overrides(int i) {
+        Map<String, String> m = new HashMap<>();
+        m.put("kvgrid.instance.name", "xml-" + discoveryPort + "-" + i);
+        m.put("kvgrid.discovery.port", Integer.toString(discoveryPort));
+        m.put("kvgrid.communication.port", Integer.toString(communicationPort));
+        m.put("kvgrid.partitions", "64");
+        m.put("kvgrid.data.region.bytes", Long.toString(96L << 20));
+        m.put("kvgrid.meta.region.bytes", Long.toString(64L << 20));
+        m.put("kvgrid.work.dir", Path.of("target", "ignite-work").toAbsolutePath().toString());
+        return m;
+    }
+
+    private KvGridNode start(String xml, Map<String, String> overrides) {
+        KvGridNode n = KvGrid.start(XmlConfigs.load(xml, overrides));
+        nodes.add(n);
+        return n;
+    }
+
+    @AfterEach
+    void stopAll() throws Exception {
+        for (int i = nodes.size() - 1; i >= 0; i--)
+            nodes.get(i).close();
+    }
+
+    @Test
+    void theDefaultFileStartsThroughIgnitionItselfAndJoinsANodeLoadedByXmlConfigs() {
+        URL url = getClass().getClassLoader().getResource("kvgrid-default.xml");
+        assertNotNull(url);
+        Map<String, String> props = overrides(0);
+        props.forEach(System::setProperty);
+        Ignite first;
+        try {
+            first = Ignition.start(url);     // Ignite's own Spring loader, placeholders from system properties
+        } finally {
+            props.keySet().forEach(System::clearProperty);
+        }
+        nodes.add(first);
+        KvGridNode second = start("kvgrid-default.xml", overrides(1));
+
+        assertEquals(2, second.ignite().cluster().nodes().size());
+        BlockStore a = KvGrid.store(first);
+        byte[] v = Payload.of("xml/default", 200_000);
+        assertTrue(a.put("xml/default", v).stored());
+        assertArrayEquals(v, second.store().get("xml/default"));
+        assertEquals(2, a.query("xml/default").orElseThrow().replicaNodes().size());
+    }
+
+    @Test
+    void theReplicatedFileKeepsThreeCopiesThatEveryNodeReadsBack() {
+        KvGridNode[] n = new KvGridNode[3];
+        for (int i = 0; i < 3; i++)
+            n[i] = start("kvgrid-replicated.xml", overrides(i));
+
+        byte[] v = Payload.of("xml/replicated", 123_457);
+        assertTrue(n[1].store().put("xml/replicated", v).stored());
+        assertEquals(3, n[0].store().query("xml/replicated").orElseThrow().replicaNodes().size());
+        for (KvGridNode node : n)
+            assertArrayEquals(v, node.store().get("xml/replicated"), node.ignite().name());
+        DataRegionConfiguration blocks = Arrays.stream(n[0].ignite().configuration().getDataStorageConfiguration()
+            .getDataRegionConfigurations()).filter(r -> r.getName().equals("kvgrid-blocks")).findFirst().orElseThrow();
+        assertEquals(96L << 20, blocks.getMaxSize());
+    }
+
+    @Test
+    void theReplicatedFileDefaultsToThreeReplicasAndFourGibibyteRegions() {
+        IgniteConfiguration cfg = XmlConfigs.load("classpath:kvgrid-replicated.xml");
+        KvGridConfiguration kv = XmlConfigs.kvgridConfiguration(cfg);
+        assertEquals(3, kv.getDefaultReplicas());
+        assertEquals(3, kv.getMaxReplicas());
+        assertEquals(4L << 30, kv.getDataRegionBytes());
+        assertEquals(512L << 20, kv.getMetaRegionBytes());
+        assertTrue(kv.isVerifyOnRead());
+        assertTrue(Arrays.stream(cfg.getDataStorageConfiguration().getDataRegionConfigurations())
+            .anyMatch(r -> r.getName().equals("kvgrid-blocks") && r.getMaxSize() == 4L << 30));
+        TcpDiscoveryVmIpFinder finder = (TcpDiscoveryVmIpFinder) ((TcpDiscoverySpi) cfg.getDiscoverySpi()).getIpFinder();
+        assertEquals(java.util.stream.IntStream.rangeClosed(47500, 47509).boxed().collect(Collectors.toSet()),
+            finder.getRegisteredAddresses().stream().map(InetSocketAddress::getPort).collect(Collectors.toSet()));
+    }
+
+    @Test
+    void theJGroupsFileFormsAClusterThroughJGroupsDiscovery() {
+        int jgroupsPort = Ports.freeRange(3);
+        List<KvGridNode> n = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> o = overrides(i);
+            o.put("kvgrid.jgroups.cluster", "xml-" + jgroupsPort);
+            o.put("kvgrid.jgroups.port", Integer.toString(jgroupsPort));
+            o.put("kvgrid.jgroups.port.range", "2");
+            o.put("kvgrid.jgroups.initial.hosts", "127.0.0.1[" + jgroupsPort + "]");
+            o.put("kvgrid.jgroups.join.timeout.millis", "500");
+            IgniteConfiguration cfg = XmlConfigs.load("kvgrid-jgroups.xml", o);
+            JGroupsIpFinder finder = (JGroupsIpFinder) ((TcpDiscoverySpi) cfg.getDiscoverySpi()).getIpFinder();
+            assertEquals(jgroupsPort, finder.getBindPort());
+            KvGridNode node = KvGrid.start(cfg);
+            nodes.add(node);
+            n.add(node);
+            assertEquals(i + 1, finder.memberCount());
+        }
+        assertEquals(2, n.get(0).ignite().cluster().nodes().size());
+        byte[] v = Payload.of("xml/jgroups", 70_000);
+        assertTrue(n.get(1).store().put("xml/jgroups", v).stored());
+        assertArrayEquals(v, n.get(0).store().get("xml/jgroups"));
+    }
+}

@@ -1,0 +1,95 @@
+package io.kvgrid.config;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Loading rules and errors; nothing here starts a node. */
+class XmlConfigsTest {
+    private static KvGridException fails(String xml) {
+        return assertThrows(KvGridException.class, () -> XmlConfigs.load(xml));
+    }
+
+    @Test
+    void anUnknownPropertyOnKvGridConfigurationFailsNamingIt() {
+        KvGridException e = fails("bad-unknown-property.xml");
+        assertEquals(ErrorCode.INVALID_CONFIG, e.code());
+        assertEquals("highWaterMark", e.argument());
+        assertTrue(e.getMessage().contains("unknown property 'highWaterMark' of io.kvgrid.KvGridConfiguration"),
+            e.getMessage());
+        assertTrue(e.getMessage().contains("highWatermark"), "suggests the right name: " + e.getMessage());
+    }
+
+    @Test
+    void anOutOfRangeHighWatermarkFailsWithTheSettersMessage() {
+        KvGridException e = fails("bad-high-watermark.xml");
+        assertEquals(ErrorCode.INVALID_CONFIG, e.code());
+        assertEquals("highWatermark", e.argument());
+        assertTrue(e.getMessage().contains("must be in (0, 1), was 1.5"), e.getMessage());
+        assertTrue(e.getMessage().contains("bad-high-watermark.xml"), e.getMessage());
+    }
+
+    @Test
+    void aValueOfTheWrongTypeFailsNamingTheProperty() {
+        KvGridException e = fails("bad-wrong-type.xml");
+        assertEquals(ErrorCode.INVALID_CONFIG, e.code());
+        assertEquals("partitions", e.argument());
+        assertTrue(e.getMessage().contains("many"), e.getMessage());
+    }
+
+    @Test
+    void aMissingOrUnreadableFileIsNamedAsThePath(@TempDir Path dir) throws Exception {
+        KvGridException missing = fails(dir.resolve("nope.xml").toString());
+        assertEquals(ErrorCode.INVALID_CONFIG, missing.code());
+        assertEquals("path", missing.argument());
+
+        Path broken = Files.writeString(dir.resolve("broken.xml"), "<beans><bean class=");
+        KvGridException unreadable = fails(broken.toString());
+        assertEquals("path", unreadable.argument());
+
+        Path empty = Files.writeString(dir.resolve("empty.xml"),
+            "<beans xmlns=\"http://www.springframework.org/schema/beans\""
+                + " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:schemaLocation=\""
+                + "http://www.springframework.org/schema/beans"
+                + " http://www.springframework.org/schema/beans/spring-beans.xsd\"/>");
+        KvGridException none = fails(empty.toUri().toString());
+        assertEquals("path", none.argument());
+        assertTrue(none.getMessage().contains("0 IgniteConfiguration beans"), none.getMessage());
+    }
+
+    @Test
+    void placeholdersTakeOverridesBeforeSystemPropertiesBeforeDefaults() {
+        IgniteConfiguration defaults = XmlConfigs.load("kvgrid-default.xml");
+        assertEquals("kvgrid-node", defaults.getIgniteInstanceName());
+        assertEquals(256, XmlConfigs.kvgridConfiguration(defaults).getPartitions());
+
+        System.setProperty("kvgrid.partitions", "128");
+        try {
+            assertEquals(128, XmlConfigs.kvgridConfiguration(XmlConfigs.load("kvgrid-default.xml")).getPartitions());
+            IgniteConfiguration o = XmlConfigs.load("kvgrid-default.xml", Map.of("kvgrid.partitions", "32"));
+            assertEquals(32, XmlConfigs.kvgridConfiguration(o).getPartitions());
+        } finally {
+            System.clearProperty("kvgrid.partitions");
+        }
+    }
+
+    @Test
+    void aFileOnDiskLoadsByPathAndByUrl(@TempDir Path dir) throws Exception {
+        Path copy = dir.resolve("node.xml");
+        try (var in = getClass().getClassLoader().getResourceAsStream("kvgrid-default.xml")) {
+            Files.copy(in, copy);
+        }
+        assertEquals("by-path", XmlConfigs.load(copy.toString(), Map.of("kvgrid.instance.name", "by-path"))
+            .getIgniteInstanceName());
+        assertEquals("by-url", XmlConfigs.load(copy.toUri().toString(), Map.of("kvgrid.instance.name", "by-url"))
+            .getIgniteInstanceName());
+    }
+}

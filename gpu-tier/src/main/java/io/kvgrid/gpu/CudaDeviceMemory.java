@@ -1,0 +1,249 @@
+package io.kvgrid.gpu;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUresult;
+import jcuda.driver.JCudaDriver;
+
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link DeviceMemory} of one CUDA device through JCuda's driver API ({@code cuMemAlloc}, {@code cuMemcpyHtoD},
+ * {@code cuMemcpyDtoH}, {@code cuMemcpyDtoD}) in the device's primary context, so it shares the device with other
+ * CUDA users of the process (an inference engine's own context, say).
+ *
+ * <p>Without a CUDA driver, JCuda fails with {@code UnsatisfiedLinkError} at the first touch of {@code JCudaDriver}
+ * and with {@code NoClassDefFoundError} at every later one; {@link #available()} turns that into {@code false} and
+ * {@link #open(int)} into {@link ErrorCode#NODE_UNAVAILABLE}.
+ *
+ * <pre>{@code
+ * if (CudaDeviceMemory.available()) {
+ *     try (CudaDeviceMemory gpu = CudaDeviceMemory.open(0);
+ *          GpuTier tier = GpuTier.open(gpu, 4L << 30, EvictionGuard.ALWAYS)) {
+ *         tier.put("blk-0", payload, checksum);
+ *     }
+ * }
+ * }</pre>
+ */
+public final class CudaDeviceMemory implements DeviceMemory {
+    private static volatile Boolean available;
+
+    private final int ordinal;
+    private final CUdevice device;
+    private final CUcontext context;
+    private final Map<Long, Allocation> allocations = new ConcurrentHashMap<>();
+    private final AtomicLong nextHandle = new AtomicLong(1);
+    private volatile boolean closed;
+
+    private record Allocation(CUdeviceptr ptr, long bytes) {
+    }
+
+    private CudaDeviceMemory(int ordinal, CUdevice device, CUcontext context) {
+        this.ordinal = ordinal;
+        this.device = device;
+        this.context = context;
+    }
+
+    /** Whether a CUDA driver and at least one device are present. Never throws; the answer is cached. */
+    public static boolean available() {
+        Boolean a = available;
+        if (a == null) {
+            boolean ok;
+            try {
+                ok = deviceCount() > 0;
+            } catch (KvGridException e) {
+                ok = false;
+            }
+            available = a = ok;
+        }
+        return a;
+    }
+
+    /** Number of CUDA devices; NODE_UNAVAILABLE when there is no driver. */
+    public static int deviceCount() {
+        try {
+            check(JCudaDriver.cuInit(0), ErrorCode.NODE_UNAVAILABLE, "cuInit");
+            int[] n = new int[1];
+            check(JCudaDriver.cuDeviceGetCount(n), ErrorCode.NODE_UNAVAILABLE, "cuDeviceGetCount");
+            return n[0];
+        } catch (KvGridException e) {
+            throw e;
+        } catch (LinkageError | RuntimeException e) {   // UnsatisfiedLinkError first, NoClassDefFoundError after
+            throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "no CUDA driver: " + e, e);
+        }
+    }
+
+    /**
+     * Opens device {@code ordinal} (0-based). NODE_UNAVAILABLE without a driver, INVALID_CONFIG ("device") for an
+     * ordinal that is not a device of this host.
+     */
+    public static CudaDeviceMemory open(int ordinal) {
+        if (ordinal < 0)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "device", "must not be negative, was " + ordinal);
+        int count = deviceCount();
+        if (ordinal >= count)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "device",
+                "no CUDA device " + ordinal + " (this host has " + count + ")");
+        CUdevice dev = new CUdevice();
+        check(JCudaDriver.cuDeviceGet(dev, ordinal), ErrorCode.NODE_UNAVAILABLE, "cuDeviceGet");
+        CUcontext ctx = new CUcontext();
+        check(JCudaDriver.cuDevicePrimaryCtxRetain(ctx, dev), ErrorCode.NODE_UNAVAILABLE, "cuDevicePrimaryCtxRetain");
+        return new CudaDeviceMemory(ordinal, dev, ctx);
+    }
+
+    /** The device ordinal. */
+    public int ordinal() {
+        return ordinal;
+    }
+
+    private static void check(int result, ErrorCode code, String call) {
+        if (result != CUresult.CUDA_SUCCESS)
+            throw new KvGridException(code, null, call + " failed: " + CUresult.stringFor(result));
+    }
+
+    /** Makes the primary context current on the calling thread (CUDA contexts are per thread). */
+    private void enter() {
+        if (closed)
+            throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "CUDA device " + ordinal + " is closed");
+        check(JCudaDriver.cuCtxSetCurrent(context), ErrorCode.INTERNAL, "cuCtxSetCurrent");
+    }
+
+    private Allocation allocation(long handle) {
+        Allocation a = allocations.get(handle);
+        if (a == null)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "handle", "no allocation " + handle);
+        return a;
+    }
+
+    @Override
+    public long allocate(long bytes) {
+        if (bytes < 1)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "bytes", "must be positive, was " + bytes);
+        enter();
+        CUdeviceptr ptr = new CUdeviceptr();
+        int r = JCudaDriver.cuMemAlloc(ptr, bytes);
+        if (r == CUresult.CUDA_ERROR_OUT_OF_MEMORY)
+            throw new KvGridException(ErrorCode.NO_SPACE, "bytes", "CUDA device " + ordinal + " has no room for "
+                + bytes + " bytes");
+        check(r, ErrorCode.INTERNAL, "cuMemAlloc");
+        long h = nextHandle.getAndIncrement();
+        allocations.put(h, new Allocation(ptr, bytes));
+        return h;
+    }
+
+    @Override
+    public void free(long handle) {
+        Allocation a = allocations.remove(handle);
+        if (a == null)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "handle", "no allocation " + handle);
+        enter();
+        check(JCudaDriver.cuMemFree(a.ptr()), ErrorCode.INTERNAL, "cuMemFree");
+    }
+
+    /** A pointer to the bytes from {@code buf}'s position; heap buffers go through their array. */
+    private static Pointer host(ByteBuffer buf) {
+        if (buf.isDirect())
+            return Pointer.to(buf.slice());
+        return Pointer.to(buf.array()).withByteOffset(buf.arrayOffset() + (long) buf.position());
+    }
+
+    @Override
+    public void copyToDevice(ByteBuffer src, long handle) {
+        Allocation a = allocation(handle);
+        int n = src.remaining();
+        if (n > a.bytes())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "src", n + " bytes do not fit allocation of "
+                + a.bytes());
+        if (n == 0)
+            return;
+        ByteBuffer from = src;
+        if (!src.isDirect() && !src.hasArray()) {   // read-only heap buffer: no array to point at
+            from = ByteBuffer.allocate(n);
+            from.put(src.duplicate()).flip();
+        }
+        enter();
+        check(JCudaDriver.cuMemcpyHtoD(a.ptr(), host(from), n), ErrorCode.INTERNAL, "cuMemcpyHtoD");
+    }
+
+    @Override
+    public void copyToHost(long handle, ByteBuffer dst, long length) {
+        Allocation a = allocation(handle);
+        if (length < 0 || length > a.bytes())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "length", "must be 0.." + a.bytes() + ", was "
+                + length);
+        if (dst.isReadOnly())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "dst", "is read-only");
+        if (dst.remaining() < length)
+            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "dst", dst.remaining() + " bytes left, "
+                + length + " needed");
+        if (length == 0)
+            return;
+        enter();
+        check(JCudaDriver.cuMemcpyDtoH(host(dst), a.ptr(), length), ErrorCode.INTERNAL, "cuMemcpyDtoH");
+    }
+
+    @Override
+    public void copyOnDevice(long src, long dst, long length) {
+        Allocation from = allocation(src);
+        Allocation to = allocation(dst);
+        if (length < 0 || length > from.bytes() || length > to.bytes())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "length", "must fit both allocations ("
+                + from.bytes() + ", " + to.bytes() + "), was " + length);
+        if (length == 0)
+            return;
+        enter();
+        check(JCudaDriver.cuMemcpyDtoD(to.ptr(), from.ptr(), length), ErrorCode.INTERNAL, "cuMemcpyDtoD");
+    }
+
+    private long[] memInfo() {
+        enter();
+        long[] free = new long[1];
+        long[] total = new long[1];
+        check(JCudaDriver.cuMemGetInfo(free, total), ErrorCode.INTERNAL, "cuMemGetInfo");
+        return new long[] {free[0], total[0]};
+    }
+
+    @Override
+    public long totalBytes() {
+        return memInfo()[1];
+    }
+
+    @Override
+    public long freeBytes() {
+        return memInfo()[0];
+    }
+
+    /** Bytes allocated through this object and not yet freed. */
+    public long allocatedBytes() {
+        return allocations.values().stream().mapToLong(Allocation::bytes).sum();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed)
+            return;
+        try {
+            check(JCudaDriver.cuCtxSetCurrent(context), ErrorCode.INTERNAL, "cuCtxSetCurrent");
+            for (Long h : allocations.keySet()) {
+                Allocation a = allocations.remove(h);
+                if (a != null)
+                    JCudaDriver.cuMemFree(a.ptr());
+            }
+        } finally {
+            closed = true;
+            JCudaDriver.cuDevicePrimaryCtxRelease(device);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "CudaDeviceMemory[device=" + ordinal + ", allocations=" + allocations.size() + "]";
+    }
+}

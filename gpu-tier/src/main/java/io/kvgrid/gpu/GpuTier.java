@@ -1,0 +1,275 @@
+package io.kvgrid.gpu;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import io.kvgrid.Tier;
+import io.kvgrid.TierStore;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * Hot blocks in GPU memory: a {@link TierStore} ({@link Tier#GPU}) holding each block in its own device allocation,
+ * bounded by {@code capacityBytes} and dropping least recently used blocks to make room, except those the
+ * {@link EvictionGuard} protects. Puts check the caller's CRC32C against the payload; reads check it against the
+ * bytes copied back from the device and drop a copy that does not match.
+ *
+ * <p>All operations are serialised on the tier (copies included). Closing the tier frees its device memory; a
+ * {@link DeviceMemory} passed to {@link #open} stays open, one opened by {@link #openCuda} is closed with the tier.
+ *
+ * <pre>{@code
+ * try (GpuTier gpu = GpuTier.openCuda(0, 8L << 30, key -> !leases.isLeased(key))) {
+ *     CRC32C crc = new CRC32C();
+ *     crc.update(block.duplicate());
+ *     gpu.put("model-a/blk-7", block, (int) crc.getValue());
+ *     ByteBuffer into = ByteBuffer.allocateDirect(block.remaining());
+ *     int n = gpu.read("model-a/blk-7", into);   // -1 when not on the GPU
+ * }
+ * }</pre>
+ */
+public final class GpuTier implements TierStore {
+    private record Block(long handle, int length, int checksum) {
+    }
+
+    private final DeviceMemory memory;
+    private final boolean ownsMemory;
+    private final long capacityBytes;
+    private final EvictionGuard guard;
+    /** Insertion order = recency: a read moves its block to the end, eviction takes from the front. */
+    private final LinkedHashMap<String, Block> blocks = new LinkedHashMap<>();
+    private long usedBytes;
+    private long evictions;
+    private boolean closed;
+
+    private GpuTier(DeviceMemory memory, boolean ownsMemory, long capacityBytes, EvictionGuard guard) {
+        this.memory = memory;
+        this.ownsMemory = ownsMemory;
+        this.capacityBytes = capacityBytes;
+        this.guard = guard;
+    }
+
+    /**
+     * A tier of at most {@code capacityBytes} in {@code memory} (which the caller keeps and closes).
+     * INVALID_CONFIG for a null memory or guard or a capacity outside 1..{@code memory.totalBytes()}.
+     */
+    public static GpuTier open(DeviceMemory memory, long capacityBytes, EvictionGuard guard) {
+        validate(memory, capacityBytes, guard);
+        return new GpuTier(memory, false, capacityBytes, guard);
+    }
+
+    /** A tier on CUDA device {@code device}; the device memory is closed with the tier. */
+    public static GpuTier openCuda(int device, long capacityBytes, EvictionGuard guard) {
+        if (guard == null)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "guard", "must not be null (use EvictionGuard.ALWAYS)");
+        CudaDeviceMemory m = CudaDeviceMemory.open(device);
+        try {
+            validate(m, capacityBytes, guard);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+        return new GpuTier(m, true, capacityBytes, guard);
+    }
+
+    private static void validate(DeviceMemory memory, long capacityBytes, EvictionGuard guard) {
+        if (memory == null)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "memory", "must not be null");
+        if (guard == null)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "guard", "must not be null (use EvictionGuard.ALWAYS)");
+        long total = memory.totalBytes();
+        if (capacityBytes < 1 || capacityBytes > total)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "capacityBytes",
+                "must be 1.." + total + " (the device's memory), was " + capacityBytes);
+    }
+
+    private static String checkKey(String key) {
+        if (key == null || key.isEmpty())
+            throw new KvGridException(ErrorCode.INVALID_KEY, "key", "must not be null or empty");
+        if (key.indexOf('\0') >= 0)
+            throw new KvGridException(ErrorCode.INVALID_KEY, "key", "must not contain NUL");
+        if (key.length() > 1024 / 3 && key.getBytes(StandardCharsets.UTF_8).length > 1024)
+            throw new KvGridException(ErrorCode.INVALID_KEY, "key", "longer than 1024 UTF-8 bytes");
+        return key;
+    }
+
+    private void checkOpen() {
+        if (closed)
+            throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "the GPU tier is closed");
+    }
+
+    private static int crc(ByteBuffer bytes) {
+        CRC32C c = new CRC32C();
+        c.update(bytes);
+        return (int) c.getValue();
+    }
+
+    @Override
+    public Tier tier() {
+        return Tier.GPU;
+    }
+
+    /**
+     * Copies the remaining bytes of {@code payload} to the device, replacing any copy of {@code key}. Makes room by
+     * dropping least recently used blocks the guard allows; when that cannot make enough room it drops nothing and
+     * returns false (also when the device itself is out of memory, after the drops). CHECKSUM_MISMATCH ("checksum")
+     * when {@code checksum} is not the CRC32C of the payload; nothing is stored then.
+     */
+    @Override
+    public synchronized boolean put(String key, ByteBuffer payload, int checksum) {
+        checkKey(key);
+        if (payload == null)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "payload", "must not be null");
+        checkOpen();
+        int length = payload.remaining();
+        if (crc(payload.duplicate()) != checksum)
+            throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "checksum",
+                "0x" + Integer.toHexString(checksum) + " is not the CRC32C of the " + length + " payload bytes");
+        Block old = blocks.get(key);
+        List<String> victims = victims(key, length - (capacityBytes - usedBytes + (old == null ? 0 : old.length())));
+        if (victims == null)
+            return false;
+        for (String v : victims) {
+            drop(v);
+            evictions++;
+        }
+        if (old != null)
+            drop(key);
+        long handle = 0;
+        if (length > 0) {
+            try {
+                handle = memory.allocate(length);
+            } catch (KvGridException e) {
+                if (e.code() == ErrorCode.NO_SPACE)
+                    return false;
+                throw e;
+            }
+            try {
+                memory.copyToDevice(payload, handle);
+            } catch (RuntimeException e) {
+                memory.free(handle);
+                throw e;
+            }
+        }
+        blocks.put(key, new Block(handle, length, checksum));
+        usedBytes += length;
+        return true;
+    }
+
+    /** Least recently used blocks, other than {@code key}, that free {@code needed} bytes; null when impossible. */
+    private List<String> victims(String key, long needed) {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, Block> e : blocks.entrySet()) {
+            if (needed <= 0)
+                break;
+            if (e.getKey().equals(key) || !guard.mayDrop(e.getKey()))
+                continue;
+            out.add(e.getKey());
+            needed -= e.getValue().length();
+        }
+        return needed <= 0 ? out : null;
+    }
+
+    private void drop(String key) {
+        Block b = blocks.remove(key);
+        if (b == null)
+            return;
+        usedBytes -= b.length();
+        if (b.length() > 0)
+            memory.free(b.handle());
+    }
+
+    @Override
+    public synchronized int read(String key, ByteBuffer into) {
+        checkKey(key);
+        if (into == null)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "into", "must not be null");
+        checkOpen();
+        Block b = blocks.get(key);
+        if (b == null)
+            return -1;
+        if (into.isReadOnly())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "into", "is read-only");
+        if (into.remaining() < b.length())
+            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "into",
+                into.remaining() + " bytes left, block " + key + " has " + b.length());
+        if (b.length() > 0)
+            memory.copyToHost(b.handle(), into, b.length());
+        ByteBuffer copied = into.duplicate();
+        copied.limit(copied.position() + b.length());
+        if (crc(copied) != b.checksum()) {
+            drop(key);
+            throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "key",
+                "GPU copy of " + key + " does not match its CRC32C; the copy was dropped");
+        }
+        into.position(into.position() + b.length());
+        blocks.remove(key);           // most recently used goes last
+        blocks.put(key, b);
+        return b.length();
+    }
+
+    @Override
+    public synchronized long size(String key) {
+        checkKey(key);
+        Block b = blocks.get(key);
+        return b == null ? -1 : b.length();
+    }
+
+    @Override
+    public synchronized boolean remove(String key) {
+        checkKey(key);
+        checkOpen();
+        if (!blocks.containsKey(key))
+            return false;
+        drop(key);
+        return true;
+    }
+
+    /** Keys from least to most recently used, as of the call. */
+    @Override
+    public void forEachKey(Consumer<String> action) {
+        List<String> keys;
+        synchronized (this) {
+            keys = new ArrayList<>(blocks.keySet());
+        }
+        keys.forEach(action);
+    }
+
+    @Override
+    public synchronized long usedBytes() {
+        return usedBytes;
+    }
+
+    @Override
+    public long capacityBytes() {
+        return capacityBytes;
+    }
+
+    /** Blocks dropped to make room since the tier opened. */
+    public synchronized long evictions() {
+        return evictions;
+    }
+
+    /** Frees every block's device memory (and closes the device memory if the tier opened it). */
+    @Override
+    public synchronized void close() {
+        if (closed)
+            return;
+        closed = true;
+        try {
+            for (Block b : blocks.values())
+                if (b.length() > 0)
+                    memory.free(b.handle());
+        } finally {
+            blocks.clear();
+            usedBytes = 0;
+            if (ownsMemory)
+                memory.close();
+        }
+    }
+}

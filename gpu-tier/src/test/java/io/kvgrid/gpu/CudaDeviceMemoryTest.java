@@ -1,0 +1,108 @@
+package io.kvgrid.gpu;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import io.kvgrid.testing.Payload;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+import static io.kvgrid.gpu.Blocks.crc;
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Real JCuda on device 0 where a CUDA driver is present; the driver-less behaviour where it is not. */
+class CudaDeviceMemoryTest {
+    @Test
+    void withoutACudaDriverOpeningFailsCleanlyEveryTime() {
+        assumeFalse(CudaDeviceMemory.available(), "a CUDA driver is present");
+        assertFalse(CudaDeviceMemory.available(), "asking twice never throws");
+        for (int attempt = 0; attempt < 2; attempt++) {   // UnsatisfiedLinkError first, NoClassDefFoundError then
+            KvGridException e = assertThrows(KvGridException.class, () -> CudaDeviceMemory.open(0));
+            assertEquals(ErrorCode.NODE_UNAVAILABLE, e.code());
+        }
+        KvGridException e = assertThrows(KvGridException.class,
+            () -> GpuTier.openCuda(0, 1 << 20, EvictionGuard.ALWAYS));
+        assertEquals(ErrorCode.NODE_UNAVAILABLE, e.code());
+    }
+
+    @Test
+    void aNegativeDeviceOrdinalIsAConfigurationError() {
+        KvGridException e = assertThrows(KvGridException.class, () -> CudaDeviceMemory.open(-1));
+        assertEquals(ErrorCode.INVALID_CONFIG, e.code());
+        assertEquals("device", e.argument());
+    }
+
+    @Test
+    void heapAndDirectBuffersRoundTripThroughDeviceMemoryAtTheirPositions() {
+        assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
+        try (CudaDeviceMemory gpu = CudaDeviceMemory.open(0)) {
+            byte[] v = Payload.of("cuda-rt", 3 << 20);
+            ByteBuffer heap = ByteBuffer.allocate(v.length + 11);
+            heap.position(11);
+            heap.put(v).position(11);
+            long a = gpu.allocate(v.length);
+            gpu.copyToDevice(heap, a);
+            assertEquals(11, heap.position());
+
+            ByteBuffer direct = ByteBuffer.allocateDirect(v.length + 5);
+            direct.position(5);
+            gpu.copyToHost(a, direct, v.length);
+            assertEquals(5, direct.position());
+            assertArrayEquals(v, Payload.bytes(direct.slice(5, v.length), v.length));
+
+            long b = gpu.allocate(v.length);
+            gpu.copyToDevice(Payload.direct(Payload.of("other", v.length)), b);
+            gpu.copyOnDevice(a, b, v.length);
+            ByteBuffer back = ByteBuffer.allocate(v.length);
+            gpu.copyToHost(b, back, v.length);
+            assertArrayEquals(v, back.array());
+
+            assertEquals(2L * v.length, gpu.allocatedBytes());
+            assertTrue(gpu.totalBytes() > 0 && gpu.freeBytes() <= gpu.totalBytes());
+            gpu.free(a);
+            gpu.free(b);
+            assertEquals(0, gpu.allocatedBytes());
+            KvGridException e = assertThrows(KvGridException.class, () -> gpu.free(a));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+        }
+    }
+
+    @Test
+    void askingForMoreThanTheDeviceHasIsNoSpace() {
+        assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
+        try (CudaDeviceMemory gpu = CudaDeviceMemory.open(0)) {
+            KvGridException e = assertThrows(KvGridException.class, () -> gpu.allocate(gpu.totalBytes() * 2));
+            assertEquals(ErrorCode.NO_SPACE, e.code());
+            KvGridException small = assertThrows(KvGridException.class,
+                () -> gpu.copyToHost(gpu.allocate(16), ByteBuffer.allocate(8), 16));
+            assertEquals(ErrorCode.BUFFER_TOO_SMALL, small.code());
+        }
+    }
+
+    @Test
+    void theGpuTierKeepsHotBlocksOnARealDeviceAndDropsTheLeastRecentlyUsed() {
+        assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
+        int block = 1 << 20;
+        try (GpuTier t = GpuTier.openCuda(0, 3L * block, EvictionGuard.ALWAYS)) {
+            List<byte[]> vs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                byte[] v = Payload.of("gpu/" + i, block);
+                vs.add(v);
+                assertTrue(t.put("gpu/" + i, Payload.direct(v), crc(v)));
+                if (i == 2)
+                    assertArrayEquals(vs.get(0), t.get("gpu/0"));   // 0 becomes most recently used
+            }
+            assertFalse(t.contains("gpu/1"));
+            for (int i : new int[] {0, 2, 3}) {
+                ByteBuffer into = ByteBuffer.allocateDirect(block);
+                assertEquals(block, t.read("gpu/" + i, into));
+                assertArrayEquals(vs.get(i), Payload.bytes(into, block));
+            }
+            assertEquals(3L * block, t.usedBytes());
+        }
+    }
+}
