@@ -80,6 +80,9 @@ public final class KvGrid {
             .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
                 .setLocalPort(discoveryPort).setLocalPortRange(DISCOVERY_PORT_RANGE))
             .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"));
+        // Ignite's work files (marshaller mappings) are scratch for in-memory nodes: keep them out of the cwd.
+        cfg.setWorkDirectory(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "kvgrid-ignite-work")
+            .toString());
         if (!Boolean.getBoolean("kvgrid.ignite.log"))
             cfg.setGridLogger(new NullLogger());
         cfg.setDataStorageConfiguration(new org.apache.ignite.configuration.DataStorageConfiguration()

@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -43,6 +44,7 @@ public final class GridBlockStore implements BlockStore {
     private final Ignite ignite;
     private final KvGridConfiguration cfg;
     private final IgniteCache<String, BlockRecord> meta;
+    private final IgniteCache<String, org.apache.ignite.binary.BinaryObject> metaBinary;
     private final Map<Integer, IgniteCache<String, byte[]>> data = new ConcurrentHashMap<>();
     private final String writerId;
     private final String versionPrefix;
@@ -56,6 +58,7 @@ public final class GridBlockStore implements BlockStore {
         this.ignite = ignite;
         this.cfg = new KvGridConfiguration(cfg);
         this.meta = ignite.getOrCreateCache(GridCaches.metaConfig(this.cfg));
+        this.metaBinary = meta.withKeepBinary();
         ClusterNode local = ignite.cluster().localNode();
         this.writerId = local.id().toString();
         // Node order is unique among the nodes that ever joined this cluster: with the counter, a unique data key.
@@ -514,22 +517,70 @@ public final class GridBlockStore implements BlockStore {
         return touch(keys, lease, false);
     }
 
+    /**
+     * Reads the records, then rewrites (through the Touch processor on each primary) only those whose lease or access
+     * time is staler than the access granularity, or that count a lower-tier read. Reads are served by any copy, so a
+     * repeated lookup of fresh blocks costs one getAll and no writes.
+     */
     private Map<String, BlockRecord> touch(Collection<String> keys, boolean lease, boolean payloadRead) {
         Set<String> set = keys instanceof Set ? (Set<String>) keys : new LinkedHashSet<>(keys);
+        long now = cfg.getTicker().millis();
         long lt = lease ? cfg.getLeaseTtlMillis() : -1;
-        Map<String, EntryProcessorResult<BlockRecord>> res;
+        long grain = Math.min(1_000, cfg.getLeaseTtlMillis() / 10);
+        Map<String, BlockRecord> out = new HashMap<>();
         try {
-            res = meta.invokeAll(set, new MetaOps.Touch(cfg.getTicker().millis(), lt, payloadRead));
+            Set<String> stale = new LinkedHashSet<>();
+            meta.getAll(set).forEach((k, r) -> {
+                if (!r.complete())
+                    return;
+                out.put(k, r);
+                if (r.lastAccess < now - grain || (lt >= 0 && r.leaseUntil < now + lt - grain)
+                    || (payloadRead && !r.inMemory()))
+                    stale.add(k);
+            });
+            if (stale.isEmpty())
+                return out;
+            meta.invokeAll(stale, new MetaOps.Touch(now, lt, payloadRead)).forEach((k, v) -> {
+                BlockRecord r = MetaOps.value(v);
+                if (r != null)
+                    out.put(k, r);
+                else
+                    out.remove(k); // removed between the read and the touch
+            });
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading metadata of " + set.size() + " keys");
         }
-        Map<String, BlockRecord> out = new HashMap<>();
-        res.forEach((k, v) -> {
-            BlockRecord r = MetaOps.value(v);
-            if (r != null)
-                out.put(k, r);
-        });
         return out;
+    }
+
+    /**
+     * The lookup form of {@link #touch}: presence only, read from the binary records without deserializing them,
+     * leases extended where stale. Returns the keys of complete blocks.
+     */
+    private Set<String> lease(Collection<String> keys) {
+        Set<String> set = keys instanceof Set ? (Set<String>) keys : new LinkedHashSet<>(keys);
+        long now = cfg.getTicker().millis();
+        long lt = cfg.getLeaseTtlMillis();
+        long grain = Math.min(1_000, lt / 10);
+        Set<String> present = new HashSet<>();
+        Set<String> stale = new LinkedHashSet<>();
+        try {
+            metaBinary.getAll(set).forEach((k, b) -> {
+                if ((int) b.field("state") != BlockRecord.COMPLETE)
+                    return;
+                present.add(k);
+                if ((long) b.field("lastAccess") < now - grain || (long) b.field("leaseUntil") < now + lt - grain)
+                    stale.add(k);
+            });
+            if (!stale.isEmpty())
+                meta.invokeAll(stale, new MetaOps.Touch(now, lt, false)).forEach((k, v) -> {
+                    if (MetaOps.value(v) == null)
+                        present.remove(k);
+                });
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "reading metadata of " + set.size() + " keys");
+        }
+        return present;
     }
 
     /**
@@ -707,9 +758,9 @@ public final class GridBlockStore implements BlockStore {
         boolean[] found = new boolean[ids.size()];
         if (ids.isEmpty())
             return found;
-        Map<String, BlockRecord> recs = touch(ids, true);
+        Set<String> present = lease(ids);
         for (int i = 0; i < found.length; i++)
-            found[i] = recs.containsKey(ids.get(i));
+            found[i] = present.contains(ids.get(i));
         return found;
     }
 
