@@ -167,7 +167,7 @@ public final class SsdTier implements TierStore {
             // From here until close() the directory counts as dirty: the marker must be gone on disk first.
             Files.deleteIfExists(marker);
             forceDirectory(dir);
-            bf = new BlockFile(dir.resolve(DATA_FILE), limit, cfg.isDirectIo());
+            bf = new BlockFile(dir.resolve(DATA_FILE), limit, cfg.isDirectIo(), cfg.isPreallocate());
             SsdTier tier = new SsdTier(cfg, lc, fl, idx, bf, limit, unclean);
             List<String> bad = tier.rebuild();
             for (String key : bad)
@@ -570,6 +570,11 @@ public final class SsdTier implements TierStore {
         } catch (IOException e) {
             throw new KvGridException(ErrorCode.INTERNAL, "directory", "forcing " + dir + " failed: " + e, e);
         }
+    }
+
+    /** Whether the data file is open with O_DIRECT. */
+    boolean directIo() {
+        return data.direct();
     }
 
     /** Whether this open followed an unclean stop (the index was recovered). */

@@ -30,8 +30,9 @@ public final class SsdTierConfig {
     private long capacityBytes;
     private long maxBlocks;
     private boolean syncWrites;
-    private boolean directIo;
+    private boolean directIo = true;
     private boolean verifyOnRecovery;
+    private boolean preallocate = true;
     private DropGuard dropGuard = DropGuard.ALLOW_ALL;
     private DropListener dropListener = DropListener.NONE;
 
@@ -92,11 +93,27 @@ public final class SsdTierConfig {
         return this;
     }
 
-    /** Open the data file with O_DIRECT (4 KiB aligned staging copies), bypassing the page cache. Default false. */
+    /**
+     * Open the data file with O_DIRECT, bypassing the page cache (default true; see README for the measurements).
+     * Page-aligned direct buffers are transferred in place, others through a per-thread aligned staging buffer.
+     * Where the file system refuses O_DIRECT (tmpfs) the tier falls back to buffered I/O and logs a warning.
+     */
     public boolean isDirectIo() { return directIo; }
 
     public SsdTierConfig setDirectIo(boolean v) {
         directIo = v;
+        return this;
+    }
+
+    /**
+     * Write zeros over the whole data file when it is created or grown, so the file system allocates every block
+     * up front (default true). Measured on ext4 with O_DIRECT, spilling into a sparse file ran at 0.4-0.6x of dd
+     * while a preallocated one ran above 1x (see README). The price: creating a 64 GiB tier writes 64 GiB once.
+     */
+    public boolean isPreallocate() { return preallocate; }
+
+    public SsdTierConfig setPreallocate(boolean v) {
+        preallocate = v;
         return this;
     }
 
@@ -148,6 +165,7 @@ public final class SsdTierConfig {
         c.syncWrites = syncWrites;
         c.directIo = directIo;
         c.verifyOnRecovery = verifyOnRecovery;
+        c.preallocate = preallocate;
         c.dropGuard = dropGuard;
         c.dropListener = dropListener;
         return c;

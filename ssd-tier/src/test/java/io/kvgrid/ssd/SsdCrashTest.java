@@ -73,7 +73,7 @@ class SsdCrashTest {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             try (BufferedReader out = new BufferedReader(
                 new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
+                String line = null;
                 while (acked.size() < killAfter && System.nanoTime() < deadline && (line = out.readLine()) != null) {
                     String[] f = line.split(" ");
                     if (f[0].equals("BEGIN"))
@@ -81,10 +81,20 @@ class SsdCrashTest {
                     else if (f[0].equals("ACK"))
                         acked.add(f[1]);
                 }
-                child.destroyForcibly();   // SIGKILL, possibly mid-write
+                // SIGKILL, possibly mid-write. Through the ProcessHandle, which (unlike Process.destroyForcibly)
+                // leaves the pipe open so we can read what the child printed before it died.
+                assertTrue(child.toHandle().destroyForcibly());
                 assertTrue(child.waitFor(30, TimeUnit.SECONDS));
+                // What the child printed between our last read and the kill is still in the pipe.
+                while ((line = out.readLine()) != null) {
+                    String[] f = line.split(" ");
+                    if (f[0].equals("BEGIN"))
+                        everBegun.add(f[1]);
+                    else if (f[0].equals("ACK"))
+                        acked.add(f[1]);
+                }
             }
-            assertEquals(killAfter, acked.size(), "child acknowledged too few puts before the deadline");
+            assertTrue(acked.size() >= killAfter, "child acknowledged too few puts before the deadline");
             assertFalse(Files.exists(dir.resolve(SsdTier.CLEAN_MARKER)));
 
             try (SsdTier ssd = SsdTier.open(Blocks.config(dir, (long) SLOTS * SIZE))) {

@@ -58,6 +58,34 @@ class SsdRoundTripTest {
     }
 
     @Test
+    void bufferedIoOnASparseFileStoresTheSameBytesAsTheDefaults() {
+        ssd.close();
+        ssd = SsdTier.open(Blocks.config(dir.resolve("buffered"), 16 << 20).setDirectIo(false).setPreallocate(false));
+        assertFalse(ssd.directIo());
+        for (int size : new int[] {64 * 1024, 100_000, 4 << 20})
+            Blocks.put(ssd, "b" + size, size);
+        for (int size : new int[] {64 * 1024, 100_000, 4 << 20})
+            Blocks.assertStored(ssd, "b" + size, size);
+    }
+
+    @Test
+    void unalignedAndOffsetBuffersTakeTheStagingPathWithoutCorruptingNeighbours() {
+        assertTrue(ssd.directIo(), "ext4 under the test's temp dir takes O_DIRECT");
+        byte[] bytes = Payload.of("u", 300_001);
+        ByteBuffer src = ByteBuffer.allocateDirect(bytes.length + 3).position(3);
+        src.put(bytes).position(3);
+        assertTrue(ssd.put("u", src, Blocks.crc(bytes)));
+        ByteBuffer dst = ByteBuffer.allocateDirect(3 * 4096 + bytes.length).alignedSlice(4096);
+        for (int i = 0; i < dst.capacity(); i++)
+            dst.put(i, (byte) 7);
+        dst.position(4096);
+        assertEquals(bytes.length, ssd.read("u", dst));
+        Blocks.assertBytes(bytes, dst, 4096);
+        assertEquals(7, dst.get(4095));
+        assertEquals(7, dst.get(4096 + bytes.length), "no byte written past the payload");
+    }
+
+    @Test
     void theRemainingBytesOfAPayloadAreStoredNotTheWholeBuffer() {
         byte[] bytes = Payload.of("slice", 200_000);
         ByteBuffer buf = ByteBuffer.wrap(bytes).position(1000).limit(150_000);
