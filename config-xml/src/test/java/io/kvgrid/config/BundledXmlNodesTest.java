@@ -82,6 +82,27 @@ class BundledXmlNodesTest {
     }
 
     @Test
+    void theSsdFileSpillsEvictedBlocksToDiskAndReadsThemBackByteForByte(@org.junit.jupiter.api.io.TempDir Path ssd) {
+        Map<String, String> o = overrides(0);
+        o.put("kvgrid.ssd.dir", ssd.toString());
+        o.put("kvgrid.ssd.bytes", Long.toString(256L << 20));
+        o.put("kvgrid.ssd.preallocate", "false");
+        o.put("kvgrid.data.region.bytes", Long.toString(32L << 20));
+        KvGridNode n = start("kvgrid-ssd.xml", o);
+        int blocks = 64; // 64 MiB of 1 MiB blocks into a 32 MiB region: most must spill
+        for (int i = 0; i < blocks; i++)
+            n.store().put("xml/ssd-" + i, Payload.of("xml/ssd-" + i, 1 << 20));
+        assertTrue(n.store().localStats().evictions() > 0, "memory pressure evicted blocks");
+        long onSsd = java.util.stream.IntStream.range(0, blocks)
+            .filter(i -> n.store().query("xml/ssd-" + i).orElseThrow().tiers().contains(io.kvgrid.Tier.SSD)).count();
+        assertTrue(onSsd > blocks / 3, onSsd + " blocks on SSD");
+        for (int i = 0; i < blocks; i++)
+            Payload.assertPayload("xml/ssd-" + i, 1 << 20, n.store().get("xml/ssd-" + i));
+        assertTrue(java.nio.file.Files.isDirectory(ssd.resolve(o.get("kvgrid.instance.name"))),
+            "the node's SSD files live under its consistent id");
+    }
+
+    @Test
     void theReplicatedFileKeepsThreeCopiesThatEveryNodeReadsBack() {
         KvGridNode[] n = new KvGridNode[3];
         for (int i = 0; i < 3; i++)
