@@ -29,8 +29,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /** Each bundled XML file starts real nodes on 127.0.0.1, and blocks round-trip through them byte for byte. */
 class BundledXmlNodesTest {
-    private final int discoveryPort = Ports.freeRange(10);
-    private final int communicationPort = Ports.freeRange(10);
+    private final int discoveryPort = io.kvgrid.testing.LoopbackPorts.freeRange(10);
+    private final int communicationPort = io.kvgrid.testing.LoopbackPorts.freeRange(10);
     private final List<AutoCloseable> nodes = new ArrayList<>();
 
     /** Test-sized regions and partitions, this test's ports, node {@code i}'s own instance name. */
@@ -136,7 +136,7 @@ class BundledXmlNodesTest {
 
     @Test
     void theJGroupsFileFormsAClusterThroughJGroupsDiscovery() {
-        int jgroupsPort = Ports.freeRange(3);
+        int jgroupsPort = io.kvgrid.testing.LoopbackPorts.freeRange(3);
         List<KvGridNode> n = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             Map<String, String> o = overrides(i);

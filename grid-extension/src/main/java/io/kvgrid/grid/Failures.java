@@ -24,6 +24,7 @@ final class Failures {
             if (t instanceof IgniteOutOfMemoryException)
                 return new KvGridException(ErrorCode.NO_SPACE, null, what + ": block region is full", e);
             if (t instanceof ClusterTopologyException || t instanceof ClusterTopologyCheckedException
+                || t instanceof org.apache.ignite.internal.cluster.ClusterGroupEmptyCheckedException
                 || t instanceof IgniteClientDisconnectedException || t instanceof IllegalStateException)
                 return new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, what + ": " + t.getMessage(), e);
             if (t instanceof TimeoutException || t instanceof org.apache.ignite.lang.IgniteFutureTimeoutException)

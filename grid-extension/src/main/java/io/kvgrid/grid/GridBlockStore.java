@@ -402,8 +402,28 @@ public final class GridBlockStore implements BlockStore {
         freePayloads(List.of(r));
     }
 
-    /** Reserves region room on every node that will hold a copy of these payloads: one request per node. */
+    /**
+     * Reserves region room on every node that will hold a copy of these payloads: one request per node. A node that
+     * left since the mapping was computed means the affinity is about to change: map again, briefly later.
+     */
     private Map<ClusterNode, Long> reserve(Collection<BlockRecord> recs) {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return reserveOnce(recs);
+            } catch (KvGridException e) {
+                if (e.code() != ErrorCode.NODE_UNAVAILABLE || attempt >= 50)
+                    throw e;
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Map<ClusterNode, Long> reserveOnce(Collection<BlockRecord> recs) {
         Map<ClusterNode, Long> need = new HashMap<>();
         for (BlockRecord r : recs)
             for (ClusterNode n : ignite.affinity(r.dataCache).mapKeyToPrimaryAndBackups(r.dataKey))

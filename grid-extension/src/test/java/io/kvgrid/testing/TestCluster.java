@@ -6,12 +6,8 @@ import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.KvGridNode;
 import org.apache.ignite.configuration.IgniteConfiguration;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.UnaryOperator;
 
 /**
@@ -19,7 +15,7 @@ import java.util.function.UnaryOperator;
  * running side by side never join each other's cluster.
  */
 public final class TestCluster implements AutoCloseable {
-    private final int port = freePortRange();
+    private final int port = LoopbackPorts.freeRange(KvGrid.DISCOVERY_PORT_RANGE);
     private final KvGridConfiguration cfg;
     private final UnaryOperator<IgniteConfiguration> tweak;
     private final List<KvGridNode> nodes = new ArrayList<>();
@@ -106,22 +102,5 @@ public final class TestCluster implements AutoCloseable {
             }
         }
         nodes.clear();
-    }
-
-    private static int freePortRange() {
-        for (int attempt = 0; attempt < 100; attempt++) {
-            int p = 20000 + 10 * ThreadLocalRandom.current().nextInt(3000);
-            boolean free = true;
-            for (int q = p; q < p + KvGrid.DISCOVERY_PORT_RANGE && free; q++) {
-                try (ServerSocket s = new ServerSocket(q, 1, InetAddress.getLoopbackAddress())) {
-                    s.setReuseAddress(true);
-                } catch (IOException e) {
-                    free = false;
-                }
-            }
-            if (free)
-                return p;
-        }
-        throw new IllegalStateException("no free discovery port range on 127.0.0.1");
     }
 }

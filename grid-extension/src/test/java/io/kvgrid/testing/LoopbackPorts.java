@@ -1,4 +1,4 @@
-package io.kvgrid.config;
+package io.kvgrid.testing;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -6,16 +6,17 @@ import java.net.ServerSocket;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Free port ranges on 127.0.0.1 from 50000..63899, a band kvgrid's TestCluster (20000..49999) does not use, so test
- * JVMs running side by side do not join each other's clusters.
+ * Free port ranges on 127.0.0.1, picked at random from 20000..49999 (discovery tests use 50000 and up), so test JVMs running side by side (other modules,
+ * other engineers' builds) do not join each other's clusters.
  */
-final class Ports {
-    private Ports() {
+public final class LoopbackPorts {
+    private LoopbackPorts() {
     }
 
-    static int freeRange(int n) {
+    /** First port of {@code n} consecutive ports that are free now. */
+    public static int freeRange(int n) {
         for (int attempt = 0; attempt < 200; attempt++) {
-            int base = 50_000 + ThreadLocalRandom.current().nextInt(13_900);
+            int base = 20_000 + ThreadLocalRandom.current().nextInt(30_000 - n);
             boolean free = true;
             for (int p = base; p < base + n && free; p++)
                 free = isFree(p);
