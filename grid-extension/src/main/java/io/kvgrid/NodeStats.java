@@ -10,7 +10,7 @@ package io.kvgrid;
  *
  * @param blocks        block copies held in memory on this node
  * @param bytesUsed     bytes of the node's block data region in use
- * @param capacityBytes size of the block data region
+ * @param capacityBytes bytes of the block data region that blocks may fill (Ignite keeps the rest for itself)
  * @param evictions     blocks this node evicted
  * @param evictedBytes  payload bytes this node evicted
  * @param leased        blocks under a read lease now (primary copies)

@@ -152,7 +152,7 @@ public final class GridBlockStore implements BlockStore {
 
     private PutResult putOne(String key, List<ByteBuffer> parts, PutOptions options, boolean replace, String arg) {
         Args.checkKey(key, "key");
-        byte[] payload = Payloads.concat(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), arg));
+        byte[] payload = Payloads.asArray(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), arg));
         return write(List.of(key), List.of(payload), options, replace).get(0).valueOrThrow();
     }
 
@@ -166,7 +166,7 @@ public final class GridBlockStore implements BlockStore {
             sizes[i] = Payloads.totalSize(List.of(values.get(i)), cfg.getMaxBlockBytes(), "values[" + i + "]");
         List<byte[]> payloads = new ArrayList<>(keys.size());
         for (int i = 0; i < sizes.length; i++)
-            payloads.add(Payloads.concat(List.of(values.get(i)), sizes[i]));
+            payloads.add(Payloads.asArray(List.of(values.get(i)), sizes[i]));
         return write(keys, payloads, options, false);
     }
 

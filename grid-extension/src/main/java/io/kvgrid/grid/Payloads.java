@@ -24,6 +24,21 @@ final class Payloads {
         return (int) total;
     }
 
+    /**
+     * The block as one array for Ignite. A single heap buffer spanning its whole array is used as it is: Ignite
+     * copies the value into its pages (or onto the wire) before put returns and keeps no reference, so a copy here
+     * would be a second one.
+     */
+    static byte[] asArray(List<ByteBuffer> parts, int total) {
+        if (parts.size() == 1) {
+            ByteBuffer b = parts.get(0);
+            if (b.hasArray() && !b.isReadOnly() && b.arrayOffset() == 0 && b.position() == 0
+                && b.remaining() == b.array().length)
+                return b.array();
+        }
+        return concat(parts, total);
+    }
+
     /** Copies the remaining bytes of each part, in order, into one array. */
     static byte[] concat(List<ByteBuffer> parts, int total) {
         byte[] out = new byte[total];
