@@ -3,8 +3,8 @@ package io.kvgrid.examples;
 /**
  * Sizes the per-node data regions of a replay from a block count: how many bytes of an Ignite region a block takes
  * (payload, row header, key and index entry, rounded to how rows pack into pages), plus the pages every partition
- * costs. Estimates, not measurements: they decide where the memory tier starts evicting, so a bounded replay holds
- * about {@code capacity} blocks at the high watermark.
+ * costs. For an unbounded replay a generous estimate; for a bounded one ({@link #bounded}) the page counts follow the
+ * grid's SpaceGovernor and Ignite's measured packing, so a node holds its share of the capacity at the watermark.
  */
 final class MemorySizing {
     static final int[] PAGE_SIZES = {16 * 1024, 8 * 1024, 4 * 1024};
