@@ -1,6 +1,7 @@
 package io.kvgrid.examples;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -15,34 +16,46 @@ import java.util.Set;
  */
 final class BenchCommand {
     static final String USAGE = """
-        usage: kvgrid bench [--quick] [--json]
+        usage: kvgrid bench [--quick] [--json] [--ssd-dir DIR]
 
         Measures, for 64 KiB and 1 MiB blocks: the memcpy ceiling, a plain Ignite cache with default configuration,
         kvgrid put/get/batchGet(64)/lookupOnPrefixLength(1,000 ids) on 1 node and on 3 nodes with one backup, and
-        Redis (when redis-server is on the PATH). All nodes run in this JVM on 127.0.0.1.
+        Redis (when redis-server is on the PATH). All nodes run in this JVM on 127.0.0.1. Then the SSD tier: spill
+        and restore of 1 MiB blocks against sequential dd with O_DIRECT on the same directory.
 
-          --quick   short measurements (under a minute)
-          --json    print the rows as one JSON object on the last line
+          --quick        short measurements (under a minute)
+          --json         print the rows as one JSON object on the last line
+          --ssd-dir DIR  directory of the SSD tier bench (default: a temporary directory under the working
+                         directory, removed afterwards; /tmp is often tmpfs)
         """;
 
     private BenchCommand() {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
-        CliArgs a = new CliArgs(args, Set.of(), Set.of("--quick", "--json", "--help"));
+        CliArgs a = new CliArgs(args, Set.of("--ssd-dir"), Set.of("--quick", "--json", "--help"));
         if (a.flag("--help")) {
             out.print(USAGE);
             return 0;
         }
+        Path ssdDir = null;
+        if (a.string("--ssd-dir") != null) {
+            ssdDir = Path.of(a.string("--ssd-dir"));
+            if (Files.exists(ssdDir) && !Files.isDirectory(ssdDir))
+                throw new UsageException("--ssd-dir: " + ssdDir + " is not a directory");
+        }
         BenchSettings s = a.flag("--quick") ? BenchSettings.quick() : BenchSettings.full();
         long t0 = System.nanoTime();
         List<BenchRow> rows = measure(s, err);
+        BenchSsd ssd = BenchSsd.measure(s, ssdDir, err);
         double seconds = (System.nanoTime() - t0) / 1e9;
         print(rows, out);
+        out.println();
+        ssd.print(out);
         out.printf("%s run, %.0f s; GB/s = 10^9 payload bytes per second of time inside the calls; nodes run in one "
             + "JVM on 127.0.0.1%n", s.name(), seconds);
         if (a.flag("--json"))
-            out.println(Json.write(json(rows, s, seconds)));
+            out.println(Json.write(json(rows, ssd, s, seconds)));
         return 0;
     }
 
@@ -118,7 +131,8 @@ final class BenchCommand {
         return null;
     }
 
-    static Map<String, Object> json(List<BenchRow> rows, BenchSettings s, double seconds) {
+    /** The JSON object: {@code rows} (memcpy, ignite-baseline, kvgrid, redis) and the SSD tier figures apart. */
+    static Map<String, Object> json(List<BenchRow> rows, BenchSsd ssd, BenchSettings s, double seconds) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", s.name());
         m.put("seconds", seconds);
@@ -126,6 +140,8 @@ final class BenchCommand {
         for (BenchRow r : rows)
             list.add(r.toJson());
         m.put("rows", list);
+        if (ssd != null)
+            m.put("ssd", ssd.toJson());
         return m;
     }
 }

@@ -3,8 +3,8 @@ package io.kvgrid.examples;
 /**
  * Sizes the per-node data regions of a replay from a block count: how many bytes of an Ignite region a block takes
  * (payload, row header, key and index entry, rounded to how rows pack into pages), plus the pages every partition
- * costs. Estimates, not measurements: they decide where the memory tier starts evicting, so a bounded replay holds
- * about {@code capacity} blocks at the high watermark.
+ * costs. For an unbounded replay a generous estimate; for a bounded one ({@link #bounded}) the page counts follow the
+ * grid's SpaceGovernor and Ignite's measured packing, so a node holds its share of the capacity at the watermark.
  */
 final class MemorySizing {
     static final int[] PAGE_SIZES = {16 * 1024, 8 * 1024, 4 * 1024};
@@ -16,6 +16,13 @@ final class MemorySizing {
     private static final long REGION_BASE = 4L << 20;
     private static final long MIN_REGION = 16L << 20;
     private static final int META_RECORD_BYTES = 400;
+    /** Measured (Ignite 2.17, 64 partitions, 4 KiB..64 KiB blocks): pages an empty node's block region uses. */
+    private static final int EMPTY_NODE_PAGES = 130;
+    /** Measured: pages a partition holding blocks adds (tree pages, a page for shared row tails). */
+    private static final double PAGES_PER_USED_PARTITION = 2.5;
+    /** Measured: free-list fragmentation after evictions and refills adds about 1% to the packed size. */
+    private static final double CHURN = 1.01;
+    private static final int IGNITE_RESERVED_PAGES = 256;
 
     private MemorySizing() {
     }
@@ -49,7 +56,7 @@ final class MemorySizing {
 
     /**
      * Data region bytes per node so that {@code blocks} blocks of {@code copies} copies spread over {@code nodes}
-     * nodes fill it to {@code fill} (the high watermark for a bounded tier, less for headroom).
+     * nodes fill it to {@code fill} (headroom for an unbounded replay).
      */
     static long dataRegionBytes(long blocks, int blockBytes, int keyBytes, int pageSize, int copies, int nodes,
                                 int partitions, double fill) {
@@ -57,6 +64,58 @@ final class MemorySizing {
         long overhead = REGION_BASE + partitionsOnNode * PAGES_PER_PARTITION * pageSize;
         double payload = ceilDiv(blocks * copies, nodes) * footprint(blockBytes, keyBytes, pageSize);
         return roundUpMiB(Math.max(MIN_REGION, (long) ((overhead + payload) / fill)));
+    }
+
+    /** Region size and high watermark of a bounded memory tier; {@code copiesPerNode} is what each node holds. */
+    record Bounded(long regionBytes, double highWatermark, long highPages, long copiesPerNode) {
+    }
+
+    /**
+     * Sizes a bounded memory tier in the grid's own units. kvgrid's SpaceGovernor evicts once Ignite's used pages of
+     * the node's block region, plus the pages reserved for writes in flight, would pass {@code highWatermark} of its
+     * usable pages, {@code ((maxSize / (pageSize + 64) - 256) * 0.98 / (1 + 12 / pageSize))}. So the high watermark
+     * must sit at the pages the region uses when it holds the capacity: what Ignite uses for an empty node and per
+     * partition, plus each copy's pages as Ignite packs rows (measured within 1% for 4 KiB..1 MiB blocks), plus the
+     * reservation of one write batch, which is counted at {@link #reservedPages} per block while it is written but
+     * only at the packed size afterwards. The region keeps kvgrid's default watermark where the minimum region size
+     * allows it; for smaller capacities the watermark is lowered instead.
+     *
+     * @param meanBatchBlocks blocks one dump call writes, on average (the trace's mean of new blocks per request)
+     */
+    static Bounded bounded(long blocks, int blockBytes, int keyBytes, int pageSize, int copies, int nodes,
+                           int partitions, double defaultWatermark, double meanBatchBlocks) {
+        long partitionsOnNode = ceilDiv((long) partitions * copies, nodes);
+        long copiesPerNode = ceilDiv(blocks * copies, nodes);
+        double perCopy = packedPages(blockBytes, keyBytes, pageSize);
+        double batch = meanBatchBlocks * copies / nodes * Math.max(0, reservedPages(blockBytes, pageSize) - perCopy);
+        long high = (long) Math.ceil(EMPTY_NODE_PAGES + partitionsOnNode * PAGES_PER_USED_PARTITION
+            + copiesPerNode * perCopy + batch);
+        long region = Math.max(MIN_REGION, roundUpMiB(regionBytesFor((long) Math.ceil(high / defaultWatermark), pageSize)));
+        double watermark = Math.min(defaultWatermark, (high + 0.5) / usablePages(region, pageSize));
+        return new Bounded(region, watermark, high, copiesPerNode);
+    }
+
+    /** Pages one stored copy occupies in Ignite: its row, split into page fragments and tails shared with others. */
+    static double packedPages(int blockBytes, int keyBytes, int pageSize) {
+        return (footprint(blockBytes, keyBytes, pageSize) - INDEX_ENTRY) / pageSize * CHURN;
+    }
+
+    /** Pages the SpaceGovernor reserves for a block while it is written ({@code SpaceGovernor.footprint}). */
+    static long reservedPages(long size, int pageSize) {
+        int usable = pageSize - 64;
+        return (size + 128 + usable - 1) / usable + 1;
+    }
+
+    /** The SpaceGovernor's usable pages of a region of {@code maxSize} bytes. */
+    static long usablePages(long maxSize, int pageSize) {
+        long maxPages = maxSize / (pageSize + 64) - IGNITE_RESERVED_PAGES;
+        return (long) (maxPages * 0.98 / (1 + 12.0 / pageSize));
+    }
+
+    /** Smallest region whose usable pages are at least {@code pages}. */
+    static long regionBytesFor(long pages, int pageSize) {
+        long maxPages = (long) Math.ceil(pages * (1 + 12.0 / pageSize) / 0.98) + IGNITE_RESERVED_PAGES + 1;
+        return maxPages * (pageSize + 64);
     }
 
     /** Metadata region bytes per node for {@code blocks} records of {@code copies} copies over {@code nodes} nodes. */

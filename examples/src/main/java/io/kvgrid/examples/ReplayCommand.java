@@ -1,5 +1,7 @@
 package io.kvgrid.examples;
 
+import io.kvgrid.ssd.SsdTierConfig;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -21,8 +23,9 @@ final class ReplayCommand {
           --capacity-blocks N   blocks the memory tier of the whole cluster holds (default: unbounded)
           --tokens-per-block T  tokens per block, the trace's block size (default 512)
           --bytes-per-token B   KV bytes per token; blocks are T x B bytes (default 16)
-          --ssd-dir DIR         SSD tier directory (with --ssd-bytes; not wired in yet)
-          --ssd-bytes N         SSD tier capacity in bytes
+          --ssd-dir DIR         SSD tier behind the memory tier: evicted blocks spill there (each node uses
+                                DIR/<node id>; with --ssd-bytes)
+          --ssd-bytes N         SSD tier capacity per node in bytes
           --max-requests N      replay at most N requests (generator default 1000)
           --seed S              seed of the built-in generator (default 1)
           --json                print the summary as one JSON object on the last line
@@ -51,9 +54,18 @@ final class ReplayCommand {
         long ssdBytes = a.number("--ssd-bytes", 0, 1, Long.MAX_VALUE);
         if ((ssdDir == null) != (ssdBytes == 0))
             throw new UsageException("--ssd-dir and --ssd-bytes go together");
-        if (ssdDir != null)
-            throw new UsageException("--ssd-dir/--ssd-bytes: the SSD tier is not wired into kvgrid yet "
-                + "(ssd-tier module); replay the memory tier alone by leaving them out");
+        Path ssd = null;
+        if (ssdDir != null) {
+            ssd = Path.of(ssdDir);
+            if (Files.exists(ssd) && !Files.isDirectory(ssd))
+                throw new UsageException("--ssd-dir: " + ssdDir + " is not a directory");
+            if (ssdBytes < SsdTierConfig.MIN_CAPACITY_BYTES)
+                throw new UsageException("--ssd-bytes must be at least " + SsdTierConfig.MIN_CAPACITY_BYTES
+                    + " (64 KiB), was " + ssdBytes);
+            if (ssdBytes < (long) t * b)
+                throw new UsageException("--ssd-bytes " + ssdBytes + " does not hold one block of " + (long) t * b
+                    + " bytes");
+        }
         String trace = a.string("--trace");
         Path file = null;
         if (trace != null) {
@@ -63,7 +75,7 @@ final class ReplayCommand {
             if (a.has("--seed"))
                 throw new UsageException("--seed only applies to the built-in generator, not to --trace");
         }
-        return new ReplayOptions(file, nodes, capacity, t, b, max, seed);
+        return new ReplayOptions(file, nodes, capacity, t, b, max, seed, ssd, ssdBytes);
     }
 
     static List<TraceRequest> requests(ReplayOptions o) throws IOException {
@@ -88,6 +100,8 @@ final class ReplayCommand {
             reqs.size(), o.trace() == null ? "the built-in conversation generator" : o.trace(), o.nodes(),
             o.nodes() == 1 ? "" : "s", o.tokensPerBlock(), o.bytesPerToken(), TextTable.bytes(o.blockBytes()),
             o.bounded() ? "of " + o.capacityBlocks() + " blocks" : "unbounded (" + unique + " distinct blocks)");
+        if (o.ssd())
+            out.printf("SSD tier: %s per node under %s%n", TextTable.bytes(o.ssdBytes()), o.ssdDir());
         out.flush();
         Replayer r = new Replayer(o, reqs);
         ProgressBar bar = terminal ? new ProgressBar(err, reqs.size()) : null;

@@ -12,9 +12,17 @@ import java.nio.file.Path;
  * @param bytesPerToken  KV bytes per token; a block is tokensPerBlock x bytesPerToken bytes
  * @param maxRequests    replay at most this many requests
  * @param seed           seed of the built-in generator
+ * @param ssdDir         parent directory of the nodes' SSD tiers, or null for none
+ * @param ssdBytes       SSD tier capacity per node in bytes (0 without an SSD tier)
  */
 record ReplayOptions(Path trace, int nodes, long capacityBlocks, int tokensPerBlock, int bytesPerToken,
-                     int maxRequests, long seed) {
+                     int maxRequests, long seed, Path ssdDir, long ssdBytes) {
+    /** Without an SSD tier. */
+    ReplayOptions(Path trace, int nodes, long capacityBlocks, int tokensPerBlock, int bytesPerToken, int maxRequests,
+                  long seed) {
+        this(trace, nodes, capacityBlocks, tokensPerBlock, bytesPerToken, maxRequests, seed, null, 0);
+    }
+
     /** Requests the generator makes when no --max-requests is given. */
     static final int GENERATED_REQUESTS = 1_000;
 
@@ -24,5 +32,9 @@ record ReplayOptions(Path trace, int nodes, long capacityBlocks, int tokensPerBl
 
     boolean bounded() {
         return capacityBlocks > 0;
+    }
+
+    boolean ssd() {
+        return ssdDir != null;
     }
 }

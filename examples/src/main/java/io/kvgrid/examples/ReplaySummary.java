@@ -9,7 +9,8 @@ import java.util.TreeMap;
 final class ReplaySummary {
     String source;
     int requests, nodes, tokensPerBlock, blockBytes, pageSize;
-    long capacityBlocks, dataRegionBytes, memoryBytesUsed;
+    long capacityBlocks, dataRegionBytes, memoryBytesUsed, memoryBlocks, dumpRejected, ssdBytes;
+    double highWatermark;
     long blocks, hitBlocks, inputTokens, hitTokens, bytesLoaded, bytesDumped, evictions, verifyFailures, loadErrors;
     final Map<String, Long> tierHits = new TreeMap<>();
     double seconds;
@@ -50,6 +51,10 @@ final class ReplaySummary {
         m.put("pageSize", pageSize);
         m.put("dataRegionBytesPerNode", dataRegionBytes);
         m.put("memoryBytesUsed", memoryBytesUsed);
+        m.put("memoryBlocks", memoryBlocks);
+        m.put("highWatermark", highWatermark);
+        m.put("ssdBytesPerNode", ssdBytes > 0 ? ssdBytes : null);
+        m.put("dumpRejected", dumpRejected);
         m.put("verifyFailures", verifyFailures);
         m.put("loadErrors", loadErrors);
         m.put("seconds", seconds);
@@ -92,7 +97,11 @@ final class ReplaySummary {
         t.row("dump p50 / p99", ms(dump.percentileMs(50)) + " / " + ms(dump.percentileMs(99)));
         t.row("memory tier", TextTable.bytes(memoryBytesUsed) + " used of " + nodes + " x "
             + TextTable.bytes(dataRegionBytes) + " (" + TextTable.bytes(pageSize) + " pages)");
+        t.row("blocks in memory at the end", memoryBlocks + " copies (high watermark "
+            + String.format("%.4f", highWatermark) + ")");
         t.row("evictions", evictions);
+        if (dumpRejected > 0)
+            t.row("dumps refused, all else leased", dumpRejected);
         t.row("verification failures", verifyFailures);
         if (loadErrors > 0)
             t.row("failed loads (blocks)", loadErrors);

@@ -1,7 +1,10 @@
 package io.kvgrid.examples;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -18,7 +21,7 @@ class BenchTest {
         BenchSettings tiny = BenchSettings.tiny();
         List<BenchRow> rows = BenchCommand.measure(tiny, null);
 
-        Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(BenchCommand.json(rows, tiny, 1.0)));
+        Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(BenchCommand.json(rows, null, tiny, 1.0)));
         List<Map<String, Object>> parsed = (List<Map<String, Object>>) json.get("rows");
         assertEquals(rows.size(), parsed.size());
         for (Map<String, Object> r : parsed) {
@@ -58,6 +61,52 @@ class BenchTest {
         assertTrue(lines[4].matches("kvgrid\\s+get\\s+64 KiB\\s+1\\s+2\\.500\\s+0\\.050\\s+40000\\s+0\\.25x\\s+2\\.50x"),
             lines[4]);
         assertTrue(lines[5].matches("kvgrid\\s+lookupOnPrefix\\s+-\\s+1\\s+-\\s+0\\.500\\s+2000\\s+-\\s+-"), lines[5]);
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void theSsdBenchComparesSpillAndRestoreWithDirectDdInTheSameDirectoryAndReportsThemApartFromTheRows(
+        @TempDir Path dir) throws Exception {
+        BenchSsd ssd = BenchSsd.measure(BenchSettings.tiny(), dir, null);
+
+        assertNull(ssd.error());
+        var r = ssd.result();
+        assertEquals(16, r.blocks());
+        assertTrue(r.directIo() && r.preallocate(), "the tier's defaults are measured");
+        for (double v : new double[] {r.spillMBps(), r.steadyMBps(), r.restoreMBps(), r.ddWriteMBps(), r.ddReadMBps()})
+            assertTrue(v > 0, r.toString());
+        assertEquals(r.spillMBps() / r.ddWriteMBps(), r.spillRatio(), r.spillRatio() * 1e-9, "one round: plain ratio");
+        try (var left = Files.list(dir)) {
+            assertEquals(0, left.count(), "the bench removes its files");
+        }
+        List<BenchRow> rows = List.of(new BenchRow("memcpy", "arraycopy", 65536, 1, 10.0, 0.01, 1e5));
+        Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(
+            BenchCommand.json(rows, ssd, BenchSettings.tiny(), 1.0)));
+        assertEquals(1, ((List<?>) json.get("rows")).size(), "the SSD figures are not rows");
+        Map<String, Object> j = (Map<String, Object>) json.get("ssd");
+        for (String f : List.of("spillMBps", "steadySpillMBps", "restoreMBps", "ddWriteMBps", "ddReadMBps",
+            "spillVsDd", "steadySpillVsDd", "restoreVsDd"))
+            assertTrue(((Number) j.get(f)).doubleValue() > 0, f + " in " + j);
+        assertEquals(1048576L, j.get("blockBytes"));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ssd.print(new java.io.PrintStream(out, true));
+        assertTrue(out.toString().matches("(?s).*restore \\(page cache dropped\\)\\s+\\d+\\s+\\d+ read\\s+\\d+\\.\\d\\dx.*"),
+            out.toString());
+    }
+
+    @Test
+    void theSsdBenchRefusesAMemoryFileSystemWithAClearReason() throws Exception {
+        Path shm = Path.of("/dev/shm");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(shm) && Files.isWritable(shm)
+            && Files.getFileStore(shm).type().equals("tmpfs"), "no writable tmpfs at /dev/shm");
+        Path dir = Files.createTempDirectory(shm, "kvgrid-bench-test-");
+        try {
+            BenchSsd ssd = BenchSsd.measure(BenchSettings.tiny(), dir, null);
+            assertNull(ssd.result());
+            assertTrue(ssd.error().contains("tmpfs") && ssd.error().contains("--ssd-dir"), ssd.error());
+        } finally {
+            Files.delete(dir);
+        }
     }
 
     private static void assertRow(List<BenchRow> rows, String system, String op, int size, int nodes) {

@@ -42,9 +42,12 @@ class CommandLineTest {
     }
 
     @Test
-    void theSsdFlagsAreAcceptedButRefusedUntilTheSsdTierIsWiredIn() {
-        assertUsageError("the SSD tier is not wired into kvgrid yet", "replay", "--ssd-dir", "/tmp/x", "--ssd-bytes",
-            "1000000");
+    void theSsdFlagsGoTogetherAndNeedRoomForABlock() {
+        assertUsageError("--ssd-bytes must be at least 65536", "replay", "--ssd-dir", "/tmp/x", "--ssd-bytes", "1000");
+        assertUsageError("does not hold one block of 131072 bytes", "replay", "--ssd-dir", "/tmp/x", "--ssd-bytes",
+            "70000", "--tokens-per-block", "65536", "--bytes-per-token", "2");
+        assertUsageError("--ssd-dir: /dev/null is not a directory", "replay", "--ssd-dir", "/dev/null",
+            "--ssd-bytes", "1000000");
         assertUsageError("--ssd-dir and --ssd-bytes go together", "replay", "--ssd-dir", "/tmp/x");
         assertUsageError("--ssd-bytes must be a positive number, was -1", "replay", "--ssd-dir", "/tmp/x",
             "--ssd-bytes", "-1");

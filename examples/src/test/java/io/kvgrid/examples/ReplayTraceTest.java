@@ -1,7 +1,7 @@
 package io.kvgrid.examples;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -68,8 +68,6 @@ class ReplayTraceTest {
     }
 
     @Test
-    @Disabled("needs watermark eviction in grid-extension (being added by the lead): without it a bounded memory "
-        + "tier fills up and the replay stops with 'kvgrid has evicted nothing'")
     void aBoundedReplayComesWithinThreePointsOfStrictLruAtTheSameCapacity() throws Exception {
         Path trace = Traces.conversationTrace();
         List<TraceRequest> reqs = TraceReader.read(trace, 1_500);
@@ -88,7 +86,40 @@ class ReplayTraceTest {
             "kvgrid " + s.blockHitRate() + " vs strict LRU " + lruRate);
         assertTrue(s.blockHitRate() < Traces.unbounded(reqs, T).blockHitRate(), "a bounded tier misses more");
         assertTrue(s.evictions > 0, "the memory tier evicted");
+        assertTrue(Math.abs(s.memoryBlocks - capacity) <= capacity / 20,
+            "the region is sized so that the watermark sits at the capacity: " + s.memoryBlocks + " blocks held");
+        assertEquals(0, s.dumpRejected, "6,000 blocks are well above what 10 s of trace leases (at most 1,661)");
         assertEquals(0, s.verifyFailures);
         assertEquals(0, s.loadErrors);
+    }
+
+    @Test
+    void aSmallMemoryTierBackedByAnSsdTierThatHoldsEverythingHitsExactlyAsMuchAsUnboundedMemory(@TempDir Path ssd)
+        throws Exception {
+        Path trace = Traces.conversationTrace();
+        List<TraceRequest> reqs = TraceReader.read(trace, 300);
+        Traces.Expected exp = Traces.unbounded(reqs, T);
+        // 7,814 distinct blocks; the SSD tier indexes capacity / 64 KiB blocks (SsdTierConfig.maxBlocks default),
+        // so 600 MB hold them all. 2,000 blocks of memory is above the 1,344 that 10 s of these requests lease.
+        ReplayOptions o = new ReplayOptions(trace, 1, 2_000, T, 8, 300, 1, ssd, 600_000_000L);
+
+        ReplaySummary s = new Replayer(o, reqs).run(null);
+
+        assertEquals(exp.hitBlocks(), s.hitBlocks, "nothing is lost, only moved to SSD");
+        assertEquals(exp.blockHitRate(), s.blockHitRate());
+        assertEquals(exp.tokenHitRate(), s.tokenHitRate());
+        assertTrue(s.evictions > 0, "the memory tier evicted");
+        long ssdHits = s.tierHits.get("ssd");
+        assertTrue(ssdHits > 0, "hits served from SSD: " + s.tierHits);
+        assertEquals(exp.hitBlocks(), s.tierHits.get("memory") + ssdHits, "every hit is counted in one tier");
+        assertTrue(s.tierHits.get("memory") > 0, "recent blocks still hit in memory: " + s.tierHits);
+        assertTrue(s.blockHitRate() > s.lruBlockHitRate, "more than memory alone would hold");
+        assertEquals(0, s.verifyFailures);
+        assertEquals(0, s.loadErrors);
+        assertEquals(0, s.dumpRejected);
+        assertEquals(exp.hitBlocks() * 4096, s.bytesLoaded);
+        try (var dirs = java.nio.file.Files.list(ssd)) {
+            assertEquals(1, dirs.count(), "one node, one SSD subdirectory");
+        }
     }
 }
