@@ -86,7 +86,9 @@ final class Replayer {
             opts.nodes()));
         if (opts.ssd())
             cfg.setLowerTier(new SsdTierFactory().setDirectory(opts.ssdDir().toString())
-                .setCapacityBytes(opts.ssdBytes()));
+                .setCapacityBytes(opts.ssdBytes())
+                // The index holds as many blocks as the tier can: each takes whole 4 KiB units of the data file.
+                .setMaxBlocks(Math.max(256, opts.ssdBytes() / ((blockBytes + 4095L) / 4096 * 4096))));
         return cfg;
     }
 

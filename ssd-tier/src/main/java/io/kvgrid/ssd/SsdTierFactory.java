@@ -22,6 +22,7 @@ import java.nio.file.Path;
 public final class SsdTierFactory implements TierStoreFactory {
     private Path directory;
     private long capacityBytes;
+    private long maxBlocks;
     private boolean syncWrites;
     private boolean directIo = true;
     private boolean preallocate = true;
@@ -49,6 +50,18 @@ public final class SsdTierFactory implements TierStoreFactory {
 
     public long getCapacityBytes() {
         return capacityBytes;
+    }
+
+    /** Most blocks per node's index; 0 sizes it for 64 KiB blocks (set it when blocks are smaller). */
+    public SsdTierFactory setMaxBlocks(long maxBlocks) {
+        if (maxBlocks < 0)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "maxBlocks", "must not be negative, was " + maxBlocks);
+        this.maxBlocks = maxBlocks;
+        return this;
+    }
+
+    public long getMaxBlocks() {
+        return maxBlocks;
     }
 
     /** Force each spilled payload to the device before its index entry is published (power-loss safety). */
@@ -89,6 +102,7 @@ public final class SsdTierFactory implements TierStoreFactory {
         return SsdTier.open(new SsdTierConfig()
             .setDirectory(directory.resolve(ctx.nodeId().replaceAll("[^A-Za-z0-9._-]", "_")))
             .setCapacityBytes(capacityBytes)
+            .setMaxBlocks(maxBlocks)
             .setSyncWrites(syncWrites)
             .setDirectIo(directIo)
             .setPreallocate(preallocate)
