@@ -625,12 +625,29 @@ public final class GridBlockStore implements BlockStore {
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading payloads");
         }
+        // A complete record whose payload is missing: lost with its nodes, or a crash between a spill and its metadata
+        // update. Correct the record; read the lower-tier copy where one exists.
+        for (Map<String, String> dataToKey : memory.values())
+            for (String k : dataToKey.values())
+                if (out.get(k) == null) {
+                    BlockRecord now = memoryGone(k, recs.get(k));
+                    if (now != null && now.onSsd() && !now.inMemory())
+                        lower.computeIfAbsent(now.ssdNode, x -> new ArrayList<>()).add(k);
+                }
         lower.forEach((node, keys) -> out.putAll(readLower(node, keys)));
         for (Map.Entry<String, List<String>> e : lower.entrySet())
             for (String k : e.getValue())
                 if (out.get(k) instanceof byte[] b && recs.get(k).lowerReads >= cfg.getPromotionThreshold())
                     promoteLater(k, recs.get(k), b);
         return out;
+    }
+
+    /** Applies {@link MetaOps.MemoryGone} for a record whose payload was not found; returns the record now. */
+    BlockRecord memoryGone(String key, BlockRecord r) {
+        BlockRecord now = MetaOps.value(meta.invokeAll(Set.of(key), new MetaOps.MemoryGone(r.dataKey)).get(key));
+        if (now == null && KvGridAffinity.displaced(r.dataKey))
+            meta.remove(r.dataKey); // its placement marker
+        return now;
     }
 
     private Map<String, Object> readLower(String node, List<String> keys) {

@@ -286,4 +286,34 @@ final class MetaOps {
             return true;
         }
     }
+
+    /**
+     * The in-memory payload under {@code dataKey} is gone (its only copies died with their nodes, or a crash came
+     * between a spill and its metadata update): clear MEMORY if the record still names that payload; a record left
+     * in no tier is removed. Returns the record as it is now, or null when none is left.
+     */
+    static final class MemoryGone implements CacheEntryProcessor<String, BlockRecord, BlockRecord> {
+        private static final long serialVersionUID = 1L;
+        private final String dataKey;
+
+        MemoryGone(String dataKey) {
+            this.dataKey = dataKey;
+        }
+
+        @Override
+        public BlockRecord process(MutableEntry<String, BlockRecord> e, Object... args) {
+            BlockRecord r = e.getValue();
+            if (r == null || !r.complete())
+                return null;
+            if (!r.inMemory() || !dataKey.equals(r.dataKey))
+                return r;
+            r.tiers &= ~io.kvgrid.Tier.MEMORY.bit();
+            if (r.tiers == 0 || (!r.onSsd() && (r.tiers & ~io.kvgrid.Tier.SSD.bit()) == 0)) {
+                e.remove();
+                return null;
+            }
+            e.setValue(r);
+            return r;
+        }
+    }
 }

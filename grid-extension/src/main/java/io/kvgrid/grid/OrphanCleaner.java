@@ -9,7 +9,9 @@ import org.apache.ignite.internal.IgniteEx;
 import org.apache.ignite.internal.managers.eventstorage.DiscoveryEventListener;
 
 import javax.cache.Cache;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.LinkedHashSet;
 import java.util.Set;
 import java.util.UUID;
@@ -59,12 +61,15 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             }
             Set<String> deadClaims = new LinkedHashSet<>();
             Set<String> lostTier = new LinkedHashSet<>();
+            Map<Integer, Map<String, String>> inMemory = new HashMap<>();
             for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
                 BlockRecord r = e.getValue();
                 if (r.state == BlockRecord.WRITING && !alive.contains(UUID.fromString(r.writer)))
                     deadClaims.add(e.getKey());
                 else if (r.complete() && r.ssdNode != null && !aliveServers.contains(r.ssdNode))
                     lostTier.add(e.getKey());
+                if (r.complete() && r.inMemory())
+                    inMemory.computeIfAbsent(r.replicas, x -> new HashMap<>()).put(r.dataKey, e.getKey());
             }
             int n = 0;
             for (String k : deadClaims) {
@@ -77,6 +82,22 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
                     n++;
                 }
             }
+            // Payloads whose every copy left with departed nodes: the records must stop claiming memory.
+            for (Map.Entry<Integer, Map<String, String>> c : inMemory.entrySet()) {
+                Map<String, Boolean> held = store.data(c.getKey()).withKeepBinary()
+                    .containsKeys(c.getValue().keySet()) ? null : presence(c.getKey(), c.getValue().keySet());
+                if (held == null)
+                    continue;
+                for (Map.Entry<String, String> d : c.getValue().entrySet()) {
+                    if (held.get(d.getKey()))
+                        continue;
+                    BlockRecord r = store.metaCache().get(d.getValue());
+                    if (r != null && d.getKey().equals(r.dataKey)) {
+                        store.memoryGone(d.getValue(), r);
+                        n++;
+                    }
+                }
+            }
             for (String k : lostTier) {
                 BlockRecord r = store.metaCache().get(k);
                 if (r != null && r.ssdNode != null && !aliveServers.contains(r.ssdNode)
@@ -87,6 +108,15 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
         } catch (RuntimeException e) {
             return 0; // stopping, or the topology moved again: a later sweep retries
         }
+    }
+
+    /** Which of these data keys still have a payload somewhere in the cluster. */
+    private Map<String, Boolean> presence(int replicas, Set<String> dataKeys) {
+        Map<String, Boolean> out = new HashMap<>();
+        var cache = store.data(replicas).withKeepBinary();
+        for (String k : dataKeys)
+            out.put(k, cache.containsKey(k));
+        return out;
     }
 
     @Override
