@@ -34,6 +34,7 @@ public class KvGridConfiguration {
     private EvictionListener evictionListener;
     private TierStoreFactory lowerTier;
     private int promotionThreshold = 2;
+    private boolean preTouchRegion;
 
     public KvGridConfiguration() {
     }
@@ -62,6 +63,7 @@ public class KvGridConfiguration {
         evictionListener = other.evictionListener;
         lowerTier = other.lowerTier;
         promotionThreshold = other.promotionThreshold;
+        preTouchRegion = other.preTouchRegion;
     }
 
     private static KvGridException bad(String property, String message) {
@@ -259,4 +261,13 @@ public class KvGridConfiguration {
             throw bad("promotionThreshold", "must be at least 1, was " + v);
         promotionThreshold = v;
     }
+
+    /**
+     * Fault the whole block region in when a server node starts (like {@code -XX:+AlwaysPreTouch} for a heap), so the
+     * first puts do not pay the kernel's first-touch of fresh memory (measured 2.5-3 ms instead of 0.3-0.4 ms per
+     * 1 MiB block). Start-up takes about a second per GiB and the region is resident from the start.
+     */
+    public boolean isPreTouchRegion() { return preTouchRegion; }
+
+    public void setPreTouchRegion(boolean v) { preTouchRegion = v; }
 }

@@ -93,11 +93,18 @@ final class NodeCommand {
         }
     }
 
+    /** Default settings, but for a block region faulted in at start, as a serving node wants it. */
+    private static KvGridConfiguration serving() {
+        KvGridConfiguration cfg = new KvGridConfiguration();
+        cfg.setPreTouchRegion(true);
+        return cfg;
+    }
+
     /** Defaults of {@link KvGrid#startEmbedded()}, with Ignite's work directory under ./kvgrid-data. */
     static KvGridNode startEmbedded() {
         int port = Integer.getInteger("kvgrid.discovery.port", KvGrid.DEFAULT_DISCOVERY_PORT);
         IgniteConfiguration cfg = KvGrid.embeddedConfiguration("kvgrid-node-" + UUID.randomUUID().toString()
-            .substring(0, 8), new KvGridConfiguration(), port);
+            .substring(0, 8), serving(), port);
         cfg.setWorkDirectory(Path.of("kvgrid-data", "work").toAbsolutePath().toString());
         return KvGrid.start(cfg);
     }
@@ -115,8 +122,7 @@ final class NodeCommand {
         } catch (IgniteCheckedException | MalformedURLException e) {
             throw new UsageException("--config: cannot load " + file + ": " + e.getMessage());
         }
-        // KvGrid.configure adds kvgrid's data regions before the node starts; the plugin alone adds them too late
-        // (Ignite 2.17: "Requested DataRegion is not configured"), so a file's own plugin settings go through it too.
+        // KvGrid.configure adds kvgrid's data regions before the node starts (the plugin also would).
         KvGridConfiguration kv = cfg.getPluginProviders() == null ? null : Arrays.stream(cfg.getPluginProviders())
             .filter(p -> p instanceof KvGridPluginProvider).map(p -> ((KvGridPluginProvider) p).configuration())
             .findFirst().orElse(null);

@@ -36,6 +36,8 @@ public final class KvGridRuntime implements AutoCloseable {
             ? new TierBridge(ignite, store, cfg.getLowerTier()) : null;
         if (bridge != null)
             governor.lowerTier(bridge);
+        if (governor != null && cfg.isPreTouchRegion())
+            governor.preTouch();
         KvGridRuntime rt = new KvGridRuntime(ignite.name(), store, governor,
             server ? new OrphanCleaner((IgniteEx) ignite, store) : null, bridge);
         BY_NODE.put(String.valueOf(ignite.name()), rt);

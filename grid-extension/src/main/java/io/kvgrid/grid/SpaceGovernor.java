@@ -250,6 +250,39 @@ final class SpaceGovernor implements AutoCloseable {
         return footprint(r.size, pageSize);
     }
 
+    /**
+     * Writes zero payloads whose primary is this node into a scratch cache without backups until the region is filled
+     * to just below the watermark, then removes them: Ignite keeps freed pages, so they stay faulted in for real
+     * blocks. Returns the pages touched.
+     */
+    long preTouch() {
+        var scratchCfg = GridCaches.dataConfig(cfg, 1);
+        scratchCfg.setName(cfg.getCacheNamePrefix() + "-pretouch");
+        var scratch = ignite.<String, byte[]>getOrCreateCache(scratchCfg);
+        ClusterNode local = ignite.cluster().localNode();
+        var aff = ignite.affinity(scratchCfg.getName());
+        byte[] chunk = new byte[1 << 20];
+        long target = (long) (usablePages * cfg.getHighWatermark() * 0.95);
+        long start = usedPages();
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+        try {
+            for (long i = 0; usedPages() + footprint(chunk.length, pageSize) < target && i < 10_000_000; i++) {
+                String k = "pretouch-" + i;
+                if (!aff.isPrimary(local, k))
+                    continue;
+                synchronized (this) {
+                    if (usedPages() + pendingPages + footprint(chunk.length, pageSize) >= target)
+                        break;
+                    scratch.put(k, chunk);
+                }
+                keys.add(k);
+            }
+            return usedPages() - start;
+        } finally {
+            scratch.removeAll(keys);
+        }
+    }
+
     @Override
     public void close() {
         monitor.shutdownNow();
