@@ -543,6 +543,26 @@ public final class GridBlockStore implements BlockStore {
      * repeated lookup of fresh blocks costs one getAll and no writes.
      */
     private Map<String, BlockRecord> touch(Collection<String> keys, boolean lease, boolean payloadRead) {
+        return touch(keys, lease, payloadRead, null);
+    }
+
+    /** Waits for a lease renewal started by {@link #touch}; the read it overlapped has finished. */
+    private static void awaitRenewal(org.apache.ignite.lang.IgniteFuture<?>[] renewal) {
+        if (renewal[0] == null)
+            return;
+        try {
+            renewal[0].get();
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "renewing leases");
+        }
+    }
+
+    /**
+     * {@code renewal}, when given, receives the future of lease renewals of in-memory blocks, which then run while the
+     * caller fetches payloads; the caller must {@link #awaitRenewal} before returning.
+     */
+    private Map<String, BlockRecord> touch(Collection<String> keys, boolean lease, boolean payloadRead,
+                                           org.apache.ignite.lang.IgniteFuture<?>[] renewal) {
         Set<String> set = keys instanceof Set ? (Set<String>) keys : new LinkedHashSet<>(keys);
         long now = cfg.getTicker().millis();
         long lt = lease ? cfg.getLeaseTtlMillis() : -1;
@@ -558,6 +578,19 @@ public final class GridBlockStore implements BlockStore {
                     || (payloadRead && !r.inMemory()))
                     stale.add(k);
             });
+            if (payloadRead && renewal != null) {
+                // The payload is about to be read: renew the leases of in-memory blocks while it is fetched (the
+                // caller awaits the renewal before returning). Lower-tier reads renew first: they count towards
+                // promotion, which the read decides.
+                Set<String> renew = new LinkedHashSet<>();
+                for (String k : stale)
+                    if (out.get(k).inMemory())
+                        renew.add(k);
+                if (!renew.isEmpty()) {
+                    stale.removeAll(renew);
+                    renewal[0] = meta.invokeAllAsync(renew, new MetaOps.Touch(now, lt, true));
+                }
+            }
             if (stale.isEmpty())
                 return out;
             meta.invokeAll(stale, new MetaOps.Touch(now, lt, payloadRead)).forEach((k, v) -> {
@@ -716,8 +749,10 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public List<KeyResult<byte[]>> batchGet(List<String> keys) {
         Args.checkKeys(keys, "keys", false);
-        Map<String, BlockRecord> recs = touch(keys, true, true);
+        org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
+        Map<String, BlockRecord> recs = touch(keys, true, true, renewal);
         Map<String, Object> bytes = fetch(recs);
+        awaitRenewal(renewal);
         KeyResult<byte[]>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
@@ -743,7 +778,8 @@ public final class GridBlockStore implements BlockStore {
 
     private List<KeyResult<Integer>> getInto(List<String> keys, List<ByteBuffer> buffers,
                                              java.util.function.IntFunction<String> bufferArg) {
-        Map<String, BlockRecord> recs = touch(keys, true, true);
+        org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
+        Map<String, BlockRecord> recs = touch(keys, true, true, renewal);
         Map<String, BlockRecord> wanted = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             BlockRecord r = recs.get(keys.get(i));
@@ -751,6 +787,7 @@ public final class GridBlockStore implements BlockStore {
                 wanted.put(keys.get(i), r);
         }
         Map<String, Object> bytes = fetch(wanted);
+        awaitRenewal(renewal);
         KeyResult<Integer>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
