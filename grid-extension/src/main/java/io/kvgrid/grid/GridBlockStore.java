@@ -522,11 +522,16 @@ public final class GridBlockStore implements BlockStore {
         return ignite.affinity(r.dataCache).mapKeyToPrimaryAndBackups(r.dataKey).size();
     }
 
+    /**
+     * Consistent ids of the live nodes holding memory copies, primary first. Right after a node leaves, the affinity
+     * can still name it until the topology exchange completes: departed nodes are left out.
+     */
     List<String> replicaNodes(BlockRecord r) {
         List<String> ids = new ArrayList<>();
         if (r.inMemory())
             for (ClusterNode n : ignite.affinity(r.dataCache).mapKeyToPrimaryAndBackups(r.dataKey))
-                ids.add(String.valueOf(n.consistentId()));
+                if (ignite.cluster().node(n.id()) != null)
+                    ids.add(String.valueOf(n.consistentId()));
         return ids;
     }
 
