@@ -17,6 +17,10 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
+import javax.cache.processor.EntryProcessorResult;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
@@ -63,6 +67,9 @@ final class SpaceGovernor implements AutoCloseable {
         boolean spill(String key, BlockRecord rec, byte[] payload);
 
         void drop(String key);
+
+        /** Whether the tier still holds a copy (it may drop copies to make room for later spills). */
+        boolean holds(String key);
     }
 
     SpaceGovernor(Ignite ignite, GridBlockStore store, KvGridConfiguration cfg, boolean monitorFill) {
@@ -213,41 +220,77 @@ final class SpaceGovernor implements AutoCloseable {
         softPinned.sort(oldestFirst);
         int quota = (int) Math.ceil(cfg.getEvictionRatio() * (unpinned.size() + softPinned.size()));
 
+        int first = Math.min(quota, unpinned.size());
         long freed = 0;
-        int i = 0;
-        for (; i < unpinned.size() && i < quota; i++)
-            freed += evictOne(unpinned.get(i), now);
-        for (; i < unpinned.size() && freed < neededPages; i++)
-            freed += evictOne(unpinned.get(i), now);
+        for (int i = 0; i < first; i += BATCH)
+            freed += evictBatch(unpinned.subList(i, Math.min(first, i + BATCH)), now);
+        List<Candidate> more = new ArrayList<>(unpinned.subList(first, unpinned.size()));
         if (cfg.isEvictSoftPinned())
-            for (int j = 0; j < softPinned.size() && freed < neededPages; j++)
-                freed += evictOne(softPinned.get(j), now);
+            more.addAll(softPinned);
+        for (int i = 0; i < more.size() && freed < neededPages; ) {
+            // Enough blocks for what is still needed (by their sizes), in batches, so the pass overshoots little.
+            int n = 0;
+            for (long f = freed; i + n < more.size() && n < BATCH && f < neededPages; n++)
+                f += footprint(more.get(i + n).rec.size, pageSize);
+            freed += evictBatch(more.subList(i, i + n), now);
+            i += n;
+        }
         return freed;
     }
 
-    /** Evicts one block: lower tier and listener first, then the atomic re-check, then all payload replicas. */
-    private long evictOne(Candidate c, long now) {
-        BlockRecord r = c.rec;
-        byte[] payload = store.data(r).localPeek(r.dataKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
-        if (payload == null)
-            return 0;
+    /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */
+    private static final int BATCH = 64;
+
+    /**
+     * Evicts a batch of blocks, in order: each payload goes to the lower tier first, then the metadata of all is
+     * re-checked and updated atomically (a block read, hard-pinned or rewritten since it was picked stays), then the
+     * listener sees the evicted ones, then all their payload replicas are freed. Returns the pages freed.
+     */
+    private long evictBatch(List<Candidate> batch, long now) {
         LowerTier lt = lower;
-        String lowerNode = null;
-        if (lt != null && lt.spill(c.key, r, payload))
-            lowerNode = String.valueOf(ignite.cluster().localNode().consistentId());
-        MetaOps.Outcome o = store.metaCache().invoke(c.key,
-            new MetaOps.FinishEvict(r.dataKey, now, lowerNode, Tier.SSD.bit()));
-        if (o == MetaOps.Outcome.ABSENT && lowerNode != null)
-            lt.drop(c.key);
-        if (o != MetaOps.Outcome.DONE)
+        String localId = String.valueOf(ignite.cluster().localNode().consistentId());
+        Map<String, MetaOps.FinishEvict> finish = new LinkedHashMap<>();
+        Map<String, byte[]> payloads = new HashMap<>();
+        Set<String> spilled = new HashSet<>();
+        for (Candidate c : batch) {
+            BlockRecord r = c.rec;
+            byte[] payload = store.data(r).localPeek(r.dataKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+            if (payload == null)
+                continue;
+            boolean kept = lt != null && lt.spill(c.key, r, payload);
+            if (kept)
+                spilled.add(c.key);
+            payloads.put(c.key, payload);
+            finish.put(c.key, new MetaOps.FinishEvict(r.dataKey, now, kept ? localId : null, Tier.SSD.bit()));
+        }
+        if (finish.isEmpty())
             return 0;
+        Map<String, EntryProcessorResult<MetaOps.Outcome>> outcomes = store.metaCache().invokeAll(finish);
         EvictionListener l = cfg.getEvictionListener();
-        if (l != null)
-            l.onEvict(c.key, r.toMeta(c.key, List.of()), ByteBuffer.wrap(payload).asReadOnlyBuffer());
-        store.freePayload(r);
-        evictions.incrementAndGet();
-        evictedBytes.addAndGet(r.size);
-        return footprint(r.size, pageSize);
+        List<BlockRecord> evicted = new ArrayList<>();
+        long freed = 0;
+        for (Candidate c : batch) {
+            if (!finish.containsKey(c.key))
+                continue;
+            MetaOps.Outcome o = MetaOps.value(outcomes.get(c.key));
+            if (o == MetaOps.Outcome.ABSENT && spilled.contains(c.key))
+                lt.drop(c.key);
+            if (o != MetaOps.Outcome.DONE)
+                continue;
+            if (l != null)
+                l.onEvict(c.key, c.rec.toMeta(c.key, List.of()), ByteBuffer.wrap(payloads.get(c.key)).asReadOnlyBuffer());
+            evicted.add(c.rec);
+            evictions.incrementAndGet();
+            evictedBytes.addAndGet(c.rec.size);
+            freed += footprint(c.rec.size, pageSize);
+        }
+        store.freePayloads(evicted);
+        // A later spill of this batch may have made the tier drop an earlier one before its record named the tier
+        // (the tier's drop notice then found nothing to clear): clear it now.
+        for (String k : spilled)
+            if (!lt.holds(k))
+                store.metaCache().invoke(k, new MetaOps.TierGone(localId, Tier.SSD.bit()));
+        return freed;
     }
 
     /**

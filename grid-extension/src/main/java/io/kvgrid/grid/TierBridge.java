@@ -64,16 +64,31 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
         tier.remove(key);
     }
 
+    @Override
+    public boolean holds(String key) {
+        return tier.contains(key);
+    }
+
     byte[] read(String key) {
         return tier.get(key);
     }
 
-    /** Makes the blocks the tier kept (across a restart) visible again; drops copies that are stale. */
+    /**
+     * Makes the blocks the tier kept (across a restart) visible again, one request per owning node for each thousand
+     * blocks; drops copies that are stale.
+     */
     int announce() {
         List<String> keys = new ArrayList<>();
         tier.forEachKey(keys::add);
-        long now = store.config().getTicker().millis();
         int visible = 0;
+        for (int from = 0; from < keys.size(); from += 1000)
+            visible += announce(keys.subList(from, Math.min(keys.size(), from + 1000)));
+        return visible;
+    }
+
+    private int announce(List<String> keys) {
+        long now = store.config().getTicker().millis();
+        java.util.Map<String, MetaOps.Announce> procs = new java.util.LinkedHashMap<>();
         for (String k : keys) {
             long size = tier.size(k);
             long crc = tier.checksum(k);
@@ -88,7 +103,12 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
             r.lastAccess = now;
             r.tiers = Tier.SSD.bit();
             r.ssdNode = nodeId;
-            if (Boolean.TRUE.equals(store.metaCache().invoke(k, new MetaOps.Announce(r))))
+            procs.put(k, new MetaOps.Announce(r));
+        }
+        int visible = 0;
+        var res = store.metaCache().invokeAll(procs);
+        for (String k : procs.keySet()) {
+            if (Boolean.TRUE.equals(MetaOps.value(res.get(k))))
                 visible++;
             else
                 tier.remove(k);
