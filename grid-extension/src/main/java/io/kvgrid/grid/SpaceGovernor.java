@@ -159,6 +159,17 @@ final class SpaceGovernor implements AutoCloseable {
         }
     }
 
+    /**
+     * A reservation for a remote writer: {@code pages} plus up to 1% of the usable pages as credit the writer may
+     * consume for later writes without asking again, as far as that stays below the high watermark. Returns
+     * {id, pages granted}.
+     */
+    synchronized long[] reserveWithCredit(long pages) {
+        long room = (long) (usablePages * cfg.getHighWatermark()) - usedPages() - pendingPages - pages;
+        long credit = Math.max(0, Math.min(room, usablePages / 100));
+        return new long[] {reserve(pages + credit), pages + credit};
+    }
+
     synchronized void release(long id) {
         long[] r = pending.remove(id);
         if (r != null)

@@ -10,20 +10,21 @@ final class SpaceJobs {
     private SpaceJobs() {
     }
 
-    static final class Reserve implements IgniteCallable<Long> {
+    /** Reserves pages plus credit for the calling writer; returns {id, pages granted}, id -1 without a governor. */
+    static final class Reserve implements IgniteCallable<long[]> {
         private static final long serialVersionUID = 1L;
-        private final long bytes;
+        private final long pages;
         @IgniteInstanceResource
         private transient Ignite ignite;
 
-        Reserve(long bytes) {
-            this.bytes = bytes;
+        Reserve(long pages) {
+            this.pages = pages;
         }
 
         @Override
-        public Long call() {
+        public long[] call() {
             SpaceGovernor g = KvGridRuntime.governor(ignite);
-            return g == null ? -1L : g.reserve(bytes);
+            return g == null ? new long[] {-1, Long.MAX_VALUE / 2} : g.reserveWithCredit(pages);
         }
     }
 
