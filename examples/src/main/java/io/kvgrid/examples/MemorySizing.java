@@ -1,5 +1,7 @@
 package io.kvgrid.examples;
 
+import io.kvgrid.grid.RegionPages;
+
 /**
  * Sizes the per-node data regions of a replay from a block count: how many bytes of an Ignite region a block takes
  * (payload, row header, key and index entry, rounded to how rows pack into pages), plus the pages every partition
@@ -22,7 +24,6 @@ final class MemorySizing {
     private static final double PAGES_PER_USED_PARTITION = 2.5;
     /** Measured: free-list fragmentation after evictions and refills adds about 1% to the packed size. */
     private static final double CHURN = 1.01;
-    private static final int IGNITE_RESERVED_PAGES = 256;
 
     private MemorySizing() {
     }
@@ -73,10 +74,10 @@ final class MemorySizing {
     /**
      * Sizes a bounded memory tier in the grid's own units. kvgrid's SpaceGovernor evicts once Ignite's used pages of
      * the node's block region, plus the pages reserved for writes in flight, would pass {@code highWatermark} of its
-     * usable pages, {@code ((maxSize / (pageSize + 64) - 256) * 0.98 / (1 + 12 / pageSize))}. So the high watermark
+     * usable pages ({@link RegionPages}, the governor's own arithmetic). So the high watermark
      * must sit at the pages the region uses when it holds the capacity: what Ignite uses for an empty node and per
      * partition, plus each copy's pages as Ignite packs rows (measured within 1% for 4 KiB..1 MiB blocks), plus the
-     * reservation of one write batch, which is counted at {@link #reservedPages} per block while it is written but
+     * reservation of one write batch, which is counted at {@link RegionPages#reservedPages} per block while it is written but
      * only at the packed size afterwards. The region keeps kvgrid's default watermark where the minimum region size
      * allows it; for smaller capacities the watermark is lowered instead.
      *
@@ -87,35 +88,17 @@ final class MemorySizing {
         long partitionsOnNode = ceilDiv((long) partitions * copies, nodes);
         long copiesPerNode = ceilDiv(blocks * copies, nodes);
         double perCopy = packedPages(blockBytes, keyBytes, pageSize);
-        double batch = meanBatchBlocks * copies / nodes * Math.max(0, reservedPages(blockBytes, pageSize) - perCopy);
+        double batch = meanBatchBlocks * copies / nodes * Math.max(0, RegionPages.reservedPages(blockBytes, pageSize) - perCopy);
         long high = (long) Math.ceil(EMPTY_NODE_PAGES + partitionsOnNode * PAGES_PER_USED_PARTITION
             + copiesPerNode * perCopy + batch);
-        long region = Math.max(MIN_REGION, roundUpMiB(regionBytesFor((long) Math.ceil(high / defaultWatermark), pageSize)));
-        double watermark = Math.min(defaultWatermark, (high + 0.5) / usablePages(region, pageSize));
+        long region = Math.max(MIN_REGION, roundUpMiB(RegionPages.regionBytesFor((long) Math.ceil(high / defaultWatermark), pageSize)));
+        double watermark = Math.min(defaultWatermark, (high + 0.5) / RegionPages.usablePages(region, pageSize));
         return new Bounded(region, watermark, high, copiesPerNode);
     }
 
     /** Pages one stored copy occupies in Ignite: its row, split into page fragments and tails shared with others. */
     static double packedPages(int blockBytes, int keyBytes, int pageSize) {
         return (footprint(blockBytes, keyBytes, pageSize) - INDEX_ENTRY) / pageSize * CHURN;
-    }
-
-    /** Pages the SpaceGovernor reserves for a block while it is written ({@code SpaceGovernor.footprint}). */
-    static long reservedPages(long size, int pageSize) {
-        int usable = pageSize - 64;
-        return (size + 128 + usable - 1) / usable + 1;
-    }
-
-    /** The SpaceGovernor's usable pages of a region of {@code maxSize} bytes. */
-    static long usablePages(long maxSize, int pageSize) {
-        long maxPages = maxSize / (pageSize + 64) - IGNITE_RESERVED_PAGES;
-        return (long) (maxPages * 0.98 / (1 + 12.0 / pageSize));
-    }
-
-    /** Smallest region whose usable pages are at least {@code pages}. */
-    static long regionBytesFor(long pages, int pageSize) {
-        long maxPages = (long) Math.ceil(pages * (1 + 12.0 / pageSize) / 0.98) + IGNITE_RESERVED_PAGES + 1;
-        return maxPages * (pageSize + 64);
     }
 
     /** Metadata region bytes per node for {@code blocks} records of {@code copies} copies over {@code nodes} nodes. */

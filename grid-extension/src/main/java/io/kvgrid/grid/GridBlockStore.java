@@ -470,7 +470,7 @@ public final class GridBlockStore implements BlockStore {
         Map<ClusterNode, Long> need = new HashMap<>();
         for (BlockRecord r : recs)
             for (ClusterNode n : ignite.affinity(r.dataCache).mapKeyToPrimaryAndBackups(r.dataKey))
-                need.merge(n, SpaceGovernor.footprint(r.size, pageSize), Long::sum);
+                need.merge(n, RegionPages.reservedPages(r.size, pageSize), Long::sum);
         Map<ClusterNode, Long> granted = new HashMap<>();
         Map<ClusterNode, org.apache.ignite.lang.IgniteFuture<long[]>> remote = new HashMap<>();
         try {

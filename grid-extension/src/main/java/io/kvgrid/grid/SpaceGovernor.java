@@ -33,10 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * evicts (watermark policy) before the region can fill. Ignite's failure handler stops a node that runs out of pages,
  * so no write may reach the region without a reservation that fits.
  *
- * <p>Accounting is in pages, by Ignite's own admission rule for in-memory regions without page eviction
- * ({@code IgniteCacheDatabaseSharedManager.ensureFreeSpaceForInsert}): an insert fails once
- * {@code rowPages + usedPages * (1 + 12 / pageSize) + 256 > maxSize / systemPageSize}. The usable capacity is that
- * bound less a small slack for index and free-list pages; the watermark applies to it.
+ * <p>Accounting is in pages, by Ignite's own admission rule for in-memory regions (see {@link RegionPages}); the
+ * watermark applies to the usable pages.
  *
  * <p>Eviction: above {@code highWatermark} the node evicts {@code evictionRatio} of its eligible blocks (complete, in
  * memory here, not leased, not hard-pinned): a first pass over unpinned blocks, oldest access first; if that frees
@@ -44,8 +42,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class SpaceGovernor implements AutoCloseable {
     private static final long RESERVATION_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
-    /** Pages Ignite keeps back in every in-memory region (see class comment). */
-    private static final int IGNITE_RESERVED_PAGES = 256;
 
     private final Ignite ignite;
     private final GridBlockStore store;
@@ -78,9 +74,7 @@ final class SpaceGovernor implements AutoCloseable {
         this.cfg = cfg;
         DataRegionMetrics m = ignite.dataRegionMetrics(cfg.getDataRegionName());
         this.pageSize = m == null ? cfg.getPageSizeBytes() : m.getPageSize();
-        // Ignite's system page adds a small header to each page; 64 bytes bounds it from above.
-        long maxPages = regionMaxSize(ignite, cfg) / (pageSize + 64) - IGNITE_RESERVED_PAGES;
-        this.usablePages = (long) (maxPages * 0.98 / (1 + 12.0 / pageSize));
+        this.usablePages = RegionPages.usablePages(regionMaxSize(ignite, cfg), pageSize);
         this.monitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvgrid-watermark-" + ignite.name());
             t.setDaemon(true);
@@ -124,12 +118,6 @@ final class SpaceGovernor implements AutoCloseable {
 
     long evictedBytes() {
         return evictedBytes.get();
-    }
-
-    /** Pages a payload of {@code size} occupies: full data pages plus a fragment page and the key. */
-    static long footprint(long size, int pageSize) {
-        int usable = pageSize - 64;
-        return (size + 128 + usable - 1) / usable + 1;
     }
 
     /**
@@ -242,7 +230,7 @@ final class SpaceGovernor implements AutoCloseable {
             // Enough blocks for what is still needed (by their sizes), in batches, so the pass overshoots little.
             int n = 0;
             for (long f = freed; i + n < more.size() && n < BATCH && f < neededPages; n++)
-                f += footprint(more.get(i + n).rec.size, pageSize);
+                f += RegionPages.reservedPages(more.get(i + n).rec.size, pageSize);
             freed += evictBatch(more.subList(i, i + n), now);
             i += n;
         }
@@ -293,7 +281,7 @@ final class SpaceGovernor implements AutoCloseable {
             evicted.add(c.rec);
             evictions.incrementAndGet();
             evictedBytes.addAndGet(c.rec.size);
-            freed += footprint(c.rec.size, pageSize);
+            freed += RegionPages.reservedPages(c.rec.size, pageSize);
         }
         store.freePayloads(evicted);
         // A later spill of this batch may have made the tier drop an earlier one before its record named the tier
@@ -320,12 +308,12 @@ final class SpaceGovernor implements AutoCloseable {
         long start = usedPages();
         java.util.Set<String> keys = new java.util.LinkedHashSet<>();
         try {
-            for (long i = 0; usedPages() + footprint(chunk.length, pageSize) < target && i < 10_000_000; i++) {
+            for (long i = 0; usedPages() + RegionPages.reservedPages(chunk.length, pageSize) < target && i < 10_000_000; i++) {
                 String k = "pretouch-" + i;
                 if (!aff.isPrimary(local, k))
                     continue;
                 synchronized (this) {
-                    if (usedPages() + pendingPages + footprint(chunk.length, pageSize) >= target)
+                    if (usedPages() + pendingPages + RegionPages.reservedPages(chunk.length, pageSize) >= target)
                         break;
                     scratch.put(k, chunk);
                 }
