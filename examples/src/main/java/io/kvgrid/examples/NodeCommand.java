@@ -2,22 +2,18 @@ package io.kvgrid.examples;
 
 import io.kvgrid.KvGrid;
 import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridException;
+import io.kvgrid.config.XmlConfigs;
 import io.kvgrid.KvGridNode;
-import io.kvgrid.KvGridPluginProvider;
-import org.apache.ignite.IgniteCheckedException;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.configuration.IgniteConfiguration;
-import org.apache.ignite.internal.IgnitionEx;
 
 import java.io.PrintStream;
-import java.net.MalformedURLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Collection;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -109,24 +105,16 @@ final class NodeCommand {
         return KvGrid.start(cfg);
     }
 
-    /** Loads the Spring XML file; kvgrid's plugin keeps the file's settings, or gets default ones. */
+    /** Loads the Spring XML file (config-xml's loader); a file without the kvgrid plugin gets it with defaults. */
     static KvGridNode startFromXml(Path file) {
         IgniteConfiguration cfg;
         try {
-            Collection<IgniteConfiguration> cfgs =
-                IgnitionEx.loadConfigurations(file.toAbsolutePath().toUri().toURL()).get1();
-            if (cfgs.size() != 1)
-                throw new UsageException("--config: " + file + " defines " + cfgs.size()
-                    + " IgniteConfiguration beans; a node needs exactly one");
-            cfg = cfgs.iterator().next();
-        } catch (IgniteCheckedException | MalformedURLException e) {
-            throw new UsageException("--config: cannot load " + file + ": " + e.getMessage());
+            cfg = XmlConfigs.load(file.toAbsolutePath().toString());
+        } catch (KvGridException e) {
+            throw new UsageException("--config: " + e.getMessage());
         }
-        // KvGrid.configure adds kvgrid's data regions before the node starts (the plugin also would).
-        KvGridConfiguration kv = cfg.getPluginProviders() == null ? null : Arrays.stream(cfg.getPluginProviders())
-            .filter(p -> p instanceof KvGridPluginProvider).map(p -> ((KvGridPluginProvider) p).configuration())
-            .findFirst().orElse(null);
-        KvGrid.configure(cfg, kv == null ? new KvGridConfiguration() : kv);
+        if (XmlConfigs.kvgridConfiguration(cfg) == null)
+            KvGrid.configure(cfg, new KvGridConfiguration());
         return KvGrid.start(cfg);
     }
 }
