@@ -74,10 +74,6 @@ public final class GridBlockStore implements BlockStore {
         this.governor = governor;
     }
 
-    SpaceGovernor governor() {
-        return governor;
-    }
-
     KvGridConfiguration config() {
         return cfg;
     }
@@ -588,20 +584,6 @@ public final class GridBlockStore implements BlockStore {
 
     // ================================================================ reads
 
-    /** Touches (reads, leases) the records of {@code keys}; absent or incomplete keys are missing from the map. */
-    Map<String, BlockRecord> touch(Collection<String> keys, boolean lease) {
-        return touch(keys, lease, false);
-    }
-
-    /**
-     * Reads the records, then rewrites (through the Touch processor on each primary) only those whose lease or access
-     * time is staler than the access granularity, or that count a lower-tier read. Reads are served by any copy, so a
-     * repeated lookup of fresh blocks costs one getAll and no writes.
-     */
-    private Map<String, BlockRecord> touch(Collection<String> keys, boolean lease, boolean payloadRead) {
-        return touch(keys, lease, payloadRead, null);
-    }
-
     /** Waits for a lease renewal started by {@link #touch}; the read it overlapped has finished. */
     private static void awaitRenewal(org.apache.ignite.lang.IgniteFuture<?>[] renewal) {
         if (renewal[0] == null)
@@ -614,8 +596,12 @@ public final class GridBlockStore implements BlockStore {
     }
 
     /**
-     * {@code renewal}, when given, receives the future of lease renewals of in-memory blocks, which then run while the
-     * caller fetches payloads; the caller must {@link #awaitRenewal} before returning.
+     * Touches (reads, leases) the records of {@code keys}; absent or incomplete keys are missing from the map. Reads
+     * the records from any copy, then rewrites (through the Touch processor on each primary) only those whose lease
+     * or access time is staler than the access granularity, or that count a lower-tier read, so a repeated read of
+     * fresh blocks costs one getAll and no writes. {@code renewal}, when given, receives the future of lease renewals
+     * of in-memory blocks, which then run while the caller fetches payloads; the caller must {@link #awaitRenewal}
+     * before returning.
      */
     private Map<String, BlockRecord> touch(Collection<String> keys, boolean lease, boolean payloadRead,
                                            org.apache.ignite.lang.IgniteFuture<?>[] renewal) {
@@ -868,7 +854,7 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public Optional<BlockMeta> query(String key) {
         Args.checkKey(key, "key");
-        BlockRecord r = touch(List.of(key), true).get(key);
+        BlockRecord r = touch(List.of(key), true, false, null).get(key);
         return r == null ? Optional.empty() : Optional.of(r.toMeta(key, replicaNodes(r)));
     }
 
@@ -1006,7 +992,7 @@ public final class GridBlockStore implements BlockStore {
             if (n == 1) {
                 List<byte[]> payloads = new ArrayList<>();
                 for (ByteBuffer b : buffers)
-                    payloads.add(Payloads.concat(List.of(b), b.remaining()));
+                    payloads.add(Payloads.asArray(List.of(b), b.remaining()));
                 throwFirst(write(ids, payloads, PutOptions.defaults(), false));
             } else {
                 dumpShards(ids, shardIndex, buffers, n);

@@ -61,10 +61,6 @@ public final class KvGridRuntime implements AutoCloseable {
         return rt == null ? null : rt.bridge;
     }
 
-    SpaceGovernor governor() {
-        return governor;
-    }
-
     public BlockStore store() {
         return store;
     }

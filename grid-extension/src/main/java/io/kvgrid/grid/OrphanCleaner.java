@@ -84,12 +84,11 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             }
             // Payloads whose every copy left with departed nodes: the records must stop claiming memory.
             for (Map.Entry<Integer, Map<String, String>> c : inMemory.entrySet()) {
-                Map<String, Boolean> held = store.data(c.getKey()).withKeepBinary()
-                    .containsKeys(c.getValue().keySet()) ? null : presence(c.getKey(), c.getValue().keySet());
-                if (held == null)
-                    continue;
+                var data = store.data(c.getKey()).withKeepBinary();
+                if (data.containsKeys(c.getValue().keySet()))
+                    continue; // the usual case: one batched check, nothing lost
                 for (Map.Entry<String, String> d : c.getValue().entrySet()) {
-                    if (held.get(d.getKey()))
+                    if (data.containsKey(d.getKey()))
                         continue;
                     BlockRecord r = store.metaCache().get(d.getValue());
                     if (r != null && d.getKey().equals(r.dataKey)) {
@@ -108,15 +107,6 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
         } catch (RuntimeException e) {
             return 0; // stopping, or the topology moved again: a later sweep retries
         }
-    }
-
-    /** Which of these data keys still have a payload somewhere in the cluster. */
-    private Map<String, Boolean> presence(int replicas, Set<String> dataKeys) {
-        Map<String, Boolean> out = new HashMap<>();
-        var cache = store.data(replicas).withKeepBinary();
-        for (String k : dataKeys)
-            out.put(k, cache.containsKey(k));
-        return out;
     }
 
     @Override
