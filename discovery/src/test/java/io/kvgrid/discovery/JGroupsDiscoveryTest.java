@@ -17,13 +17,13 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-import static io.kvgrid.discovery.LoopbackPorts.eventually;
+import static io.kvgrid.discovery.Polling.eventually;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Real Ignite nodes whose only way to find each other is the JGroups IP finder. */
 class JGroupsDiscoveryTest {
-    private final int jgroupsPort = LoopbackPorts.freeRange(3);
-    private final int ignitePort = LoopbackPorts.freeRange(3);
+    private final int jgroupsPort = io.kvgrid.testing.LoopbackPorts.freeRange(3, 100);
+    private final int ignitePort = io.kvgrid.testing.LoopbackPorts.freeRange(3, 100);
     private final List<KvGridNode> nodes = new ArrayList<>();
     private final List<JGroupsIpFinder> finders = new ArrayList<>();
 

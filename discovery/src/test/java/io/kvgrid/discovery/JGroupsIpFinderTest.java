@@ -12,11 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
-import static io.kvgrid.discovery.LoopbackPorts.eventually;
+import static io.kvgrid.discovery.Polling.eventually;
 import static org.junit.jupiter.api.Assertions.*;
 
 class JGroupsIpFinderTest {
-    private final int base = LoopbackPorts.freeRange(3);
+    private final int base = io.kvgrid.testing.LoopbackPorts.freeRange(3, 100);
     private final List<JGroupsIpFinder> finders = new ArrayList<>();
 
     private JGroupsIpFinder member(int i) {
