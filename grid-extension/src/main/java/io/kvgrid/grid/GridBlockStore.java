@@ -300,7 +300,7 @@ public final class GridBlockStore implements BlockStore {
             return;
 
         try {
-            cache.putAll(toWrite);
+            PayloadAccess.putAll(cache, toWrite);
         } catch (RuntimeException e) {
             KvGridException err = Failures.wrap(e, "writing payload of " + toWrite.size() + " blocks");
             abandon(keys, recs, out);
@@ -695,8 +695,19 @@ public final class GridBlockStore implements BlockStore {
         }
         Map<String, Object> out = new HashMap<>();
         try {
-            memory.forEach((rep, dataToKey) -> data(rep).getAll(dataToKey.keySet())
-                .forEach((dk, bytes) -> out.put(dataToKey.get(dk), bytes)));
+            memory.forEach((rep, dataToKey) -> {
+                // Copies held here are read without Ignite's extra copy; the rest with one getAll.
+                Map<String, byte[]> got = new HashMap<>();
+                IgniteCache<String, byte[]> cache = data(rep);
+                Set<String> rest = dataToKey.keySet();
+                if (PayloadAccess.read(cache, rest, got) > 0) {
+                    rest = new HashSet<>(rest);
+                    rest.removeAll(got.keySet());
+                }
+                if (!rest.isEmpty())
+                    got.putAll(cache.getAll(rest));
+                got.forEach((dk, bytes) -> out.put(dataToKey.get(dk), bytes));
+            });
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading payloads");
         }
@@ -713,7 +724,7 @@ public final class GridBlockStore implements BlockStore {
         for (Map.Entry<String, List<String>> e : lower.entrySet())
             for (String k : e.getValue())
                 if (out.get(k) instanceof byte[] b && recs.get(k).lowerReads >= cfg.getPromotionThreshold())
-                    promoteLater(k, recs.get(k), b);
+                    promoteLater(k, recs.get(k), b.clone()); // b goes to the caller, who may change it
         return out;
     }
 
@@ -760,7 +771,7 @@ public final class GridBlockStore implements BlockStore {
                 m.dataKey = placement(key, m.dataCache, null);
                 Map<ClusterNode, Long> reserved = reserve(List.of(m));
                 try {
-                    cache.put(m.dataKey, bytes);
+                    PayloadAccess.put(cache, m.dataKey, bytes);
                     if (!Boolean.TRUE.equals(meta.invoke(key, new MetaOps.Promote(m))))
                         cache.remove(m.dataKey);
                 } finally {

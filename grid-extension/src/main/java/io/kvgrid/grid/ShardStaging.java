@@ -50,9 +50,9 @@ final class ShardStaging {
         return id + "\0bits";
     }
 
-    /** Stores the shards (one request per owning node). Keys are {@link #shardKey}s. */
+    /** Stores the shards (one request per owning node), arrays kvgrid owns. Keys are {@link #shardKey}s. */
     void putShards(Map<String, byte[]> shards) {
-        cache.putAll(shards);
+        PayloadAccess.putAll(cache, shards);
     }
 
     /** Marks a stored shard; returns true for the one call whose shard completed its block. */
