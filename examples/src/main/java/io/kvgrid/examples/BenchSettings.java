@@ -17,26 +17,27 @@ import java.util.List;
  * @param redis          also measure a local Redis when redis-server is on the PATH
  * @param ssdBlocks      1 MiB blocks the SSD tier bench spills and restores per round (and dd writes and reads)
  * @param ssdRounds      rounds of the SSD tier bench (medians are reported)
+ * @param rounds         rounds of the store measurements (each row reports its faster round)
  */
 record BenchSettings(String name, long warmupMillis, long measureMillis, int putBlocks64K, int putBlocks1M,
                      int readOps, int memcpyBytes, List<Integer> nodeCounts, boolean redis, int ssdBlocks,
-                     int ssdRounds) {
+                     int ssdRounds, int rounds) {
     static final int BATCH = 64;
     static final int LOOKUP_IDS = 1_000;
     static final List<Integer> BLOCK_SIZES = List.of(64 << 10, 1 << 20);
 
     static BenchSettings full() {
-        return new BenchSettings("full", 1_000, 3_000, 4_000, 400, 20_000, 256 << 20, List.of(1, 3), true, 1_024, 3);
+        return new BenchSettings("full", 1_000, 3_000, 4_000, 400, 20_000, 256 << 20, List.of(1, 3), true, 1_024, 3, 2);
     }
 
     /** Under a minute on a small machine. */
     static BenchSettings quick() {
-        return new BenchSettings("quick", 120, 400, 1_000, 96, 5_000, 64 << 20, List.of(1, 3), true, 256, 1);
+        return new BenchSettings("quick", 120, 400, 1_000, 96, 5_000, 64 << 20, List.of(1, 3), true, 256, 1, 1);
     }
 
     /** A few operations of each kind: checks the code path and the output, not speed. */
     static BenchSettings tiny() {
-        return new BenchSettings("tiny", 10, 60, 40, 6, 20, 4 << 20, List.of(1, 3), false, 16, 1);
+        return new BenchSettings("tiny", 10, 60, 40, 6, 20, 4 << 20, List.of(1, 3), false, 16, 1, 1);
     }
 
     int putBlocks(int blockBytes) {

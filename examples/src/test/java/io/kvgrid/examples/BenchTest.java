@@ -49,6 +49,23 @@ class BenchTest {
     }
 
     @Test
+    void eachRowReportsItsFasterRoundWhateverTheOtherSystemsDid() {
+        List<BenchRow> first = List.of(
+            new BenchRow("kvgrid", "put", 65536, 1, 2.0, 0.03, 30e3),
+            new BenchRow("ignite-baseline", "put", 65536, 1, 1.0, 0.06, 15e3),
+            new BenchRow("kvgrid", "lookupOnPrefix", 0, 3, null, 0.9, 1e3));
+        List<BenchRow> second = List.of(
+            new BenchRow("kvgrid", "put", 65536, 1, 1.5, 0.04, 22e3),
+            new BenchRow("ignite-baseline", "put", 65536, 1, 1.2, 0.05, 18e3),
+            new BenchRow("kvgrid", "lookupOnPrefix", 0, 3, null, 0.7, 1.3e3),
+            new BenchRow("kvgrid", "put", 65536, 3, 0.1, 0.7, 1e3));
+
+        List<BenchRow> best = BenchCommand.fastest(List.of(first, second));
+
+        assertEquals(List.of(first.get(0), second.get(1), second.get(2), second.get(3)), best);
+    }
+
+    @Test
     void theBenchTableShowsRatiosToTheCeilingAndTheBaseline() {
         List<BenchRow> rows = List.of(
             new BenchRow("memcpy", "arraycopy", 65536, 1, 10.0, 0.01, 1e5),
