@@ -622,16 +622,23 @@ public final class GridBlockStore implements BlockStore {
             });
             if (payloadRead && renewal != null) {
                 // The payload is about to be read: renew the leases of in-memory blocks while it is fetched (the
-                // caller awaits the renewal before returning). Lower-tier reads renew first: they count towards
-                // promotion, which the read decides.
+                // caller awaits the renewal before returning). Blocks still leased for half a TTL or more need no
+                // wait: their renewal (monotonic) is left running in the background, a bounded number at a time, so
+                // a read of a fresh local copy costs no round trip to the metadata primary. Lower-tier reads renew
+                // first: they count towards promotion, which the read decides.
                 Set<String> renew = new LinkedHashSet<>();
-                for (String k : stale)
-                    if (out.get(k).inMemory())
-                        renew.add(k);
-                if (!renew.isEmpty()) {
-                    stale.removeAll(renew);
-                    renewal[0] = meta.invokeAllAsync(renew, new MetaOps.Touch(now, lt, true));
+                Set<String> later = new LinkedHashSet<>();
+                for (String k : stale) {
+                    BlockRecord r = out.get(k);
+                    if (r.inMemory())
+                        (lt >= 0 && r.leaseUntil >= now + lt / 2 ? later : renew).add(k);
                 }
+                if (!later.isEmpty() && !renewInBackground(later, new MetaOps.Touch(now, lt, true)))
+                    renew.addAll(later);
+                stale.removeAll(later);
+                stale.removeAll(renew);
+                if (!renew.isEmpty())
+                    renewal[0] = meta.invokeAllAsync(renew, new MetaOps.Touch(now, lt, true));
             }
             if (stale.isEmpty())
                 return out;
@@ -646,6 +653,22 @@ public final class GridBlockStore implements BlockStore {
             throw Failures.wrap(e, "reading metadata of " + set.size() + " keys");
         }
         return out;
+    }
+
+    /** Renewals left running after reads returned; when all are taken, reads wait for their own. */
+    private final java.util.concurrent.Semaphore backgroundRenewals = new java.util.concurrent.Semaphore(64);
+
+    /** Starts {@code touch} on {@code keys} without waiting for it; false when too many are running already. */
+    private boolean renewInBackground(Set<String> keys, MetaOps.Touch touch) {
+        if (!backgroundRenewals.tryAcquire())
+            return false;
+        try {
+            meta.invokeAllAsync(keys, touch).listen(f -> backgroundRenewals.release());
+            return true;
+        } catch (RuntimeException e) {
+            backgroundRenewals.release();
+            return false;
+        }
     }
 
     /**
@@ -696,7 +719,7 @@ public final class GridBlockStore implements BlockStore {
         Map<String, Object> out = new HashMap<>();
         try {
             memory.forEach((rep, dataToKey) -> {
-                // Copies held here are read without Ignite's extra copy; the rest with one getAll.
+                // Copies held here are read without Ignite's extra copy; the rest with one get or getAll.
                 Map<String, byte[]> got = new HashMap<>();
                 IgniteCache<String, byte[]> cache = data(rep);
                 Set<String> rest = dataToKey.keySet();
@@ -704,8 +727,15 @@ public final class GridBlockStore implements BlockStore {
                     rest = new HashSet<>(rest);
                     rest.removeAll(got.keySet());
                 }
-                if (!rest.isEmpty())
+                if (rest.size() == 1) {
+                    // Ignite's single-key get takes a lighter path than getAll (one request, no multi-key future).
+                    String dk = rest.iterator().next();
+                    byte[] b = cache.get(dk);
+                    if (b != null)
+                        got.put(dk, b);
+                } else if (!rest.isEmpty()) {
                     got.putAll(cache.getAll(rest));
+                }
                 got.forEach((dk, bytes) -> out.put(dataToKey.get(dk), bytes));
             });
         } catch (RuntimeException e) {

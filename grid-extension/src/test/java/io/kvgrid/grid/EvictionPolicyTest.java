@@ -152,6 +152,29 @@ class EvictionPolicyTest {
     }
 
     @Test
+    void aReadRenewsTheLeaseBeforeReturningOnlyWhenLessThanHalfATtlIsLeft() throws InterruptedException {
+        putAged("renew", 1, PutOptions.defaults());
+        long t0 = clock.get();
+        store.get("renew-0"); // not leased yet: renewed before the read returns
+        assertEquals(t0 + 10_000, leaseUntil("renew-0"));
+        clock.addAndGet(3_000); // 7 s left: the read returns at once, the renewal lands in the background
+        Payload.assertPayload("renew-0", SIZE, store.get("renew-0"));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (leaseUntil("renew-0") != t0 + 13_000 && System.nanoTime() < deadline)
+            Thread.sleep(5);
+        assertEquals(t0 + 13_000, leaseUntil("renew-0"));
+        clock.addAndGet(9_000); // 4 s left: renewed before the read returns
+        store.get("renew-0");
+        assertEquals(t0 + 22_000, leaseUntil("renew-0"));
+    }
+
+    /** The stored record's lease, read without touching it (query would renew it). */
+    private static long leaseUntil(String key) {
+        return cluster.node(0).ignite().<String, BlockRecord>cache(GridCaches.metaCache(TestCluster.smallConfig()))
+            .get(key).leaseUntil;
+    }
+
+    @Test
     void removeAllSkipsLeasedBlocksUnlessForcedAndReportsBoth() {
         putAged("ra", 4, PutOptions.defaults());
         store.get("ra-3");
