@@ -30,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -656,7 +657,7 @@ public final class GridBlockStore implements BlockStore {
     }
 
     /** Renewals left running after reads returned; when all are taken, reads wait for their own. */
-    private final java.util.concurrent.Semaphore backgroundRenewals = new java.util.concurrent.Semaphore(64);
+    private final Semaphore backgroundRenewals = new Semaphore(64);
 
     /** Starts {@code touch} on {@code keys} without waiting for it; false when too many are running already. */
     private boolean renewInBackground(Set<String> keys, MetaOps.Touch touch) {
@@ -754,7 +755,7 @@ public final class GridBlockStore implements BlockStore {
         for (Map.Entry<String, List<String>> e : lower.entrySet())
             for (String k : e.getValue())
                 if (out.get(k) instanceof byte[] b && recs.get(k).lowerReads >= cfg.getPromotionThreshold())
-                    promoteLater(k, recs.get(k), b.clone()); // b goes to the caller, who may change it
+                    promoteLater(k, recs.get(k), b);
         return out;
     }
 
@@ -790,8 +791,12 @@ public final class GridBlockStore implements BlockStore {
         return null;
     }
 
-    /** Copies a lower-tier block back into memory (best effort: no room, or a rewrite meanwhile, skips it). */
-    private void promoteLater(String key, BlockRecord r, byte[] bytes) {
+    /**
+     * Copies a lower-tier block back into memory (best effort: no room, or a rewrite meanwhile, skips it). The write
+     * is asynchronous and stores its array as it is, so it takes a copy: {@code read} also goes to the caller.
+     */
+    private void promoteLater(String key, BlockRecord r, byte[] read) {
+        byte[] bytes = read.clone();
         try {
             tasks.submit(() -> {
                 BlockRecord m = r.copy();
