@@ -10,10 +10,10 @@ import java.util.Set;
 /**
  * The metadata record stored in the {@code <prefix>-meta} cache, apart from the payload so lease, pin and access
  * updates never rewrite payload bytes. Stored with Ignite's binary marshaller: thin clients of any language read it
- * as a binary object with these field names (see docs/FORMAT.md).
+ * as a binary object with these field names (see grid-extension/README.md).
  */
 public final class BlockRecord implements Cloneable {
-    static final int WRITING = 0;
+    /** The only state a block's record is ever stored in (0 is never stored: records are installed complete). */
     static final int COMPLETE = 1;
     /**
      * A marker stored under a displaced data key (preferred-node placement), so the node holding that payload finds

@@ -36,10 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The grid tier: blocks in partitioned Ignite caches, metadata ({@link BlockRecord}) apart from payload.
  *
- * <p>A write claims the key in the metadata cache (WRITING), puts the payload under a data key unique to this write,
- * then commits the record (COMPLETE). Readers only see COMPLETE records, so a writer that dies mid-put leaves nothing
- * visible; {@link OrphanCleaner} reclaims its claim and payload when it leaves the cluster. Unique data keys mean a
- * removal or a replaced block can never delete the payload of a newer write of the same key.
+ * <p>A write puts the payload under a data key unique to this write, then installs the complete record in the
+ * metadata cache. Readers only see records, so a writer that dies mid-put leaves nothing visible; {@link OrphanCleaner}
+ * reclaims its payload when it leaves the cluster. Unique data keys mean a removal or a replaced block can never
+ * delete the payload of a newer write of the same key.
  */
 public final class GridBlockStore implements BlockStore {
     private final Ignite ignite;
@@ -63,7 +63,7 @@ public final class GridBlockStore implements BlockStore {
         ClusterNode local = ignite.cluster().localNode();
         this.writerId = local.id().toString();
         // Node order is unique among the nodes that ever joined this cluster: with the counter, a unique data key.
-        this.versionPrefix = Long.toString(local.order(), 36) + ".";
+        this.versionPrefix = KvGridAffinity.versionPrefix(local.order());
         var ds = ignite.configuration().getDataStorageConfiguration();
         this.pageSize = ds == null || ds.getPageSize() == 0 ? 4096 : ds.getPageSize();
         this.tasks = new BlockTasks(this.cfg.getAsyncThreads());
@@ -89,6 +89,16 @@ public final class GridBlockStore implements BlockStore {
 
     IgniteCache<String, byte[]> data(BlockRecord rec) {
         return data(rec.replicas);
+    }
+
+    /** The data caches that exist in the cluster (one per replica count some node has written with). */
+    List<IgniteCache<String, byte[]>> existingDataCaches() {
+        Collection<String> names = ignite.cacheNames();
+        List<IgniteCache<String, byte[]>> out = new ArrayList<>();
+        for (int r = 1; r <= cfg.getMaxReplicas(); r++)
+            if (names.contains(GridCaches.dataCache(cfg, r)))
+                out.add(data(r));
+        return out;
     }
 
     // ================================================================ writes
@@ -167,7 +177,13 @@ public final class GridBlockStore implements BlockStore {
         return write(keys, payloads, options, false);
     }
 
-    /** Claim, write payload, commit: three batched round trips whatever the number of keys. */
+    /**
+     * Writes the payloads, then installs their records: two batched round trips whatever the number of keys. A
+     * record is only ever installed complete, so readers never see a half-written block; every write has its own
+     * data key, so a payload written for a key that turns out to exist (or that a concurrent upsert replaced) never
+     * touches the stored one, and is dropped. A writer that dies between the two steps leaves a payload no record
+     * points at, named by its data key's version prefix; {@code OrphanCleaner} removes those once it left.
+     */
     List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace) {
         Args.nonNull(options, "options");
         long now = cfg.getTicker().millis();
@@ -176,11 +192,10 @@ public final class GridBlockStore implements BlockStore {
         IgniteCache<String, byte[]> cache = data(replicas);
         String cacheName = cache.getName();
 
-        Map<String, MetaOps.Claim> claims = new LinkedHashMap<>();
-        Map<String, BlockRecord> recs = new HashMap<>();
+        Map<String, BlockRecord> recs = new LinkedHashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             BlockRecord r = new BlockRecord();
-            r.state = BlockRecord.WRITING;
+            r.state = BlockRecord.COMPLETE;
             r.size = payloads.get(i).length;
             r.crc = Payloads.crc(payloads.get(i));
             r.replicas = replicas;
@@ -193,162 +208,118 @@ public final class GridBlockStore implements BlockStore {
             r.tiers = Tier.MEMORY.bit();
             r.writer = writerId;
             recs.put(keys.get(i), r);
-            claims.put(keys.get(i), new MetaOps.Claim(r, replace));
         }
 
         Map<ClusterNode, Long> reserved;
         try {
             reserved = reserve(recs.values());
         } catch (KvGridException e) {
-            List<KeyResult<PutResult>> failed = new ArrayList<>();
-            for (String k : keys)
-                failed.add(KeyResult.failed(k, e));
-            return failed;
+            return failedAll(keys, e);
         }
-        KeyResult<PutResult>[] out = newResults(keys.size());
-        boolean[] waiting = new boolean[keys.size()];
         try {
-            claimWriteCommit(keys, payloads, replace, now, cache, claims, recs, out, waiting);
-        } catch (RuntimeException e) {
-            abandon(keys, recs, out);
-            throw Failures.wrap(e, "writing " + keys.size() + " blocks");
+            return writeAndInstall(keys, payloads, replace, cache, recs);
         } finally {
             release(reserved);
         }
-        awaitOthers(keys, payloads, options, replace, out, waiting);
-        return List.of(out);
     }
 
-    /**
-     * Keys another writer was mid-put on: wait (bounded) until that put committed, then report {@code existed}, so a
-     * caller told "existed" can read the block; if the other put failed, try ours again.
-     */
-    private void awaitOthers(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace,
-                             KeyResult<PutResult>[] out, boolean[] waiting) {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        for (int round = 0; ; round++) {
-            Set<String> pending = new LinkedHashSet<>();
-            for (int i = 0; i < keys.size(); i++)
-                if (waiting[i])
-                    pending.add(keys.get(i));
-            if (pending.isEmpty())
-                return;
-            if (System.nanoTime() > deadline) {
-                for (int i = 0; i < keys.size(); i++)
-                    if (waiting[i])
-                        out[i] = KeyResult.failed(keys.get(i), new KvGridException(ErrorCode.TIMEOUT, "key",
-                            "another writer of " + keys.get(i) + " did not finish within 30 s"));
-                return;
-            }
-            try {
-                Thread.sleep(Math.min(50, 1 + round));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new KvGridException(ErrorCode.TIMEOUT, null, "interrupted while waiting for another writer");
-            }
-            Map<String, BlockRecord> now = meta.getAll(pending);
-            List<String> retryKeys = new ArrayList<>();
-            List<byte[]> retryPayloads = new ArrayList<>();
-            List<Integer> retryIdx = new ArrayList<>();
-            for (int i = 0; i < keys.size(); i++) {
-                if (!waiting[i])
-                    continue;
-                BlockRecord r = now.get(keys.get(i));
-                if (r != null && r.complete()) {
-                    out[i] = KeyResult.ok(keys.get(i), new PutResult(true, copies(r)));
-                    waiting[i] = false;
-                } else if (r == null) {
-                    retryKeys.add(keys.get(i));
-                    retryPayloads.add(payloads.get(i));
-                    retryIdx.add(i);
-                    waiting[i] = false;
-                }
-            }
-            if (!retryKeys.isEmpty()) {
-                List<KeyResult<PutResult>> again = write(retryKeys, retryPayloads, options, replace);
-                for (int j = 0; j < again.size(); j++)
-                    out[retryIdx.get(j)] = again.get(j);
-            }
-        }
-    }
-
-    private void claimWriteCommit(List<String> keys, List<byte[]> payloads, boolean replace, long now,
-                                  IgniteCache<String, byte[]> cache, Map<String, MetaOps.Claim> claims,
-                                  Map<String, BlockRecord> recs, KeyResult<PutResult>[] out, boolean[] waiting) {
-        Map<String, BlockRecord> previous = new HashMap<>();
+    private List<KeyResult<PutResult>> writeAndInstall(List<String> keys, List<byte[]> payloads, boolean replace,
+                                                       IgniteCache<String, byte[]> cache,
+                                                       Map<String, BlockRecord> recs) {
         Map<String, byte[]> toWrite = new HashMap<>();
-        Map<String, EntryProcessorResult<MetaOps.Result>> claimed;
-        try {
-            claimed = meta.invokeAll(claims);
-        } catch (RuntimeException e) {
-            throw Failures.wrap(e, "claiming " + keys.size() + " keys");
-        }
-        for (int i = 0; i < keys.size(); i++) {
-            String k = keys.get(i);
-            MetaOps.Result res = MetaOps.value(claimed.get(k));
-            if (res.outcome == MetaOps.Outcome.EXISTS) {
-                if (res.rec.complete())
-                    out[i] = KeyResult.ok(k, new PutResult(true, copies(res.rec)));
-                else
-                    waiting[i] = true; // another writer is mid-put: answer once it finished (awaitOthers)
-                continue;
-            }
-            if (res.rec != null)
-                previous.put(k, res.rec);
-            toWrite.put(recs.get(k).dataKey, payloads.get(i));
-        }
-        if (toWrite.isEmpty())
-            return;
-
+        for (int i = 0; i < keys.size(); i++)
+            toWrite.put(recs.get(keys.get(i)).dataKey, payloads.get(i));
         try {
             PayloadAccess.putAll(cache, toWrite);
         } catch (RuntimeException e) {
-            KvGridException err = Failures.wrap(e, "writing payload of " + toWrite.size() + " blocks");
-            abandon(keys, recs, out);
-            for (int i = 0; i < keys.size(); i++)
-                if (out[i] == null && !waiting[i])
-                    out[i] = KeyResult.failed(keys.get(i), err);
-            return;
+            KvGridException err = Failures.wrap(e, "writing payload of " + keys.size() + " blocks");
+            freeQuietly(recs.values());
+            return failedAll(keys, err);
         }
 
-        Set<String> toCommit = new LinkedHashSet<>();
-        for (int i = 0; i < keys.size(); i++)
-            if (out[i] == null && !waiting[i])
-                toCommit.add(keys.get(i));
-        Map<String, EntryProcessorResult<Boolean>> committed;
+        Map<String, MetaOps.Install> installs = new LinkedHashMap<>();
+        recs.forEach((k, r) -> installs.put(k, new MetaOps.Install(r, replace)));
+        Map<String, EntryProcessorResult<MetaOps.Result>> installed;
         try {
-            committed = meta.invokeAll(toCommit, new MetaOps.Commit(writerId, now));
+            installed = meta.invokeAll(installs);
         } catch (RuntimeException e) {
-            KvGridException err = Failures.wrap(e, "committing " + toCommit.size() + " blocks");
-            abandon(keys, recs, out);
-            for (int i = 0; i < keys.size(); i++)
-                if (out[i] == null && !waiting[i])
-                    out[i] = KeyResult.failed(keys.get(i), err);
-            return;
+            return settleFailedInstall(keys, recs, Failures.wrap(e, "installing " + keys.size() + " records"));
         }
+        KeyResult<PutResult>[] out = newResults(keys.size());
         List<BlockRecord> garbage = new ArrayList<>();
         Map<String, BlockRecord> markers = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             String k = keys.get(i);
-            if (out[i] != null || waiting[i])
-                continue;
             BlockRecord r = recs.get(k);
-            if (Boolean.TRUE.equals(MetaOps.value(committed.get(k)))) {
-                out[i] = KeyResult.ok(k, new PutResult(false, copies(r)));
-                BlockRecord prev = previous.get(k);
-                if (prev != null && prev.complete())
-                    garbage.add(prev);
-                if (KvGridAffinity.displaced(r.dataKey))
-                    markers.put(r.dataKey, marker(k));
-            } else {
-                // A concurrent upsert (or the orphan cleaner) took the claim: our payload is garbage, theirs stands.
-                garbage.add(r);
-                out[i] = KeyResult.ok(k, new PutResult(true, copies(r)));
+            MetaOps.Result res = MetaOps.value(installed.get(k));
+            if (res.outcome == MetaOps.Outcome.EXISTS) {
+                out[i] = KeyResult.ok(k, new PutResult(true, copies(res.rec)));
+                garbage.add(r); // our payload: the stored block stands
+                continue;
+            }
+            out[i] = KeyResult.ok(k, new PutResult(false, copies(r)));
+            if (res.rec != null && res.rec.complete())
+                garbage.add(res.rec); // the block this upsert replaced
+            if (KvGridAffinity.displaced(r.dataKey))
+                markers.put(r.dataKey, marker(k));
+        }
+        if (!markers.isEmpty()) {
+            try {
+                meta.putAll(markers);
+            } catch (RuntimeException e) {
+                throw Failures.wrap(e, "placing markers of " + markers.size() + " blocks");
             }
         }
-        if (!markers.isEmpty())
-            meta.putAll(markers);
-        freePayloads(garbage);
+        freeQuietly(garbage);
+        return List.of(out);
+    }
+
+    /**
+     * The install request failed, perhaps after installing some records: those are stored (report them so), the rest
+     * fail and their payloads are dropped. If even that cannot be found out, every key fails and its payload stays
+     * until this node leaves the cluster ({@code OrphanCleaner}): never drop a payload a record may point at.
+     */
+    private List<KeyResult<PutResult>> settleFailedInstall(List<String> keys, Map<String, BlockRecord> recs,
+                                                           KvGridException err) {
+        Map<String, BlockRecord> now;
+        try {
+            now = meta.getAll(recs.keySet());
+        } catch (RuntimeException e) {
+            return failedAll(keys, err);
+        }
+        List<KeyResult<PutResult>> out = new ArrayList<>();
+        List<BlockRecord> garbage = new ArrayList<>();
+        for (String k : keys) {
+            BlockRecord ours = recs.get(k);
+            BlockRecord r = now.get(k);
+            if (r != null && ours.dataKey.equals(r.dataKey)) {
+                out.add(KeyResult.ok(k, new PutResult(false, copies(r))));
+            } else {
+                out.add(KeyResult.failed(k, err));
+                garbage.add(ours);
+            }
+        }
+        freeQuietly(garbage);
+        return out;
+    }
+
+    private static List<KeyResult<PutResult>> failedAll(List<String> keys, KvGridException err) {
+        List<KeyResult<PutResult>> out = new ArrayList<>();
+        for (String k : keys)
+            out.add(KeyResult.failed(k, err));
+        return out;
+    }
+
+    /**
+     * Frees payloads no record points at (any more); a failure leaves them to {@code OrphanCleaner} rather than
+     * failing a put whose block is stored.
+     */
+    private void freeQuietly(Collection<BlockRecord> unreferenced) {
+        try {
+            freePayloads(unreferenced);
+        } catch (RuntimeException ignored) {
+            // The cluster is failing: what is left is reclaimed once this node has left it.
+        }
     }
 
     private static BlockRecord marker(String key) {
@@ -510,23 +481,6 @@ public final class GridBlockStore implements BlockStore {
             } catch (RuntimeException ignored) {
                 // Node gone; its reservations went with it (or expire).
             }
-        }
-    }
-
-    /** Undoes the claims of a failed write: drop claims we still own and their payloads. */
-    private void abandon(List<String> keys, Map<String, BlockRecord> recs, KeyResult<PutResult>[] out) {
-        Set<String> ours = new LinkedHashSet<>();
-        for (int i = 0; i < keys.size(); i++)
-            if (out[i] == null)
-                ours.add(keys.get(i));
-        try {
-            meta.invokeAll(ours, new MetaOps.Release(writerId));
-            List<BlockRecord> ourRecs = new ArrayList<>();
-            for (String k : ours)
-                ourRecs.add(recs.get(k));
-            freePayloads(ourRecs);
-        } catch (RuntimeException ignored) {
-            // The cluster is failing; the orphan cleaner reclaims what is left once this node is gone.
         }
     }
 

@@ -32,6 +32,24 @@ public final class KvGridAffinity extends RendezvousAffinityFunction {
         return super.partition(key);
     }
 
+    /** The start of the versions of every write by the node of topology order {@code order}. */
+    static String versionPrefix(long order) {
+        return Long.toString(order, 36) + ".";
+    }
+
+    /** Topology order of the node that wrote {@code dataKey} (see {@link #versionPrefix}), or -1 for other keys. */
+    static long writerOrder(String dataKey) {
+        int nul = dataKey.indexOf('\0');
+        int dot = nul < 0 ? -1 : dataKey.indexOf('.', nul);
+        if (dot < 0)
+            return -1;
+        try {
+            return Long.parseLong(dataKey, nul + 1, dot, 36);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     /** The data key of {@code key}'s write {@code version}, colocated with the block's metadata. */
     static String dataKey(String key, String version) {
         return key + '\0' + version;

@@ -5,7 +5,7 @@ import org.apache.ignite.cache.CacheEntryProcessor;
 import javax.cache.processor.MutableEntry;
 
 /**
- * Entry processors on the metadata cache. Each runs atomically on the key's primary node, so claims, commits, leases
+ * Entry processors on the metadata cache. Each runs atomically on the key's primary node, so installs, leases
  * and guarded removals need one round trip and no locks.
  */
 final class MetaOps {
@@ -24,7 +24,7 @@ final class MetaOps {
         return (T) v;
     }
 
-    /** Outcome of a claim, a guarded removal or an eviction. */
+    /** Outcome of an install, a guarded removal or an eviction. */
     enum Outcome { DONE, EXISTS, ABSENT, LEASED, KEPT }
 
     /** Outcome plus the record it concerns. */
@@ -38,13 +38,16 @@ final class MetaOps {
         }
     }
 
-    /** Write-once (or replacing) claim: installs a WRITING record; the result holds the previous record. */
-    static final class Claim implements CacheEntryProcessor<String, BlockRecord, Result> {
+    /**
+     * Installs a complete record, write-once unless {@code replace}: an existing record stays (EXISTS) or is replaced
+     * (DONE). The result holds the previous record, whose payload the caller frees.
+     */
+    static final class Install implements CacheEntryProcessor<String, BlockRecord, Result> {
         private static final long serialVersionUID = 1L;
         private final BlockRecord rec;
         private final boolean replace;
 
-        Claim(BlockRecord rec, boolean replace) {
+        Install(BlockRecord rec, boolean replace) {
             this.rec = rec;
             this.replace = replace;
         }
@@ -56,49 +59,6 @@ final class MetaOps {
                 return new Result(Outcome.EXISTS, prev);
             e.setValue(rec);
             return new Result(Outcome.DONE, prev);
-        }
-    }
-
-    /** Makes a claimed record visible, if this writer still owns the claim. */
-    static final class Commit implements CacheEntryProcessor<String, BlockRecord, Boolean> {
-        private static final long serialVersionUID = 1L;
-        private final String writer;
-        private final long now;
-
-        Commit(String writer, long now) {
-            this.writer = writer;
-            this.now = now;
-        }
-
-        @Override
-        public Boolean process(MutableEntry<String, BlockRecord> e, Object... args) {
-            BlockRecord r = e.getValue();
-            if (r == null || r.state != BlockRecord.WRITING || !writer.equals(r.writer))
-                return false;
-            r.state = BlockRecord.COMPLETE;
-            r.created = now;
-            r.lastAccess = now;
-            e.setValue(r);
-            return true;
-        }
-    }
-
-    /** Drops a claim this writer still owns (failed or abandoned put). Returns the dropped record or null. */
-    static final class Release implements CacheEntryProcessor<String, BlockRecord, BlockRecord> {
-        private static final long serialVersionUID = 1L;
-        private final String writer;
-
-        Release(String writer) {
-            this.writer = writer;
-        }
-
-        @Override
-        public BlockRecord process(MutableEntry<String, BlockRecord> e, Object... args) {
-            BlockRecord r = e.getValue();
-            if (r == null || r.state != BlockRecord.WRITING || !writer.equals(r.writer))
-                return null;
-            e.remove();
-            return r;
         }
     }
 

@@ -2,6 +2,8 @@ package io.kvgrid.grid;
 
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.IgniteCheckedException;
+import org.apache.ignite.IgniteException;
+import org.apache.ignite.internal.processors.affinity.AffinityTopologyVersion;
 import org.apache.ignite.internal.processors.cache.CacheObject;
 import org.apache.ignite.internal.processors.cache.CacheObjectByteArrayImpl;
 import org.apache.ignite.internal.processors.cache.GridCacheContext;
@@ -10,9 +12,12 @@ import org.apache.ignite.internal.processors.cache.KeyCacheObject;
 import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtLocalPartition;
 import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtPartitionState;
 import org.apache.ignite.internal.processors.cache.persistence.CacheDataRow;
+import org.apache.ignite.internal.util.lang.GridCloseableIterator;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -92,5 +97,31 @@ final class PayloadAccess {
         } finally {
             part.release();
         }
+    }
+
+    /**
+     * The keys stored in the partitions this node is primary for and owns, read without their payload bytes (each
+     * partition reserved while it is read). For sweeps after a node leaves; a partition that moves meanwhile is
+     * skipped, the next sweep sees it at its new primary.
+     */
+    static List<String> localPrimaryKeys(IgniteCache<String, byte[]> cache) {
+        GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();
+        List<String> out = new ArrayList<>();
+        if (!cctx.affinityNode())
+            return out;
+        AffinityTopologyVersion ver = cctx.affinity().affinityTopologyVersion();
+        for (GridDhtLocalPartition part : cctx.topology().localPartitions()) {
+            if (part.state() != GridDhtPartitionState.OWNING || !part.primary(ver) || !part.reserve())
+                continue;
+            try (GridCloseableIterator<KeyCacheObject> it = cctx.offheap().cacheKeysIterator(cctx.cacheId(), part.id())) {
+                while (it.hasNext())
+                    out.add(it.next().value(cctx.cacheObjectContext(), false));
+            } catch (IgniteCheckedException e) {
+                throw new IgniteException(e);
+            } finally {
+                part.release();
+            }
+        }
+        return out;
     }
 }

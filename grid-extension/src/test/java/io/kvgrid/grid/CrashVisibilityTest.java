@@ -26,11 +26,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A writer node stopped in the middle of a put: the block is never visible half-written, and the survivor reclaims
- * the writer's claim and payload. The mid-put state is reached by stopping the writer as soon as its claim (a WRITING
- * record) is seen, while its large payload is still being written; attempts are bounded.
+ * the writer's payload. The mid-put state is reached by stopping the writer as soon as the survivor holds its copy of
+ * the large payload, before or while the record is installed; attempts are bounded.
  */
 class CrashVisibilityTest {
     private static final int SIZE = 24 << 20;
+    private static final int BLOCKS = 6;
     private static final int ATTEMPTS = 5;
     private static TestCluster cluster;
     private static KvGridNode survivor;
@@ -53,7 +54,7 @@ class CrashVisibilityTest {
         return survivor.ignite().cache("kvgrid-meta");
     }
 
-    /** WRITING records, and data keys that no complete record points at, held by the survivor (the only node). */
+    /** Incomplete records, and data keys that no complete record points at, held by the survivor (the only node). */
     private static List<String> leftovers() {
         List<String> out = new ArrayList<>();
         Set<String> referenced = new HashSet<>();
@@ -61,7 +62,7 @@ class CrashVisibilityTest {
             if (e.getValue().complete())
                 referenced.add(e.getValue().dataKey);
             else
-                out.add("WRITING record of " + e.getKey() + " by " + e.getValue().writer);
+                out.add("incomplete record of " + e.getKey() + " by " + e.getValue().writer);
         }
         IgniteCache<String, byte[]> data = survivor.ignite().cache("kvgrid-data-r2");
         for (Cache.Entry<String, byte[]> e : data.localEntries(CachePeekMode.ALL))
@@ -91,24 +92,31 @@ class CrashVisibilityTest {
         for (int attempt = 0; attempt < ATTEMPTS && midPut < 2; attempt++) {
             KvGridNode writer = cluster.addNode();
             String writerName = writer.ignite().name();
-            String key = ownedByNewestNode("crash/" + attempt + "-");
-            byte[] block = Payload.of(key, SIZE);
+            List<String> keys = new ArrayList<>();
+            List<byte[]> blocks = new ArrayList<>();
+            for (int b = 0; b < BLOCKS; b++) {
+                String key = ownedByNewestNode("crash/" + attempt + "-" + b + "-");
+                keys.add(key);
+                blocks.add(Payload.of(key, SIZE / BLOCKS));
+            }
             BlockStore store = writer.store();
             CompletableFuture<Object> put = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return store.put(key, block);
+                    return store.batchPut(keys, blocks);
                 } catch (RuntimeException e) {
                     return e;
                 }
             });
 
-            // Stop the writer as soon as its claim is visible on the survivor, unless the put already finished.
-            boolean claimSeen = false;
+            // Stop the writer as soon as the survivor holds a copy of one payload, unless the put already finished:
+            // the records are installed only once every payload of the batch is written.
+            IgniteCache<String, byte[]> data = survivor.ignite().cache("kvgrid-data-r2");
+            int before = data.localSize(CachePeekMode.ALL);
+            boolean payloadSeen = false;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
             while (!put.isDone() && System.nanoTime() < deadline) {
-                BlockRecord r = meta().localPeek(key, CachePeekMode.ALL);
-                if (r != null && !r.complete()) {
-                    claimSeen = true;
+                if (data.localSize(CachePeekMode.ALL) > before) {
+                    payloadSeen = true;
                     break;
                 }
                 Thread.onSpinWait();
@@ -116,26 +124,32 @@ class CrashVisibilityTest {
             Ignition.stop(writerName, true);
             Object outcome = put.get(60, TimeUnit.SECONDS);
 
-            // Whatever happened, the survivor sees the whole block or nothing, and no leftovers within 15 s.
+            // Whatever happened, the survivor sees each whole block or nothing, and no leftovers within 15 s.
             BlockStore a = survivor.store();
-            boolean visible = a.exists(key);
-            if (visible)
-                assertTrue(Arrays.equals(block, a.get(key)), key + " is visible but its bytes are not the written ones");
-            else
-                assertEquals(List.of(), a.listKeys(key));
+            int visible = 0;
+            for (int b = 0; b < BLOCKS; b++) {
+                String key = keys.get(b);
+                if (a.exists(key)) {
+                    visible++;
+                    assertTrue(Arrays.equals(blocks.get(b), a.get(key)), key + " is visible but its bytes differ");
+                } else {
+                    assertEquals(List.of(), a.listKeys(key));
+                }
+            }
             List<String> left = leftovers();
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
             while (!left.isEmpty() && System.nanoTime() < until) {
                 Thread.sleep(100);
                 left = leftovers();
             }
-            assertEquals(List.of(), left, "attempt " + attempt + " (" + key + ", claim seen " + claimSeen
+            assertEquals(List.of(), left, "attempt " + attempt + " (" + keys + ", payload seen " + payloadSeen
                 + ", outcome " + outcome + ") left garbage behind");
-            if (claimSeen && !visible)
+            if (payloadSeen && visible < BLOCKS)
                 midPut++;
-            report.add(key + ": claimSeen=" + claimSeen + " visible=" + visible + " outcome=" + outcome);
-            if (visible)
-                a.remove(key, true);
+            report.add(keys + ": payloadSeen=" + payloadSeen + " visible=" + visible + " outcome=" + outcome);
+            for (String key : keys)
+                if (a.exists(key))
+                    a.remove(key, true);
         }
         assertTrue(midPut > 0, "no attempt stopped the writer mid-put: " + report);
     }
