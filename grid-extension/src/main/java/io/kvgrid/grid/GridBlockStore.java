@@ -16,6 +16,7 @@ import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.lang.IgniteFuture;
 
 import javax.cache.processor.EntryProcessorResult;
 import java.nio.ByteBuffer;
@@ -674,14 +675,22 @@ public final class GridBlockStore implements BlockStore {
         Map<String, Object> out = new HashMap<>();
         try {
             memory.forEach((rep, dataToKey) -> {
-                // Copies held here are read without Ignite's extra copy; the rest with one get or getAll.
+                // Copies held here are read without Ignite's extra copy, while the request for the others is out;
+                // what could not be read here after all goes with one get or getAll.
                 Map<String, byte[]> got = new HashMap<>();
                 IgniteCache<String, byte[]> cache = data(rep);
-                Set<String> rest = dataToKey.keySet();
-                if (PayloadAccess.read(cache, rest, got) > 0) {
-                    rest = new HashSet<>(rest);
-                    rest.removeAll(got.keySet());
-                }
+                Set<String> local = PayloadAccess.owned(cache, dataToKey.keySet());
+                Set<String> remote = new HashSet<>(dataToKey.keySet());
+                remote.removeAll(local);
+                IgniteFuture<Map<String, byte[]>> remoteGot = local.isEmpty() || remote.isEmpty() ? null
+                    : cache.getAllAsync(remote);
+                Set<String> rest = remoteGot == null ? remote : new HashSet<>();
+                PayloadAccess.read(cache, local, got);
+                for (String dk : local)
+                    if (!got.containsKey(dk))
+                        rest.add(dk);
+                if (remoteGot != null)
+                    got.putAll(remoteGot.get());
                 if (rest.size() == 1) {
                     // Ignite's single-key get takes a lighter path than getAll (one request, no multi-key future).
                     String dk = rest.iterator().next();

@@ -17,8 +17,10 @@ import org.apache.ignite.internal.util.lang.GridCloseableIterator;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Payload writes and reads without the defensive copies Ignite makes of {@code byte[]} values: a whole extra pass over
@@ -51,6 +53,20 @@ final class PayloadAccess {
     @SuppressWarnings({"unchecked", "rawtypes"})
     static void put(IgniteCache<String, byte[]> cache, String key, byte[] value) {
         ((IgniteCache) cache).put(key, new CacheObjectByteArrayImpl(value));
+    }
+
+    /** Those of {@code keys} whose partition this node owns: the keys {@link #read} can read here. */
+    static Set<String> owned(IgniteCache<String, byte[]> cache, Collection<String> keys) {
+        GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();
+        Set<String> out = new HashSet<>();
+        if (!cctx.affinityNode() || !cctx.topology().lostPartitions().isEmpty())
+            return out;
+        for (String k : keys) {
+            GridDhtLocalPartition part = cctx.topology().localPartition(cctx.affinity().partition(k));
+            if (part != null && part.state() == GridDhtPartitionState.OWNING)
+                out.add(k);
+        }
+        return out;
     }
 
     /**

@@ -15,6 +15,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static io.kvgrid.testing.Payload.assertPayload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -86,9 +87,12 @@ class PayloadAccessTest {
         Map<String, byte[]> out = new HashMap<>();
         int read = PayloadAccess.read(data, keys, out);
 
+        Set<String> ownedPartitions = PayloadAccess.owned(data, keys);
         int owned = 0;
         for (int i = 0; i < keys.size(); i++) {
             String key = keys.get(i);
+            assertEquals(ignite.affinity(data.getName()).isPrimaryOrBackup(local, key), ownedPartitions.contains(key),
+                key + ": owned names the keys whose partition this node holds, stored or not");
             boolean here = ignite.affinity(data.getName()).isPrimaryOrBackup(local, key) && i < 24;
             assertEquals(here, out.containsKey(key), key);
             if (here) {
