@@ -60,6 +60,12 @@ public final class KvGridAffinity extends RendezvousAffinityFunction {
         return key + '\0' + version + "\0p" + partition;
     }
 
+    /** The block key a data key was written for (the key itself for a key that is not a data key). */
+    static String blockKey(String dataKey) {
+        int nul = dataKey.indexOf('\0');
+        return nul < 0 ? dataKey : dataKey.substring(0, nul);
+    }
+
     /** True for data keys placed away from their metadata. */
     static boolean displaced(String dataKey) {
         return dataKey.lastIndexOf("\0p") > dataKey.indexOf('\0');

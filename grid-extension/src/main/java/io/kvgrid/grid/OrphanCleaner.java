@@ -119,8 +119,7 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             for (String dataKey : PayloadAccess.localPrimaryKeys(data)) {
                 long writer = KvGridAffinity.writerOrder(dataKey);
                 if (writer >= 0 && !aliveOrders.contains(writer))
-                    byBlock.computeIfAbsent(dataKey.substring(0, dataKey.indexOf('\0')), x -> new ArrayList<>())
-                        .add(dataKey);
+                    byBlock.computeIfAbsent(KvGridAffinity.blockKey(dataKey), x -> new ArrayList<>()).add(dataKey);
             }
             if (byBlock.isEmpty())
                 continue;

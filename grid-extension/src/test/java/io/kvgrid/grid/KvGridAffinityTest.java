@@ -25,6 +25,7 @@ class KvGridAffinityTest {
         assertEquals(77, affinity.partition(dataKey));
         assertTrue(KvGridAffinity.displaced(dataKey));
         assertEquals(3, KvGridAffinity.writerOrder(dataKey));
+        assertEquals("k", KvGridAffinity.blockKey(dataKey));
     }
 
     @Test
@@ -32,6 +33,7 @@ class KvGridAffinityTest {
         for (long order : new long[] {1, 35, 36, 1_000_003}) {
             String dataKey = KvGridAffinity.dataKey("a.b.c", KvGridAffinity.versionPrefix(order) + "zz");
             assertEquals(order, KvGridAffinity.writerOrder(dataKey), dataKey);
+            assertEquals("a.b.c", KvGridAffinity.blockKey(dataKey));
         }
     }
 
