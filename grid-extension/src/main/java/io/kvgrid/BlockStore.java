@@ -8,7 +8,8 @@ import java.util.Optional;
 /**
  * The kvgrid store: Mooncake-style object operations and UCM-style block operations on one interface.
  *
- * <p>Keys are non-empty strings of at most {@link #MAX_KEY_BYTES} UTF-8 bytes without NUL characters. Blocks are
+ * <p>Keys are non-empty strings of at most {@link #MAX_KEY_BYTES} UTF-8 bytes of valid text: no control characters,
+ * no lone surrogates, no U+FFFE or U+FFFF. Blocks are
  * write-once through {@code put}; {@code upsert} replaces. A block is visible only once completely written. Batch
  * calls send one request per owning node and report a result per key. Reads ({@code exists}, {@code lookup},
  * {@code get}, {@code load}, {@code query}) grant or extend a read lease on the blocks they find.

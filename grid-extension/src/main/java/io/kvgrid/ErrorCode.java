@@ -22,7 +22,7 @@ public enum ErrorCode {
     LEASE_EXPIRED,
     /** No tier has room for the block, even after eviction. */
     NO_SPACE,
-    /** The key is null, empty, too long or contains a NUL character. */
+    /** The key is null, empty, too long or contains a control character, a lone surrogate or U+FFFF. */
     INVALID_KEY,
     /** Some other argument is wrong: negative size, lists of different lengths, shard index out of range. */
     INVALID_ARGUMENT,

@@ -3,6 +3,7 @@ package io.kvgrid;
 import io.kvgrid.grid.GridCaches;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.configuration.ClientConnectorConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.logger.NullLogger;
 import org.apache.ignite.plugin.PluginProvider;
@@ -33,6 +34,10 @@ public final class KvGrid {
     public static final int DEFAULT_DISCOVERY_PORT = 47500;
     /** Embedded nodes of one cluster find each other on this many consecutive ports. */
     public static final int DISCOVERY_PORT_RANGE = 10;
+    /** First thin-client port of embedded nodes (Ignite's default); each node takes the next free one of 10. */
+    public static final int DEFAULT_THIN_CLIENT_PORT = 10800;
+    /** Thin-client ports an embedded node tries, from its first. */
+    public static final int THIN_CLIENT_PORT_RANGE = 10;
 
     private KvGrid() {
     }
@@ -63,11 +68,24 @@ public final class KvGrid {
 
     /**
      * A complete local-node configuration: discovery and communication on 127.0.0.1 only, nodes of one cluster on
-     * {@code discoveryPort .. discoveryPort + 9}, the page size of {@code kvgrid}, Ignite's own logging off unless
+     * {@code discoveryPort .. discoveryPort + 9}, thin clients served on the first free port from 10800 (for the
+     * default discovery port) or else from {@code discoveryPort + 10}, the page size of {@code kvgrid}, Ignite's own logging off unless
      * the system property {@code kvgrid.ignite.log} is true.
      */
     public static IgniteConfiguration embeddedConfiguration(String instanceName, KvGridConfiguration kvgrid,
                                                             int discoveryPort) {
+        return embeddedConfiguration(instanceName, kvgrid, discoveryPort, discoveryPort == DEFAULT_DISCOVERY_PORT
+            ? DEFAULT_THIN_CLIENT_PORT : discoveryPort + DISCOVERY_PORT_RANGE);
+    }
+
+    /**
+     * {@link #embeddedConfiguration(String, KvGridConfiguration, int)} with thin clients served on 127.0.0.1 from
+     * {@code thinClientPort} (the first free of {@value #THIN_CLIENT_PORT_RANGE} ports).
+     */
+    public static IgniteConfiguration embeddedConfiguration(String instanceName, KvGridConfiguration kvgrid,
+                                                            int discoveryPort, int thinClientPort) {
+        if (thinClientPort < 1024 || thinClientPort > 65535 - THIN_CLIENT_PORT_RANGE)
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "thinClientPort", "out of range: " + thinClientPort);
         if (discoveryPort < 1024 || discoveryPort > 65535 - DISCOVERY_PORT_RANGE)
             throw new KvGridException(ErrorCode.INVALID_CONFIG, "discoveryPort", "out of range: " + discoveryPort);
         TcpDiscoveryVmIpFinder finder = new TcpDiscoveryVmIpFinder()
@@ -79,7 +97,9 @@ public final class KvGrid {
             .setMetricsLogFrequency(0)
             .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
                 .setLocalPort(discoveryPort).setLocalPortRange(DISCOVERY_PORT_RANGE))
-            .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"));
+            .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"))
+            .setClientConnectorConfiguration(new ClientConnectorConfiguration().setHost("127.0.0.1")
+                .setPort(thinClientPort).setPortRange(THIN_CLIENT_PORT_RANGE - 1));
         // Ignite's work files (marshaller mappings) are scratch for in-memory nodes: keep them out of the cwd.
         cfg.setWorkDirectory(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "kvgrid-ignite-work")
             .toString());

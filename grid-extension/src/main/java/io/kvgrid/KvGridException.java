@@ -16,6 +16,7 @@ public class KvGridException extends RuntimeException {
 
     private final ErrorCode code;
     private final String argument;
+    private final String detail;
 
     public KvGridException(ErrorCode code, String message) {
         this(code, null, message, null);
@@ -29,11 +30,17 @@ public class KvGridException extends RuntimeException {
         super(code + (argument == null ? "" : " [" + argument + "]") + ": " + message, cause);
         this.code = code;
         this.argument = argument;
+        this.detail = message;
     }
 
     /** What went wrong. */
     public ErrorCode code() {
         return code;
+    }
+
+    /** The message without the code and argument that {@link #getMessage()} starts with. */
+    public String detail() {
+        return detail;
     }
 
     /** The name of the offending argument or configuration property, or {@code null}. */

@@ -2,6 +2,7 @@ package io.kvgrid;
 
 import io.kvgrid.grid.GridCaches;
 import io.kvgrid.grid.KvGridRuntime;
+import io.kvgrid.grid.ThinClientGateway;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.plugin.CachePluginContext;
 import org.apache.ignite.plugin.CachePluginProvider;
@@ -79,13 +80,21 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
     }
 
     private void addRegions(PluginContext ctx) {
-        if (!Boolean.TRUE.equals(ctx.igniteConfiguration().isClientMode()))
+        if (!Boolean.TRUE.equals(ctx.igniteConfiguration().isClientMode())) {
             GridCaches.addRegions(ctx.igniteConfiguration(), config);
+            ThinClientGateway.addService(ctx.igniteConfiguration());
+        }
     }
 
-    @Override public <T> T createComponent(PluginContext ctx, Class<T> cls) { return null; }
+    /** Ignite's security hook: keeps thin clients' raw writes off kvgrid's caches (see ThinClientGateway). */
+    @Override public <T> T createComponent(PluginContext ctx, Class<T> cls) {
+        return ThinClientGateway.component(ctx.grid(), cls, config);
+    }
 
-    @Override public CachePluginProvider createCacheProvider(CachePluginContext ctx) { return null; }
+    /** Refuses foreign caches in kvgrid's data regions. */
+    @Override public CachePluginProvider createCacheProvider(CachePluginContext ctx) {
+        return ThinClientGateway.regionGuard(ctx.igniteCacheConfiguration(), config);
+    }
 
     @Override public void start(PluginContext ctx) {
         this.ctx = ctx;

@@ -25,14 +25,37 @@ public final class Args {
             throw new KvGridException(ErrorCode.INVALID_KEY, arg, "must not be null");
         if (key.isEmpty())
             throw new KvGridException(ErrorCode.INVALID_KEY, arg, "must not be empty");
-        if (key.indexOf('\0') >= 0)
-            throw new KvGridException(ErrorCode.INVALID_KEY, arg, "must not contain NUL characters");
+        String bad = badCharacter(key);
+        if (bad != null)
+            throw new KvGridException(ErrorCode.INVALID_KEY, arg, bad);
         if (key.length() * 3 > BlockStore.MAX_KEY_BYTES) {
             int bytes = key.getBytes(StandardCharsets.UTF_8).length;
             if (bytes > BlockStore.MAX_KEY_BYTES)
                 throw new KvGridException(ErrorCode.INVALID_KEY, arg,
                     "is " + bytes + " UTF-8 bytes, longer than the maximum " + BlockStore.MAX_KEY_BYTES);
         }
+    }
+
+    /**
+     * Why {@code key} is not valid text for a key, or null: keys are valid UTF-16 (no lone surrogate) without control
+     * characters (C0, DEL, C1) or the noncharacters U+FFFE/U+FFFF (U+FFFF separates a key from the rest of kvgrid's
+     * internal keys). So every key reads the same in every thin client's language.
+     */
+    static String badCharacter(String key) {
+        for (int i = 0; i < key.length(); i++) {
+            char c = key.charAt(i);
+            if (Character.isISOControl(c))
+                return String.format("must not contain control character U+%04X (at index %d)", (int) c, i);
+            if (c == '\uFFFE' || c == '\uFFFF')
+                return String.format("must not contain noncharacter U+%04X (at index %d)", (int) c, i);
+            if (Character.isHighSurrogate(c) && i + 1 < key.length() && Character.isLowSurrogate(key.charAt(i + 1))) {
+                i++;
+                continue;
+            }
+            if (Character.isSurrogate(c))
+                return String.format("is not valid UTF-16: lone surrogate U+%04X at index %d", (int) c, i);
+        }
+        return null;
     }
 
     /** Checks a key list; {@code unique} rejects duplicates (writes). */

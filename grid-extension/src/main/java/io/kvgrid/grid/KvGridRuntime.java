@@ -1,6 +1,5 @@
 package io.kvgrid.grid;
 
-import io.kvgrid.BlockStore;
 import io.kvgrid.KvGridConfiguration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.internal.IgniteEx;
@@ -36,6 +35,8 @@ public final class KvGridRuntime implements AutoCloseable {
             ? new TierBridge(ignite, store, cfg.getLowerTier()) : null;
         if (bridge != null)
             governor.lowerTier(bridge);
+        if (server)
+            ThinClientGateway.startSql(ignite, cfg);
         if (governor != null && cfg.isPreTouchRegion())
             governor.preTouch();
         KvGridRuntime rt = new KvGridRuntime(ignite.name(), store, governor,
@@ -61,7 +62,7 @@ public final class KvGridRuntime implements AutoCloseable {
         return rt == null ? null : rt.bridge;
     }
 
-    public BlockStore store() {
+    public GridBlockStore store() {
         return store;
     }
 

@@ -8,12 +8,12 @@ import java.util.List;
 import java.util.zip.CRC32C;
 
 /** Assembling payloads from caller buffers (one copy, positions untouched) and their CRC32C. */
-final class Payloads {
+public final class Payloads {
     private Payloads() {
     }
 
     /** Total remaining bytes of {@code parts}; INVALID_ARGUMENT when over {@code max}. */
-    static int totalSize(List<ByteBuffer> parts, int max, String arg) {
+    public static int totalSize(List<ByteBuffer> parts, int max, String arg) {
         Args.nonNull(parts, arg);
         long total = 0;
         for (int i = 0; i < parts.size(); i++)
@@ -29,7 +29,7 @@ final class Payloads {
      * copies the value into its pages (or onto the wire) before put returns and keeps no reference, so a copy here
      * would be a second one.
      */
-    static byte[] asArray(List<ByteBuffer> parts, int total) {
+    public static byte[] asArray(List<ByteBuffer> parts, int total) {
         if (parts.size() == 1) {
             ByteBuffer b = parts.get(0);
             if (b.hasArray() && !b.isReadOnly() && b.arrayOffset() == 0 && b.position() == 0

@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Assembles blocks dumped shard by shard, in the grid: shards may arrive through different nodes (one per tensor-
- * parallel rank, say). Each shard is stored under {@code id \0s<k>} and marked in a bitmap entry {@code id \0bits},
+ * parallel rank, say). Each shard is stored under {@code id SEP s<k>} and marked in a bitmap entry {@code id SEP bits},
  * both colocated with the block's metadata. The writer whose shard completes the bitmap assembles the block and puts
  * it; only then is it visible. Blocks never completed expire with their staging entries after ten minutes.
  */
@@ -43,11 +43,11 @@ final class ShardStaging {
     }
 
     static String shardKey(String id, int shard) {
-        return id + "\0s" + shard;
+        return id + KvGridAffinity.SEP + "s" + shard;
     }
 
     private static String bitsKey(String id) {
-        return id + "\0bits";
+        return id + KvGridAffinity.SEP + "bits";
     }
 
     /** Stores the shards (one request per owning node), arrays kvgrid owns. Keys are {@link #shardKey}s. */

@@ -15,7 +15,8 @@ import java.util.function.UnaryOperator;
  * running side by side never join each other's cluster.
  */
 public final class TestCluster implements AutoCloseable {
-    private final int port = LoopbackPorts.freeRange(KvGrid.DISCOVERY_PORT_RANGE);
+    /** Discovery ports from here, thin-client ports after them. */
+    private final int port = LoopbackPorts.freeRange(KvGrid.DISCOVERY_PORT_RANGE + KvGrid.THIN_CLIENT_PORT_RANGE);
     private final KvGridConfiguration cfg;
     private final UnaryOperator<IgniteConfiguration> tweak;
     private final List<KvGridNode> nodes = new ArrayList<>();
@@ -60,8 +61,26 @@ public final class TestCluster implements AutoCloseable {
         return port;
     }
 
+    /** The first thin-client port of this cluster's nodes (each node takes the next free one). */
+    public int thinClientPort() {
+        return port + KvGrid.DISCOVERY_PORT_RANGE;
+    }
+
+    /** {@code 127.0.0.1:port} of every thin-client port this cluster's nodes may listen on. */
+    public String thinClientHosts() {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < KvGrid.THIN_CLIENT_PORT_RANGE; i++)
+            b.append(i == 0 ? "" : ",").append("127.0.0.1:").append(thinClientPort() + i);
+        return b.toString();
+    }
+
+    /** {@code 127.0.0.1:port} of node {@code i}'s thin-client connector. */
+    public String thinClientAddress(int i) {
+        return "127.0.0.1:" + nodes.get(i).ignite().cluster().localNode().attribute("clientListenerPort");
+    }
+
     public IgniteConfiguration nodeConfiguration(String name) {
-        return tweak.apply(KvGrid.embeddedConfiguration(name, cfg, port));
+        return tweak.apply(KvGrid.embeddedConfiguration(name, cfg, port, thinClientPort()));
     }
 
     public KvGridNode addNode() {

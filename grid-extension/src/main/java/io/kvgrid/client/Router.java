@@ -1,0 +1,259 @@
+package io.kvgrid.client;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import io.kvgrid.grid.KvGridAffinity;
+import io.kvgrid.grid.KvGridService;
+import io.kvgrid.grid.WireNodeStats;
+import io.kvgrid.grid.WireReply;
+import io.kvgrid.grid.WireTopology;
+import org.apache.ignite.client.IgniteClient;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.client.ClientAuthenticationException;
+import org.apache.ignite.client.ClientAuthorizationException;
+import org.apache.ignite.client.ClientConnectionException;
+import org.apache.ignite.client.ClientException;
+import org.apache.ignite.configuration.ClientConfiguration;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Sends each request to the server node that holds its keys: one thin-client connection per server node (opened on
+ * first use, from the endpoints the cluster reports), the partition of a key computed with kvgrid's own affinity, and
+ * the partitions' primaries from the cluster's topology, refreshed whenever a reply reports a newer one. A node that
+ * cannot be reached is dropped and the request goes through the connection the client was opened with.
+ */
+final class Router implements AutoCloseable {
+    private final ClientConfiguration base;
+    private final long timeoutMillis;
+    private final IgniteClient seed;
+    private final KvGridService seedService;
+    private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
+    private volatile Snapshot snapshot;
+    private volatile boolean stale;
+    private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kvgrid-client-request");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private record Channel(IgniteClient client, KvGridService service) {
+    }
+
+    /** A topology and the affinity that maps keys to its partitions. */
+    record Snapshot(WireTopology topology, KvGridAffinity affinity) {
+        UUID primaryOf(String key) {
+            int node = topology.primary[affinity.partition(key)];
+            return node < 0 ? null : topology.nodeIds[node];
+        }
+    }
+
+    Router(ClientConfiguration base, long timeoutMillis) {
+        this.base = base;
+        this.timeoutMillis = timeoutMillis;
+        try {
+            this.seed = Ignition.startClient(base);
+        } catch (RuntimeException e) {
+            throw unreachable(String.join(",", base.getAddresses()), e);
+        }
+        this.seedService = seed.services().serviceProxy(KvGridService.NAME, KvGridService.class, timeoutMillis);
+        try {
+            refresh();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    Snapshot snapshot() {
+        if (stale) {
+            stale = false;
+            try {
+                refresh();
+            } catch (KvGridException e) {
+                // keep routing by the old topology; the seed connection still reaches the cluster
+            }
+        }
+        return snapshot;
+    }
+
+    private void refresh() {
+        WireTopology t = guard(() -> seedService.topology());
+        snapshot = new Snapshot(t, new KvGridAffinity(t.partitions));
+        List<UUID> live = List.of(t.nodeIds);
+        channels.keySet().removeIf(id -> {
+            if (live.contains(id))
+                return false;
+            closeQuietly(channels.get(id));
+            return true;
+        });
+    }
+
+    /** Groups the indexes of {@code keys} by the node to send them to (null: any node). */
+    Map<UUID, List<Integer>> split(List<String> keys) {
+        Snapshot s = snapshot();
+        Map<UUID, List<Integer>> out = new LinkedHashMap<>();
+        for (int i = 0; i < keys.size(); i++)
+            out.computeIfAbsent(s.primaryOf(keys.get(i)), x -> new ArrayList<>()).add(i);
+        return out;
+    }
+
+    /**
+     * Runs {@code call} against {@code node}'s service (the seed's when null or unreachable) and returns its reply,
+     * noting a newer topology. Transport failures become typed errors.
+     */
+    WireReply call(UUID node, Function<KvGridService, WireReply> call) {
+        WireReply r;
+        Channel ch = node == null ? null : channel(node);
+        if (ch == null) {
+            r = guard(() -> call.apply(seedService));
+        } else {
+            try {
+                r = call.apply(ch.service());
+            } catch (ClientConnectionException e) {
+                channels.remove(node, ch);
+                closeQuietly(ch);
+                stale = true;
+                r = guard(() -> call.apply(seedService));
+            } catch (RuntimeException e) {
+                throw typed(e);
+            }
+        }
+        if (r.topologyVersion > snapshot.topology().version)
+            stale = true;
+        return r;
+    }
+
+    /** Counters of {@code node}: through its own connection, or relayed to it by the seed's node. */
+    WireNodeStats stats(UUID node) {
+        Channel ch = channel(node);
+        if (ch != null) {
+            try {
+                return ch.service().nodeStats();
+            } catch (ClientConnectionException e) {
+                channels.remove(node, ch);
+                closeQuietly(ch);
+            } catch (RuntimeException e) {
+                throw typed(e);
+            }
+        }
+        return guard(() -> seed.services(seed.cluster().forNodeIds(List.of(node)))
+            .<KvGridService>serviceProxy(KvGridService.NAME, KvGridService.class, timeoutMillis).nodeStats());
+    }
+
+    /** Threads that send the per-node shares of a batch side by side. */
+    java.util.concurrent.Executor pool() {
+        return pool;
+    }
+
+    private Channel channel(UUID node) {
+        Channel ch = channels.get(node);
+        if (ch != null)
+            return ch;
+        WireTopology t = snapshot.topology();
+        for (int i = 0; i < t.nodeIds.length; i++) {
+            if (!t.nodeIds[i].equals(node) || t.endpointsOf(i).isEmpty())
+                continue;
+            try {
+                IgniteClient c = Ignition.startClient(copyOf(base, t.endpointsOf(i)));
+                Channel made = new Channel(c,
+                    c.services().serviceProxy(KvGridService.NAME, KvGridService.class, timeoutMillis));
+                Channel prev = channels.putIfAbsent(node, made);
+                if (prev != null) {
+                    closeQuietly(made);
+                    return prev;
+                }
+                return made;
+            } catch (RuntimeException e) {
+                return null; // not reachable from here (other network, firewall): go through the seed
+            }
+        }
+        return null;
+    }
+
+    /** {@code base} (TLS, credentials, timeouts) pointed at one node's endpoints, without discovering others. */
+    private static ClientConfiguration copyOf(ClientConfiguration base, List<String> endpoints) {
+        return new ClientConfiguration()
+            .setAddresses(endpoints.toArray(new String[0]))
+            .setPartitionAwarenessEnabled(false)
+            .setClusterDiscoveryEnabled(false)
+            .setTimeout(base.getTimeout())
+            .setTcpNoDelay(base.isTcpNoDelay())
+            .setSendBufferSize(base.getSendBufferSize())
+            .setReceiveBufferSize(base.getReceiveBufferSize())
+            .setBinaryConfiguration(base.getBinaryConfiguration())
+            .setUserName(base.getUserName())
+            .setUserPassword(base.getUserPassword())
+            .setSslMode(base.getSslMode())
+            .setSslContextFactory(base.getSslContextFactory())
+            .setSslProtocol(base.getSslProtocol())
+            .setSslKeyAlgorithm(base.getSslKeyAlgorithm())
+            .setSslClientCertificateKeyStorePath(base.getSslClientCertificateKeyStorePath())
+            .setSslClientCertificateKeyStoreType(base.getSslClientCertificateKeyStoreType())
+            .setSslClientCertificateKeyStorePassword(base.getSslClientCertificateKeyStorePassword())
+            .setSslTrustCertificateKeyStorePath(base.getSslTrustCertificateKeyStorePath())
+            .setSslTrustCertificateKeyStoreType(base.getSslTrustCertificateKeyStoreType())
+            .setSslTrustCertificateKeyStorePassword(base.getSslTrustCertificateKeyStorePassword())
+            .setSslTrustAll(base.isSslTrustAll());
+    }
+
+    private static <T> T guard(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (RuntimeException e) {
+            throw typed(e);
+        }
+    }
+
+    /** The thin client's failures as kvgrid's typed errors. */
+    static KvGridException typed(RuntimeException e) {
+        if (e instanceof KvGridException k)
+            return k;
+        String msg = String.valueOf(e.getMessage());
+        if (e instanceof ClientConnectionException)
+            return new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "connection lost: " + msg, e);
+        if (e instanceof ClientAuthenticationException || e instanceof ClientAuthorizationException)
+            return new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "refused by the cluster: " + msg, e);
+        for (Throwable t = e; t != null; t = t.getCause())
+            if (t instanceof java.util.concurrent.TimeoutException
+                || String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("timed out"))
+                return new KvGridException(ErrorCode.TIMEOUT, null, "request timed out: " + msg, e);
+        if (e instanceof ClientException && msg.contains("Service not found"))
+            return new KvGridException(ErrorCode.NODE_UNAVAILABLE, null,
+                "the cluster serves no kvgrid (is the kvgrid plugin on its nodes?): " + msg, e);
+        return new KvGridException(ErrorCode.INTERNAL, null, msg, e);
+    }
+
+    private static KvGridException unreachable(String hosts, RuntimeException e) {
+        return new KvGridException(ErrorCode.NODE_UNAVAILABLE, "hosts", "no kvgrid node reachable at " + hosts
+            + ": " + e.getMessage(), e);
+    }
+
+    private static void closeQuietly(Channel ch) {
+        if (ch == null)
+            return;
+        try {
+            ch.client().close();
+        } catch (RuntimeException ignored) {
+            // closing anyway
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.shutdown();
+        channels.values().forEach(Router::closeQuietly);
+        channels.clear();
+        try {
+            seed.close();
+        } catch (RuntimeException ignored) {
+            // closing anyway
+        }
+    }
+}

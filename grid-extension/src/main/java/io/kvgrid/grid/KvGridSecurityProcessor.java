@@ -1,0 +1,139 @@
+package io.kvgrid.grid;
+
+import org.apache.ignite.Ignite;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.internal.GridKernalContext;
+import org.apache.ignite.internal.IgniteEx;
+import org.apache.ignite.internal.processors.GridProcessorAdapter;
+import org.apache.ignite.internal.processors.security.GridSecurityProcessor;
+import org.apache.ignite.internal.processors.security.SecurityContext;
+import org.apache.ignite.plugin.security.AuthenticationContext;
+import org.apache.ignite.plugin.security.SecurityCredentials;
+import org.apache.ignite.plugin.security.SecurityException;
+import org.apache.ignite.plugin.security.SecurityPermission;
+import org.apache.ignite.plugin.security.SecuritySubject;
+import org.apache.ignite.plugin.security.SecuritySubjectType;
+
+import java.io.Serializable;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Ignite's security hook, used to keep thin clients off kvgrid's caches ({@link ClientAccessPolicy}). Every node and
+ * every thin client is admitted (transport security is TLS's job); what a thin client may do is decided per operation.
+ * kvgrid's own code runs with the node's rights: {@link #asNode} switches to them where a thin client's request enters
+ * kvgrid. This class and {@link PayloadAccess} are the only places that touch Ignite's internals for this.
+ */
+public final class KvGridSecurityProcessor extends GridProcessorAdapter implements GridSecurityProcessor {
+    private final ClientAccessPolicy policy;
+    private final Map<UUID, Context> clients = new ConcurrentHashMap<>();
+
+    public KvGridSecurityProcessor(Ignite ignite, String cachePrefix) {
+        super(((IgniteEx) ignite).context());
+        this.policy = new ClientAccessPolicy(cachePrefix);
+    }
+
+    /**
+     * Runs the rest of the caller's block with the local node's rights (close the result to switch back). Thin-client
+     * requests run with the client's; kvgrid's operations they call write kvgrid's caches and run its jobs.
+     */
+    public static AutoCloseable asNode(Ignite ignite) {
+        GridKernalContext ctx = ((IgniteEx) ignite).context();
+        if (!ctx.security().enabled())
+            return () -> { };
+        return ctx.security().withContext(ctx.localNodeId());
+    }
+
+    /** The subject of the operation running in this thread: the thin client's while it calls in, else the node's. */
+    public static SecuritySubject caller(Ignite ignite) {
+        GridKernalContext ctx = ((IgniteEx) ignite).context();
+        return ctx.security().enabled() ? ctx.security().securityContext().subject() : null;
+    }
+
+    /** Nodes are admitted by the cluster's transport security, not by a password: the credentials name no secret. */
+    @Override
+    public void start() {
+        ctx.addNodeAttribute(org.apache.ignite.internal.IgniteNodeAttributes.ATTR_SECURITY_CREDENTIALS,
+            new SecurityCredentials("kvgrid-node", null));
+    }
+
+    @Override
+    public SecurityContext authenticateNode(ClusterNode node, SecurityCredentials cred) {
+        return new Context(new Subject(node.id(), SecuritySubjectType.REMOTE_NODE, node.consistentId(), null, null));
+    }
+
+    @Override
+    public boolean isGlobalNodeAuthentication() {
+        return false;
+    }
+
+    @Override
+    public SecurityContext authenticate(AuthenticationContext auth) {
+        Object login = auth.credentials() == null ? null : auth.credentials().getLogin();
+        Context c = new Context(new Subject(auth.subjectId(), auth.subjectType(), login == null ? "anonymous" : login,
+            auth.address(), auth.certificates()));
+        clients.put(auth.subjectId(), c);
+        return c;
+    }
+
+    @Override
+    public Collection<SecuritySubject> authenticatedSubjects() {
+        Collection<SecuritySubject> out = new ArrayList<>();
+        clients.values().forEach(c -> out.add(c.subject()));
+        return out;
+    }
+
+    @Override
+    public SecuritySubject authenticatedSubject(UUID subjId) {
+        Context c = clients.get(subjId);
+        return c == null ? null : c.subject();
+    }
+
+    /**
+     * Null for nodes (Ignite then takes the context they joined with). A thin client connected to another node is
+     * unknown here: its requests that reach this node (reads it forwarded) run as an anonymous thin client, which the
+     * policy treats like any other.
+     */
+    @Override
+    public SecurityContext securityContext(UUID subjId) {
+        Context c = clients.get(subjId);
+        if (c != null)
+            return c;
+        if (ctx.discovery().node(subjId) != null || ctx.discovery().historicalNode(subjId) != null)
+            return null;
+        return new Context(new Subject(subjId, SecuritySubjectType.REMOTE_CLIENT, "remote-client", null, null));
+    }
+
+    @Override
+    public void authorize(String name, SecurityPermission perm, SecurityContext securityCtx) throws SecurityException {
+        if (securityCtx == null || securityCtx.subject().type() != SecuritySubjectType.REMOTE_CLIENT)
+            return;
+        String why = policy.refusal(name, perm);
+        if (why != null)
+            throw new SecurityException(why);
+    }
+
+    @Override
+    public void onSessionExpired(UUID subjId) {
+        clients.remove(subjId);
+    }
+
+    @Override
+    @SuppressWarnings("deprecation")
+    public boolean enabled() {
+        return true;
+    }
+
+    /** A security context is shipped to other nodes inside node attributes: plain serializable data. */
+    private record Context(Subject subject) implements SecurityContext, Serializable {
+    }
+
+    private record Subject(UUID id, SecuritySubjectType type, Object login, InetSocketAddress address,
+                           Certificate[] certificates) implements SecuritySubject {
+    }
+}
