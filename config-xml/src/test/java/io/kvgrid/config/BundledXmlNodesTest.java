@@ -31,6 +31,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class BundledXmlNodesTest {
     private final int discoveryPort = io.kvgrid.testing.LoopbackPorts.freeRange(10);
     private final int communicationPort = io.kvgrid.testing.LoopbackPorts.freeRange(10);
+    private final int thinPort = io.kvgrid.testing.LoopbackPorts.freeRange(10);
     private final List<AutoCloseable> nodes = new ArrayList<>();
 
     /** Test-sized regions and partitions, this test's ports, node {@code i}'s own instance name. */
@@ -39,6 +40,7 @@ class BundledXmlNodesTest {
         m.put("kvgrid.instance.name", "xml-" + discoveryPort + "-" + i);
         m.put("kvgrid.discovery.port", Integer.toString(discoveryPort));
         m.put("kvgrid.communication.port", Integer.toString(communicationPort));
+        m.put("kvgrid.thin.port", Integer.toString(thinPort));
         m.put("kvgrid.partitions", "64");
         m.put("kvgrid.data.region.bytes", Long.toString(96L << 20));
         m.put("kvgrid.meta.region.bytes", Long.toString(64L << 20));
@@ -79,6 +81,11 @@ class BundledXmlNodesTest {
         assertTrue(a.put("xml/default", v).stored());
         assertArrayEquals(v, second.store().get("xml/default"));
         assertEquals(2, a.query("xml/default").orElseThrow().replicaNodes().size());
+        // A thin client reaches the store on the port the file configures.
+        try (io.kvgrid.client.KvGridClient client = io.kvgrid.client.KvGridClient.connect("127.0.0.1:" + thinPort)) {
+            assertArrayEquals(v, client.get("xml/default"));
+            assertEquals(2, client.serverStats().size());
+        }
     }
 
     @Test
