@@ -1,7 +1,6 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.KvGridException;
-import io.kvgrid.PutResult;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.cache.query.annotations.QuerySqlFunction;
@@ -14,7 +13,11 @@ import java.util.List;
  * {@code SELECT KVGRID_PUT(?, ?)} in schema {@value ThinClientGateway#SQL_SCHEMA}. A query without tables runs on the
  * node the client is connected to, in its thin-client thread, so each call is one kvgrid operation on that node, with
  * the node's rights: space reservation, write-once install, leases on reads and eviction all apply. Failures are SQL
- * errors whose message starts with the {@code ErrorCode} (e.g. {@code INVALID_KEY [key]: ...}).
+ * errors whose message carries the {@code ErrorCode} (e.g. {@code INVALID_KEY [key]: ...}).
+ *
+ * <p>A payload argument must be sent typed as a byte array (VARBINARY, Ignite's BYTE_ARRAY): the SQL engine turns a
+ * value of another type (an untyped array of numbers arrives as DOUBLE_ARRAY) into its serialized bytes, which would
+ * be stored as they are. A parameter of type Object cannot catch that: the engine then deserializes real byte arrays.
  */
 public final class SqlFunctions {
     private SqlFunctions() {
@@ -23,10 +26,7 @@ public final class SqlFunctions {
     /** Write-once put; true when stored, false when the key existed (left unchanged). */
     @QuerySqlFunction(alias = "kvgrid_put")
     public static boolean kvgridPut(String key, byte[] value) {
-        return run(s -> {
-            PutResult r = s.put(key, value);
-            return r.stored();
-        });
+        return run(s -> s.put(key, value).stored());
     }
 
     /** Stores the block, replacing any block of the key; returns the number of copies. */
