@@ -1,21 +1,39 @@
 package io.kvgrid.examples;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The flags of one subcommand: {@code --name value}, {@code --name=value} or a bare {@code --switch}. Unknown flags,
- * missing values, positional words and malformed numbers are {@link UsageException}s naming the flag.
+ * The flags of one subcommand: {@code --name value}, {@code --name=value} or a bare {@code --switch}, and, for
+ * commands that take them, up to {@code maxPositionals} words in between ({@code --} ends the flags, so a word may
+ * start with {@code --}). Unknown flags, missing values, extra words and malformed numbers are
+ * {@link UsageException}s naming the flag.
  */
 final class CliArgs {
     private final Map<String, String> values = new HashMap<>();
+    private final List<String> positionals = new ArrayList<>();
 
     CliArgs(String[] args, Set<String> valueFlags, Set<String> switches) {
+        this(args, valueFlags, switches, 0);
+    }
+
+    CliArgs(String[] args, Set<String> valueFlags, Set<String> switches, int maxPositionals) {
+        boolean flagsEnded = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (!a.startsWith("--") || a.length() == 2)
-                throw new UsageException("unexpected argument '" + a + "'");
+            if (!flagsEnded && maxPositionals > 0 && a.equals("--")) {
+                flagsEnded = true;
+                continue;
+            }
+            if (flagsEnded || !a.startsWith("--") || a.length() == 2) {
+                if (positionals.size() >= maxPositionals)
+                    throw new UsageException("unexpected argument '" + a + "'");
+                positionals.add(a);
+                continue;
+            }
             String name = a;
             String value = null;
             int eq = a.indexOf('=');
@@ -39,6 +57,11 @@ final class CliArgs {
             if (values.put(name, value) != null)
                 throw new UsageException(name + " is given twice");
         }
+    }
+
+    /** The words given besides the flags, in order. */
+    List<String> positionals() {
+        return positionals;
     }
 
     boolean has(String name) {

@@ -3,19 +3,23 @@ package io.kvgrid.examples;
 import io.kvgrid.KvGridException;
 
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 
 /**
  * The {@code kvgrid} command: {@code replay} a KV-cache trace, {@code bench} the store against memcpy, plain Ignite
- * and Redis, run a server {@code node}.
+ * and Redis, run a server {@code node}, and reach a running cluster as a thin client ({@code put}, {@code get},
+ * {@code ls}, {@code rm}, {@code stats}, {@code fill}, {@code check}).
  *
  * <pre>{@code
  * ./kvgrid replay --trace ../shared/traces/conversation_trace.jsonl --max-requests 2000 --json
  * ./kvgrid bench --quick
  * ./kvgrid node --config config-xml/kvgrid-node.xml
+ * ./kvgrid stats --connect 127.0.0.1:10800
  * }</pre>
  *
- * Exit status: 0 success, 1 failure (including verification failures), 2 bad command line.
+ * Exit status: 0 success, 1 failure (including verification failures), 2 bad command line or a {@code --connect}
+ * that reaches no kvgrid cluster. Errors are one line on stderr.
  */
 public final class KvGridCli {
     static final String USAGE = """
@@ -25,6 +29,15 @@ public final class KvGridCli {
           replay   replay a Mooncake KV-cache trace against an embedded cluster and report hit rates and latencies
           bench    measure put/get throughput against memcpy, a plain Ignite cache and (if installed) Redis
           node     run a kvgrid server node until stopped
+
+        commands of a running cluster (--connect HOST:PORT[,HOST:PORT...], thin-client ports):
+          put      store a file as a block
+          get      write a block to a file or standard output
+          ls       list keys, optionally matching a regex
+          rm       remove a block
+          stats    per-node blocks, memory, evictions, leases, pins and SSD tier use
+          fill     write N blocks of seeded, verifiable bytes, recording each acknowledged one
+          check    read back the blocks of 'fill' and verify every byte
 
         'kvgrid <command> --help' describes a command's options.
         """;
@@ -51,14 +64,14 @@ public final class KvGridCli {
                 case "replay" -> ReplayCommand.run(rest, out, err, terminal);
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "node" -> NodeCommand.run(rest, out, err, null);
-                default -> throw new UsageException("unknown command '" + cmd + "'");
+                default -> ClientCommands.run(cmd, rest, out, err);
             };
         } catch (UsageException e) {
-            err.println("kvgrid " + (isCommand(cmd) ? cmd + ": " : "") + e.getMessage());
-            err.println("try 'kvgrid " + (isCommand(cmd) ? cmd + " " : "") + "--help'");
+            err.println("kvgrid " + (isCommand(cmd) ? cmd + ": " : "") + oneLine(e.getMessage())
+                + (e.pointsToHelp() ? " (try 'kvgrid " + (isCommand(cmd) ? cmd + " " : "") + "--help')" : ""));
             return 2;
-        } catch (Replayer.ReplayException | KvGridException e) {
-            err.println("kvgrid " + cmd + ": " + e.getMessage());
+        } catch (Replayer.ReplayException | KvGridException | UncheckedIOException e) {
+            err.println("kvgrid " + cmd + ": " + oneLine(e.getMessage()));
             return 1;
         } catch (Exception e) {
             err.println("kvgrid " + cmd + ": failed: " + e);
@@ -68,6 +81,11 @@ public final class KvGridCli {
     }
 
     private static boolean isCommand(String c) {
-        return c.equals("replay") || c.equals("bench") || c.equals("node");
+        return c.equals("replay") || c.equals("bench") || c.equals("node") || ClientCommands.isCommand(c);
+    }
+
+    /** Errors are one line each: a message that spans lines (some of Ignite's do) is joined. */
+    private static String oneLine(String message) {
+        return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ").strip();
     }
 }

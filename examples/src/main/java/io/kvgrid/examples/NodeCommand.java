@@ -8,12 +8,16 @@ import io.kvgrid.KvGridNode;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
 import org.apache.ignite.Ignition;
+import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.configuration.IgniteConfiguration;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
@@ -29,11 +33,15 @@ final class NodeCommand {
     static final String USAGE = """
         usage: kvgrid node [--config FILE.xml]
 
-        Starts a kvgrid server node and runs until stopped (Ctrl-C or SIGTERM shut it down cleanly).
+        Starts a kvgrid server node and runs until stopped (Ctrl-C or SIGTERM shut it down cleanly). Once started
+        it prints where it serves thin clients: the host:port that 'kvgrid put/get/ls/rm/stats --connect' takes.
 
           --config FILE.xml   Ignite Spring XML configuration (default: embedded node on 127.0.0.1 with defaults;
                               -Dkvgrid.discovery.port=P through KVGRID_JAVA_OPTS picks its discovery port)
         """;
+
+    /** Ignite's node attribute holding the bound thin-client port (ClientListenerProcessor.CLIENT_LISTENER_PORT). */
+    private static final String CLIENT_PORT_ATTR = "clientListenerPort";
 
     private NodeCommand() {
     }
@@ -74,9 +82,15 @@ final class NodeCommand {
             Runtime.getRuntime().addShutdownHook(hook);
         }
         try {
-            out.printf("kvgrid node %s started: %d server node(s) in the cluster, discovery %s; stop with Ctrl-C%n",
-                node.consistentId(), ignite.cluster().forServers().nodes().size(),
-                ignite.cluster().localNode().addresses());
+            // One print, so that whoever waits for "started" finds the thin-client line with it.
+            String endpoints = thinClientEndpoints(ignite);
+            out.print(String.format("kvgrid node %s started: %d server node(s) in the cluster, discovery %s; stop "
+                    + "with Ctrl-C%n", node.consistentId(), ignite.cluster().forServers().nodes().size(),
+                ignite.cluster().localNode().addresses())
+                + (endpoints == null ? "kvgrid node " + node.consistentId() + " serves no thin clients (its client "
+                    + "connector is disabled)" + System.lineSeparator()
+                    : "kvgrid node " + node.consistentId() + " serving thin clients on " + endpoints
+                    + System.lineSeparator()));
             out.flush();
             done.await();
             out.println("kvgrid node " + node.consistentId() + " stopping");
@@ -87,6 +101,29 @@ final class NodeCommand {
             Ignition.removeListener(lsnr);
             stopped.countDown();
         }
+    }
+
+    /**
+     * Where this node serves thin clients, as {@code host:port[,host:port...]} for {@code --connect}: the port the
+     * node bound (Ignite's node attribute {@code clientListenerPort}) on the connector's host, else the node's local
+     * host, else (bound to every interface) each of the node's addresses. Null when the connector is disabled.
+     */
+    static String thinClientEndpoints(Ignite ignite) {
+        ClusterNode local = ignite.cluster().localNode();
+        Object port = local.attribute(CLIENT_PORT_ATTR);
+        if (port == null)
+            return null;
+        IgniteConfiguration cfg = ignite.configuration();
+        String host = cfg.getClientConnectorConfiguration() == null ? null
+            : cfg.getClientConnectorConfiguration().getHost();
+        if (host == null || host.isBlank())
+            host = cfg.getLocalHost();
+        Collection<String> hosts = host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::")
+            ? local.addresses() : List.of(host);
+        List<String> out = new ArrayList<>();
+        for (String h : hosts)
+            out.add((h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + port);
+        return String.join(",", out);
     }
 
     /** Default settings, but for a block region faulted in at start, as a serving node wants it. */

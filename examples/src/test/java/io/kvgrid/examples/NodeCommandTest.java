@@ -2,10 +2,12 @@ package io.kvgrid.examples;
 
 import io.kvgrid.BlockStore;
 import io.kvgrid.KvGrid;
+import io.kvgrid.client.KvGridClient;
 import io.kvgrid.testing.Payload;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -18,12 +20,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NodeCommandTest {
     private static String springXml(String name, int port, Path work, boolean withPlugin) {
         String plugin = !withPlugin ? "" : """
@@ -84,6 +89,15 @@ class NodeCommandTest {
             byte[] v = Payload.of("node-blk", 70_000);
             assertTrue(store.put("node-blk", v).stored());
             assertArrayEquals(v, store.get("node-blk"));
+
+            // The announced thin-client address is this node's: a thin client there finds the block.
+            Matcher m = Pattern.compile("kvgrid node \\S+ serving thin clients on (127\\.0\\.0\\.1:(\\d+))\\n")
+                .matcher(out.toString(StandardCharsets.UTF_8));
+            assertTrue(m.find(), out.toString(StandardCharsets.UTF_8));
+            assertEquals(ignite.cluster().localNode().attribute("clientListenerPort"), Integer.valueOf(m.group(2)));
+            try (KvGridClient client = KvGridClient.connect(m.group(1))) {
+                assertArrayEquals(v, client.get("node-blk"));
+            }
 
             stop.countDown();
             assertEquals(0, code.get(30, TimeUnit.SECONDS));
