@@ -67,7 +67,7 @@ class CrashVisibilityTest {
         IgniteCache<String, byte[]> data = survivor.ignite().cache("kvgrid-data-r2");
         for (Cache.Entry<String, byte[]> e : data.localEntries(CachePeekMode.ALL))
             if (!referenced.contains(e.getKey()))
-                out.add("orphan payload " + e.getKey().replace('\0', '|') + " of " + e.getValue().length + " bytes");
+                out.add("orphan payload " + e.getKey().replace(KvGridAffinity.SEP, '|') + " of " + e.getValue().length + " bytes");
         return out;
     }
 

@@ -40,8 +40,8 @@ class KvGridAffinityTest {
     @Test
     void keysThatAreNotDataKeysOfAWriteHaveNoWriter() {
         assertEquals(-1, KvGridAffinity.writerOrder("plain.key"));
-        assertEquals(-1, KvGridAffinity.writerOrder("k\0s3"));       // a staged shard
-        assertEquals(-1, KvGridAffinity.writerOrder("k\0bits"));     // a shard bit set
-        assertEquals(-1, KvGridAffinity.writerOrder("k\0not-a-number.1"));
+        assertEquals(-1, KvGridAffinity.writerOrder("k\uFFFFs3"));       // a staged shard
+        assertEquals(-1, KvGridAffinity.writerOrder("k\uFFFFbits"));     // a shard bit set
+        assertEquals(-1, KvGridAffinity.writerOrder("k\uFFFFnot-a-number.1"));
     }
 }

@@ -142,7 +142,7 @@ class SsdSpillTest {
             assertEquals(Set.of(Tier.MEMORY, Tier.SSD), tiers, "promoted, and the SSD copy kept");
             List<Cache.Entry<String, byte[]>> inMemory = payloadsInMemory(c);
             assertEquals(1, inMemory.size(), "exactly the promoted block is back in memory");
-            assertTrue(inMemory.get(0).getKey().startsWith("hot\0"), inMemory.get(0).getKey());
+            assertTrue(inMemory.get(0).getKey().startsWith("hot\uFFFF"), inMemory.get(0).getKey());
             Payload.assertPayload("hot", BLOCK, inMemory.get(0).getValue());
             for (int n = 0; n < 2; n++)
                 Payload.assertPayload("hot", BLOCK, c.store(n).get("hot"));
