@@ -125,7 +125,7 @@ final class Router implements AutoCloseable {
                 throw typed(e);
             }
         }
-        if (r.topologyVersion > snapshot.topology().version)
+        if (r.topologyVersion > snapshot.topology().version || r.routingStale)
             stale = true;
         return r;
     }

@@ -189,7 +189,7 @@ public final class GridBlockStore implements BlockStore {
         Args.nonNull(options, "options");
         long now = cfg.getTicker().millis();
         int replicas = replicas(options);
-        long softPinUntil = softPinUntil(options, now);
+        long softPinTtl = softPinTtl(options);
         IgniteCache<String, byte[]> cache = data(replicas);
         String cacheName = cache.getName();
 
@@ -204,7 +204,6 @@ public final class GridBlockStore implements BlockStore {
             r.dataKey = placement(keys.get(i), cacheName, options.preferredNode());
             r.created = now;
             r.lastAccess = now;
-            r.softPinUntil = softPinUntil;
             r.hardPin = options.hardPin();
             r.tiers = Tier.MEMORY.bit();
             r.writer = writerId;
@@ -218,14 +217,14 @@ public final class GridBlockStore implements BlockStore {
             return failedAll(keys, e);
         }
         try {
-            return writeAndInstall(keys, payloads, replace, cache, recs);
+            return writeAndInstall(keys, payloads, replace, softPinTtl, cache, recs);
         } finally {
             release(reserved);
         }
     }
 
     private List<KeyResult<PutResult>> writeAndInstall(List<String> keys, List<byte[]> payloads, boolean replace,
-                                                       IgniteCache<String, byte[]> cache,
+                                                       long softPinTtl, IgniteCache<String, byte[]> cache,
                                                        Map<String, BlockRecord> recs) {
         Map<String, byte[]> toWrite = new HashMap<>();
         for (int i = 0; i < keys.size(); i++)
@@ -239,7 +238,7 @@ public final class GridBlockStore implements BlockStore {
         }
 
         Map<String, MetaOps.Install> installs = new LinkedHashMap<>();
-        recs.forEach((k, r) -> installs.put(k, new MetaOps.Install(r, replace)));
+        recs.forEach((k, r) -> installs.put(k, new MetaOps.Install(r, replace, softPinTtl)));
         Map<String, EntryProcessorResult<MetaOps.Result>> installed;
         try {
             installed = meta.invokeAll(installs);
@@ -253,6 +252,12 @@ public final class GridBlockStore implements BlockStore {
             String k = keys.get(i);
             BlockRecord r = recs.get(k);
             MetaOps.Result res = MetaOps.value(installed.get(k));
+            if (res.outcome == MetaOps.Outcome.NO_ROOM) {
+                out[i] = KeyResult.failed(k, new KvGridException(ErrorCode.NO_SPACE, "key", "the metadata region of the "
+                    + "node owning " + k + " is full and nothing in it may be evicted"));
+                garbage.add(r);
+                continue;
+            }
             if (res.outcome == MetaOps.Outcome.EXISTS) {
                 out[i] = KeyResult.ok(k, new PutResult(true, copies(res.rec)));
                 garbage.add(r); // our payload: the stored block stands
@@ -492,13 +497,20 @@ public final class GridBlockStore implements BlockStore {
         return r;
     }
 
-    private long softPinUntil(PutOptions o, long now) {
+    /** The soft pin's TTL in ms (the owner of the record sets its end by its own clock), or -1 for none. */
+    private long softPinTtl(PutOptions o) {
         if (o.softPinTtl() == null)
-            return 0;
-        long ttl = o.softPinTtl().isZero() ? cfg.getDefaultSoftPinTtlMillis() : o.softPinTtl().toMillis();
+            return -1;
+        long ttl;
+        try {
+            ttl = o.softPinTtl().isZero() ? cfg.getDefaultSoftPinTtlMillis() : o.softPinTtl().toMillis();
+        } catch (ArithmeticException e) {
+            ttl = Long.MAX_VALUE;
+        }
         if (ttl > cfg.getMaxSoftPinTtlMillis())
-            throw Args.invalid("softPin", "TTL " + ttl + " ms exceeds maxSoftPinTtlMillis " + cfg.getMaxSoftPinTtlMillis());
-        return now + ttl;
+            throw Args.invalid("softPin", "TTL " + o.softPinTtl() + " exceeds maxSoftPinTtlMillis "
+                + cfg.getMaxSoftPinTtlMillis() + " ms");
+        return ttl;
     }
 
     /**
@@ -589,16 +601,16 @@ public final class GridBlockStore implements BlockStore {
                     if (r.inMemory())
                         (lt >= 0 && r.leaseUntil >= now + lt / 2 ? later : renew).add(k);
                 }
-                if (!later.isEmpty() && !renewInBackground(later, new MetaOps.Touch(now, lt, true)))
+                if (!later.isEmpty() && !renewInBackground(later, new MetaOps.Touch(lt, true)))
                     renew.addAll(later);
                 stale.removeAll(later);
                 stale.removeAll(renew);
                 if (!renew.isEmpty())
-                    renewal[0] = meta.invokeAllAsync(renew, new MetaOps.Touch(now, lt, true));
+                    renewal[0] = meta.invokeAllAsync(renew, new MetaOps.Touch(lt, true));
             }
             if (stale.isEmpty())
                 return out;
-            meta.invokeAll(stale, new MetaOps.Touch(now, lt, payloadRead)).forEach((k, v) -> {
+            meta.invokeAll(stale, new MetaOps.Touch(lt, payloadRead)).forEach((k, v) -> {
                 BlockRecord r = MetaOps.value(v);
                 if (r != null)
                     out.put(k, r);
@@ -647,7 +659,7 @@ public final class GridBlockStore implements BlockStore {
                     stale.add(k);
             });
             if (!stale.isEmpty())
-                meta.invokeAll(stale, new MetaOps.Touch(now, lt, false)).forEach((k, v) -> {
+                meta.invokeAll(stale, new MetaOps.Touch(lt, false)).forEach((k, v) -> {
                     if (MetaOps.value(v) == null)
                         present.remove(k);
                 });
@@ -896,7 +908,7 @@ public final class GridBlockStore implements BlockStore {
             return;
         // A hint: refresh access times so the blocks stay resident; failures are nobody's business.
         try {
-            meta.invokeAllAsync(new LinkedHashSet<>(ids), new MetaOps.Touch(cfg.getTicker().millis(), -1));
+            meta.invokeAllAsync(new LinkedHashSet<>(ids), new MetaOps.Touch(-1));
         } catch (RuntimeException ignored) {
             // best effort
         }
@@ -909,7 +921,7 @@ public final class GridBlockStore implements BlockStore {
         Args.checkKeys(keys, "keys", false);
         Map<String, EntryProcessorResult<MetaOps.Result>> res;
         try {
-            res = meta.invokeAll(new LinkedHashSet<>(keys), new MetaOps.Remove(cfg.getTicker().millis(), force));
+            res = meta.invokeAll(new LinkedHashSet<>(keys), new MetaOps.Remove(force));
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "removing " + keys.size() + " keys");
         }

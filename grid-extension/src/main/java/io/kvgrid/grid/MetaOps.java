@@ -1,6 +1,9 @@
 package io.kvgrid.grid;
 
+import io.kvgrid.Ticker;
+import org.apache.ignite.Ignite;
 import org.apache.ignite.cache.CacheEntryProcessor;
+import org.apache.ignite.resources.IgniteInstanceResource;
 
 import javax.cache.processor.MutableEntry;
 
@@ -24,8 +27,23 @@ final class MetaOps {
         return (T) v;
     }
 
-    /** Outcome of an install, a guarded removal or an eviction. */
-    enum Outcome { DONE, EXISTS, ABSENT, LEASED, KEPT }
+    /** Outcome of an install, a guarded removal or an eviction; NO_ROOM: the owner's metadata region is full. */
+    enum Outcome { DONE, EXISTS, ABSENT, LEASED, KEPT, NO_ROOM }
+
+    /**
+     * The time on the node a processor runs on, the key's primary: leases, pins and access times follow the owner's
+     * clock, so a caller whose clock is off can neither extend nor shorten them.
+     */
+    static long ownerNow(Ignite ignite) {
+        KvGridRuntime rt = ignite == null ? null : KvGridRuntime.of(ignite);
+        return (rt == null ? Ticker.system() : rt.store().config().getTicker()).millis();
+    }
+
+    /** Whether the owner's metadata region is too full to take a new record (see {@link SpaceGovernor}). */
+    private static boolean metadataFull(Ignite ignite) {
+        SpaceGovernor g = ignite == null ? null : KvGridRuntime.governor(ignite);
+        return g != null && g.metadataFull();
+    }
 
     /** Outcome plus the record it concerns. */
     static final class Result {
@@ -46,10 +64,15 @@ final class MetaOps {
         private static final long serialVersionUID = 1L;
         private final BlockRecord rec;
         private final boolean replace;
+        private final long softPinTtl;
+        @IgniteInstanceResource
+        private transient Ignite ignite;
 
-        Install(BlockRecord rec, boolean replace) {
+        /** {@code softPinTtl}: the pin's time to live from the install on the owner's clock, or -1 for none. */
+        Install(BlockRecord rec, boolean replace, long softPinTtl) {
             this.rec = rec;
             this.replace = replace;
+            this.softPinTtl = softPinTtl;
         }
 
         @Override
@@ -57,6 +80,12 @@ final class MetaOps {
             BlockRecord prev = e.getValue();
             if (prev != null && !replace)
                 return new Result(Outcome.EXISTS, prev);
+            if (prev == null && metadataFull(ignite))
+                return new Result(Outcome.NO_ROOM, null);
+            long now = ownerNow(ignite);
+            rec.created = now;
+            rec.lastAccess = now;
+            rec.softPinUntil = softPinTtl < 0 ? 0 : now + softPinTtl;
             e.setValue(rec);
             return new Result(Outcome.DONE, prev);
         }
@@ -68,17 +97,17 @@ final class MetaOps {
      */
     static final class Touch implements CacheEntryProcessor<String, BlockRecord, BlockRecord> {
         private static final long serialVersionUID = 1L;
-        private final long now;
         private final long leaseTtl;
         private final boolean payloadRead;
+        @IgniteInstanceResource
+        private transient Ignite ignite;
 
-        Touch(long now, long leaseTtl) {
-            this(now, leaseTtl, false);
+        Touch(long leaseTtl) {
+            this(leaseTtl, false);
         }
 
         /** {@code payloadRead}: the caller reads the payload, which counts towards promotion from a lower tier. */
-        Touch(long now, long leaseTtl, boolean payloadRead) {
-            this.now = now;
+        Touch(long leaseTtl, boolean payloadRead) {
             this.leaseTtl = leaseTtl;
             this.payloadRead = payloadRead;
         }
@@ -88,6 +117,7 @@ final class MetaOps {
             BlockRecord r = e.getValue();
             if (r == null || !r.complete())
                 return null;
+            long now = ownerNow(ignite);
             r.lastAccess = Math.max(r.lastAccess, now);
             if (payloadRead && !r.inMemory())
                 r.lowerReads++;
@@ -101,11 +131,11 @@ final class MetaOps {
     /** Removes a complete record unless leased (or forced). Returns {Outcome, record}. */
     static final class Remove implements CacheEntryProcessor<String, BlockRecord, Result> {
         private static final long serialVersionUID = 1L;
-        private final long now;
         private final boolean force;
+        @IgniteInstanceResource
+        private transient Ignite ignite;
 
-        Remove(long now, boolean force) {
-            this.now = now;
+        Remove(boolean force) {
             this.force = force;
         }
 
@@ -114,7 +144,7 @@ final class MetaOps {
             BlockRecord r = e.getValue();
             if (r == null || !r.complete())
                 return new Result(Outcome.ABSENT, null);
-            if (!force && r.leaseUntil > now)
+            if (!force && r.leaseUntil > ownerNow(ignite))
                 return new Result(Outcome.LEASED, r);
             e.remove();
             return new Result(Outcome.DONE, r);
@@ -224,6 +254,8 @@ final class MetaOps {
     static final class Announce implements CacheEntryProcessor<String, BlockRecord, Boolean> {
         private static final long serialVersionUID = 1L;
         private final BlockRecord rec;
+        @IgniteInstanceResource
+        private transient Ignite ignite;
 
         Announce(BlockRecord rec) {
             this.rec = rec;
@@ -233,6 +265,10 @@ final class MetaOps {
         public Boolean process(MutableEntry<String, BlockRecord> e, Object... args) {
             BlockRecord r = e.getValue();
             if (r == null) {
+                if (metadataFull(ignite))
+                    return false;
+                rec.created = ownerNow(ignite);
+                rec.lastAccess = rec.created;
                 e.setValue(rec);
                 return true;
             }

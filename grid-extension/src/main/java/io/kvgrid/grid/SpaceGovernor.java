@@ -49,6 +49,11 @@ final class SpaceGovernor implements AutoCloseable {
     private final int pageSize;
     /** Pages the block payloads may occupy, counted as Ignite counts them. */
     private final long usablePages;
+    /** Pages the metadata region may hold, and its page size. */
+    private final long metaUsablePages;
+    private final int metaPageSize;
+    /** Why the last eviction pass could not free more: blocks it had to leave (leased, hard-, soft-pinned). */
+    private volatile String lastBlocked = "";
     private final Map<Long, long[]> pending = new HashMap<>();
     private long pendingPages;
     private long nextId;
@@ -74,7 +79,12 @@ final class SpaceGovernor implements AutoCloseable {
         this.cfg = cfg;
         DataRegionMetrics m = ignite.dataRegionMetrics(cfg.getDataRegionName());
         this.pageSize = m == null ? cfg.getPageSizeBytes() : m.getPageSize();
-        this.usablePages = RegionPages.usablePages(regionMaxSize(ignite, cfg), pageSize);
+        this.usablePages = RegionPages.usablePages(regionMaxSize(ignite, cfg.getDataRegionName(),
+            cfg.getDataRegionBytes()), pageSize);
+        DataRegionMetrics mm = ignite.dataRegionMetrics(GridCaches.metaRegion(cfg));
+        this.metaPageSize = mm == null ? cfg.getPageSizeBytes() : mm.getPageSize();
+        this.metaUsablePages = RegionPages.usablePages(regionMaxSize(ignite, GridCaches.metaRegion(cfg),
+            cfg.getMetaRegionBytes()), metaPageSize);
         this.monitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvgrid-watermark-" + ignite.name());
             t.setDaemon(true);
@@ -88,13 +98,29 @@ final class SpaceGovernor implements AutoCloseable {
         this.lower = lower;
     }
 
-    private static long regionMaxSize(Ignite ignite, KvGridConfiguration cfg) {
+    private static long regionMaxSize(Ignite ignite, String region, long dflt) {
         DataStorageConfiguration ds = ignite.configuration().getDataStorageConfiguration();
         if (ds != null && ds.getDataRegionConfigurations() != null)
             for (DataRegionConfiguration r : ds.getDataRegionConfigurations())
-                if (r.getName().equals(cfg.getDataRegionName()))
+                if (r.getName().equals(region))
                     return r.getMaxSize();
-        return cfg.getDataRegionBytes();
+        return dflt;
+    }
+
+    private long metaUsedPages() {
+        DataRegionMetrics m = ignite.dataRegionMetrics(GridCaches.metaRegion(cfg));
+        return m == null ? 0 : m.getTotalUsedPages();
+    }
+
+    /**
+     * True when this node's metadata region is past the point where a new record may be stored: halfway between the
+     * high watermark (where whole blocks start being evicted) and full. Records are small against the region, so
+     * the rest absorbs the copies other nodes send while they have not seen it yet; Ignite would stop the node on a
+     * full region.
+     */
+    boolean metadataFull() {
+        double hw = cfg.getHighWatermark();
+        return metaUsedPages() >= (long) (metaUsablePages * (hw + (1 - hw) / 2));
     }
 
     /** Bytes block payloads may occupy in this node's region. */
@@ -127,11 +153,16 @@ final class SpaceGovernor implements AutoCloseable {
     synchronized long reserve(long pages) {
         expire();
         long high = (long) (usablePages * cfg.getHighWatermark());
+        if (pages > high)
+            throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": " + pages * pageSize
+                + " bytes of blocks cannot fit even in an empty block region (" + high * pageSize + " bytes up to "
+                + "its high watermark); nothing was evicted");
         for (int attempt = 0; ; attempt++) {
             long used = usedPages() + pendingPages;
             long freed = 0;
             if (used + pages > high) {
-                freed = evict(used + pages - high, cfg.getTicker().millis());
+                // Only what this write needs: the watermark monitor evicts in batches ahead of writers.
+                freed = evict(used + pages - high, cfg.getTicker().millis(), false);
                 used = usedPages() + pendingPages;
             }
             if (used + pages <= usablePages) {
@@ -142,8 +173,8 @@ final class SpaceGovernor implements AutoCloseable {
             }
             if (freed == 0 || attempt >= 8)
                 throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": block region holds "
-                    + used + " of " + usablePages + " usable pages and every block left is leased or pinned; "
-                    + pages + " more pages do not fit");
+                    + usedPages() + " of " + usablePages + " usable pages (" + pendingPages + " reserved by writes in "
+                    + "flight) and " + pages + " more do not fit; what may not be evicted: " + lastBlocked);
         }
     }
 
@@ -181,9 +212,43 @@ final class SpaceGovernor implements AutoCloseable {
                 if (over > 0)
                     evict(over, cfg.getTicker().millis());
             }
+            if (metaUsedPages() > (long) (metaUsablePages * cfg.getHighWatermark()))
+                evictForMetadata(cfg.getTicker().millis());
         } catch (RuntimeException e) {
             // Node stopping, or the cluster changing: the next check retries.
         }
+    }
+
+    /**
+     * The metadata region is past its high watermark (many blocks with long keys): removes whole blocks (record,
+     * payload, lower-tier copy), {@code evictionRatio} of the evictable records this node is primary for, oldest
+     * access first. Leased and pinned blocks stay; a lease taken meanwhile is honoured by the removal itself.
+     */
+    int evictForMetadata(long now) {
+        List<Candidate> eligible = new ArrayList<>();
+        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
+            BlockRecord r = e.getValue();
+            if (r.complete() && !r.hardPin && r.leaseUntil <= now
+                && (r.softPinUntil <= now || cfg.isEvictSoftPinned()))
+                eligible.add(new Candidate(e.getKey(), r));
+        }
+        eligible.sort(Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess).thenComparing(Candidate::key));
+        int n = Math.min(eligible.size(), Math.max(1, (int) Math.ceil(cfg.getEvictionRatio() * eligible.size())));
+        int removed = 0;
+        for (int i = 0; i < n; i += BATCH) {
+            List<String> keys = new ArrayList<>();
+            for (Candidate c : eligible.subList(i, Math.min(n, i + BATCH)))
+                keys.add(c.key);
+            var res = store.batchRemove(keys, false);
+            for (int j = 0; j < keys.size(); j++) {
+                if (!res.get(j).ok())
+                    continue;
+                removed++;
+                evictions.incrementAndGet();
+                evictedBytes.addAndGet(eligible.get(i + j).rec.size);
+            }
+        }
+        return removed;
     }
 
     private record Candidate(String key, BlockRecord rec) {
@@ -195,8 +260,15 @@ final class SpaceGovernor implements AutoCloseable {
      * at a chosen moment of an injected clock.
      */
     synchronized long evict(long neededPages, long now) {
+        return evict(neededPages, now, true);
+    }
+
+    /** {@code ahead}: also evict the watermark policy's batch, not only {@code neededPages}. */
+    private synchronized long evict(long neededPages, long now, boolean ahead) {
         List<Candidate> unpinned = new ArrayList<>();
         List<Candidate> softPinned = new ArrayList<>();
+        int leased = 0;
+        int hard = 0;
         ClusterNode local = ignite.cluster().localNode();
         for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP)) {
             BlockRecord r = e.getValue();
@@ -207,17 +279,27 @@ final class SpaceGovernor implements AutoCloseable {
                 if (r == null || !e.getKey().equals(r.dataKey))
                     continue;
             }
-            if (!r.complete() || !r.inMemory() || r.hardPin || r.leaseUntil > now)
+            if (!r.complete() || !r.inMemory())
                 continue;
             if (!ignite.affinity(r.dataCache).isPrimaryOrBackup(local, r.dataKey))
                 continue;
+            if (r.hardPin || r.leaseUntil > now) {
+                if (r.hardPin)
+                    hard++;
+                else
+                    leased++;
+                continue;
+            }
             (r.softPinUntil > now ? softPinned : unpinned).add(new Candidate(key, r));
         }
         Comparator<Candidate> oldestFirst = Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess)
             .thenComparing(Candidate::key);
         unpinned.sort(oldestFirst);
         softPinned.sort(oldestFirst);
-        int quota = (int) Math.ceil(cfg.getEvictionRatio() * (unpinned.size() + softPinned.size()));
+        int quota = ahead ? (int) Math.ceil(cfg.getEvictionRatio() * (unpinned.size() + softPinned.size())) : 0;
+        lastBlocked = leased + " leased, " + hard + " hard-pinned"
+            + (cfg.isEvictSoftPinned() ? "" : ", " + softPinned.size() + " soft-pinned (evictSoftPinned is off)")
+            + " block copies here";
 
         int first = Math.min(quota, unpinned.size());
         long freed = 0;

@@ -238,15 +238,24 @@ public final class StoreService implements KvGridService, Service {
         });
     }
 
-    /** Counts keys of a payload call whose partition this node is not the primary of. */
+    /**
+     * Counts keys of a payload call whose partition this node is not the primary of, and flags the reply so the
+     * client refreshes its routing (primaries move when rebalancing ends, without a new topology version).
+     */
     private void countRelays(String[] keys) {
         String cache = GridCaches.metaCache(runtime().store().config());
         ClusterNode local = ignite.cluster().localNode();
         var aff = ignite.affinity(cache);
-        for (String k : keys)
-            if (k != null && !aff.isPrimary(local, k))
+        for (String k : keys) {
+            if (k != null && !aff.isPrimary(local, k)) {
                 relayed.incrementAndGet();
+                RELAYED_HERE.set(Boolean.TRUE);
+            }
+        }
     }
+
+    /** Set by {@link #countRelays} for the reply being built in this thread. */
+    private static final ThreadLocal<Boolean> RELAYED_HERE = new ThreadLocal<>();
 
     private KvGridRuntime runtime() {
         KvGridRuntime rt = KvGridRuntime.of(ignite);
@@ -258,11 +267,14 @@ public final class StoreService implements KvGridService, Service {
     /** Runs {@code body} with this node's rights; its typed failure becomes the reply. */
     private WireReply reply(java.util.function.Supplier<WireReply> body) {
         WireReply r;
+        RELAYED_HERE.remove();
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             r = body.get();
         } catch (Exception e) {
             r = WireReply.failed(Failures.wrap(e, "kvgrid service"));
         }
+        r.routingStale = RELAYED_HERE.get() != null;
+        RELAYED_HERE.remove();
         r.servedBy = ignite.cluster().localNode().id();
         r.topologyVersion = ignite.cluster().topologyVersion();
         return r;

@@ -4,6 +4,7 @@ import io.kvgrid.KvGridConfiguration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCheckedException;
 import org.apache.ignite.cache.CacheMode;
+import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
@@ -64,8 +65,10 @@ public final class ThinClientGateway {
         } catch (ClassNotFoundException e) {
             return;
         }
+        // One partition: the cache holds nothing, and each partition would take pages of the metadata region.
         ignite.getOrCreateCache(new CacheConfiguration<String, String>(sqlCache(cfg))
-            .setCacheMode(CacheMode.REPLICATED)
+            .setCacheMode(CacheMode.PARTITIONED)
+            .setAffinity(new RendezvousAffinityFunction(false, 1))
             .setDataRegionName(GridCaches.metaRegion(cfg))
             .setSqlSchema(SQL_SCHEMA)
             .setSqlFunctionClasses(SqlFunctions.class));

@@ -18,6 +18,8 @@ public final class WireReply {
     /** The node that served the call and its topology version then. */
     public UUID servedBy;
     public long topologyVersion;
+    /** Some key of the call is not primary on the node that served it: the client's routing table is out of date. */
+    public boolean routingStale;
     /** Per key: error code ordinal or -1, the error's argument and message. */
     public int[] codes;
     public String[] args;

@@ -14,10 +14,12 @@ public final class ServerProcess {
     private ServerProcess() {
     }
 
-    /** Arguments: discovery port, first thin-client port, block region bytes, node name. */
+    /** Arguments: discovery port, first thin-client port, block region bytes, node name[, metadata region bytes]. */
     public static void main(String[] args) throws Exception {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setDataRegionBytes(Long.parseLong(args[2]));
+        if (args.length > 4)
+            cfg.setMetaRegionBytes(Long.parseLong(args[4]));
         KvGridNode node = KvGrid.start(KvGrid.embeddedConfiguration(args[3], cfg, Integer.parseInt(args[0]),
             Integer.parseInt(args[1])).setConsistentId(args[3]));
         System.out.println("READY " + node.ignite().cluster().localNode().attribute("clientListenerPort"));

@@ -1,11 +1,9 @@
 package io.kvgrid.it;
 
 import io.kvgrid.ErrorCode;
-import io.kvgrid.KvGrid;
 import io.kvgrid.KvGridException;
 import io.kvgrid.client.KvGridClient;
 import io.kvgrid.client.ServerStats;
-import io.kvgrid.testing.LoopbackPorts;
 import io.kvgrid.testing.Payload;
 import org.apache.ignite.Ignition;
 import org.apache.ignite.binary.BinaryObject;
@@ -17,9 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -43,19 +38,8 @@ class ThinClientFloodTest {
 
     @Test
     void aRawFloodIsRefusedAndKvgridsOwnWritesStillEvictAndSucceed(@TempDir Path tmp) throws Exception {
-        int base = LoopbackPorts.freeRange(KvGrid.DISCOVERY_PORT_RANGE + KvGrid.THIN_CLIENT_PORT_RANGE);
-        List<Process> servers = new ArrayList<>();
-        List<String> addresses = new ArrayList<>();
-        try {
-            for (int i = 0; i < 2; i++) {
-                Process p = ChildJvm.start(ServerProcess.class, tmp.resolve("server-" + i + ".log"),
-                    String.valueOf(base), String.valueOf(base + KvGrid.DISCOVERY_PORT_RANGE), String.valueOf(REGION),
-                    "flood-" + i);
-                servers.add(p);
-                addresses.add("127.0.0.1:" + awaitReady(p, tmp.resolve("server-" + i + ".log")));
-            }
-
-            try (IgniteClient raw = Ignition.startClient(new ClientConfiguration().setAddresses(addresses.get(0)))) {
+        try (ServerProcesses servers = ServerProcesses.start(2, tmp, REGION, "flood")) {
+            try (IgniteClient raw = Ignition.startClient(new ClientConfiguration().setAddresses(servers.address(0)))) {
                 ClientCache<String, byte[]> data = raw.cache("kvgrid-data-r2");
                 int refused = 0;
                 for (int i = 0; i < 150; i++) {
@@ -76,10 +60,9 @@ class ThinClientFloodTest {
                 }
                 assertEquals(0, data.size());
             }
-            for (Process p : servers)
-                assertTrue(p.isAlive(), "server process still up after the raw flood");
+            assertTrue(servers.allAlive(), "server processes still up after the raw flood");
 
-            try (KvGridClient client = KvGridClient.connect(String.join(",", addresses))) {
+            try (KvGridClient client = KvGridClient.connect(servers.hosts())) {
                 Map<String, Integer> errors = new TreeMap<>();
                 List<String> stored = new ArrayList<>();
                 for (int i = 0; i < 150; i++) {
@@ -114,24 +97,7 @@ class ThinClientFloodTest {
                 String last = stored.get(stored.size() - 1);
                 assertArrayEquals(Payload.of(last, MIB), client.get(last));
             }
-            for (Process p : servers)
-                assertTrue(p.isAlive(), "server process still up after filling past its watermark");
-        } finally {
-            for (Process p : servers) {
-                p.getOutputStream().close();
-                if (!p.waitFor(20, TimeUnit.SECONDS))
-                    p.destroyForcibly();
-            }
+            assertTrue(servers.allAlive(), "server processes still up after filling past their watermark");
         }
-    }
-
-    private static String awaitReady(Process p, Path log) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        String line;
-        while (System.nanoTime() < deadline && (line = out.readLine()) != null)
-            if (line.startsWith("READY "))
-                return line.substring(6).trim();
-        throw new AssertionError("server did not start, see " + log);
     }
 }
