@@ -20,6 +20,9 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
     private final GridBlockStore store;
     private final String nodeId;
     private final TierStore tier;
+    private static final System.Logger LOG = System.getLogger(TierBridge.class.getName());
+    /** Blocks the tier held but could not vouch for when this node started (damaged copies, dropped). */
+    private int droppedAtStart;
 
     TierBridge(Ignite ignite, GridBlockStore store, TierStoreFactory factory) {
         this.store = store;
@@ -89,9 +92,18 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
     private int announce(List<String> keys) {
         long now = store.config().getTicker().millis();
         java.util.Map<String, MetaOps.Announce> procs = new java.util.LinkedHashMap<>();
+        List<String> damaged = new ArrayList<>();
         for (String k : keys) {
-            long size = tier.size(k);
-            long crc = tier.checksum(k);
+            long size;
+            long crc;
+            try {
+                size = tier.size(k);
+                crc = tier.checksum(k);
+            } catch (KvGridException e) {
+                // A copy that fails its checksum (or cannot be read) is dropped by the tier: the node starts anyway.
+                damaged.add(k);
+                continue;
+            }
             if (size < 0 || crc < 0)
                 continue;
             BlockRecord r = new BlockRecord();
@@ -105,6 +117,11 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
             r.ssdNode = nodeId;
             procs.put(k, new MetaOps.Announce(r));
         }
+        if (!damaged.isEmpty()) {
+            droppedAtStart += damaged.size();
+            LOG.log(System.Logger.Level.WARNING, "node " + nodeId + ": dropped " + damaged.size()
+                + " damaged lower-tier blocks while announcing them: " + damaged);
+        }
         int visible = 0;
         var res = store.metaCache().invokeAll(procs);
         for (String k : procs.keySet()) {
@@ -114,6 +131,10 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
                 tier.remove(k);
         }
         return visible;
+    }
+
+    int droppedAtStart() {
+        return droppedAtStart;
     }
 
     @Override
