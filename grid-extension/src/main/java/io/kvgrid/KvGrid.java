@@ -96,7 +96,8 @@ public final class KvGrid {
             .setPeerClassLoadingEnabled(false)
             .setMetricsLogFrequency(0)
             .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
-                .setLocalPort(discoveryPort).setLocalPortRange(DISCOVERY_PORT_RANGE))
+                .setLocalPort(discoveryPort).setLocalPortRange(DISCOVERY_PORT_RANGE)
+                .setJoinTimeout(kvgrid.getJoinTimeoutMillis()))
             .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"))
             .setClientConnectorConfiguration(new ClientConnectorConfiguration().setHost("127.0.0.1")
                 .setPort(thinClientPort).setPortRange(THIN_CLIENT_PORT_RANGE - 1));
@@ -112,6 +113,25 @@ public final class KvGrid {
         return configure(cfg, kvgrid);
     }
 
+    private static RuntimeException startFailure(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = String.valueOf(t.getMessage());
+            if (m.contains("kvgrid: the joining node's partitions"))
+                return new KvGridException(ErrorCode.INVALID_CONFIG, "partitions",
+                    m.substring(m.indexOf("kvgrid: ") + 8).split("\n")[0], e);
+            if (m.contains("same hash code for partitioned affinity") || m.contains("consistent ID"))
+                return new KvGridException(ErrorCode.INVALID_CONFIG, "consistentId", "another node of the cluster has "
+                    + "this node's consistent id; give each node its own (kvgrid.instance.name in the shipped XML "
+                    + "files): " + m, e);
+            if (m.contains("Join process timed out"))
+                return new KvGridException(ErrorCode.NODE_UNAVAILABLE, "joinTimeoutMillis",
+                    "found no cluster to join: " + m, e);
+            if (t.getCause() == t)
+                break;
+        }
+        return e;
+    }
+
     /** Starts a local server node with default settings. */
     public static KvGridNode startEmbedded() {
         return startEmbedded(new KvGridConfiguration());
@@ -123,9 +143,18 @@ public final class KvGrid {
         return start(embeddedConfiguration("kvgrid-" + UUID.randomUUID().toString().substring(0, 8), kvgrid, port));
     }
 
-    /** Starts a node from a full configuration that includes the kvgrid plugin. */
+    /**
+     * Starts a node from a full configuration that includes the kvgrid plugin. A cluster that refuses the node
+     * (another partition count) fails with INVALID_CONFIG; a node that finds no cluster to join in its discovery's
+     * join timeout with NODE_UNAVAILABLE.
+     */
     public static KvGridNode start(IgniteConfiguration cfg) {
-        Ignite ignite = Ignition.start(cfg);
+        Ignite ignite;
+        try {
+            ignite = Ignition.start(cfg);
+        } catch (org.apache.ignite.IgniteException e) {
+            throw startFailure(e);
+        }
         try {
             return new KvGridNode(ignite, store(ignite));
         } catch (RuntimeException e) {

@@ -35,6 +35,8 @@ public class KvGridConfiguration {
     private TierStoreFactory lowerTier;
     private int promotionThreshold = 2;
     private boolean preTouchRegion;
+    private long regexTimeoutMillis = 5_000;
+    private long joinTimeoutMillis = 30_000;
 
     public KvGridConfiguration() {
     }
@@ -64,6 +66,8 @@ public class KvGridConfiguration {
         lowerTier = other.lowerTier;
         promotionThreshold = other.promotionThreshold;
         preTouchRegion = other.preTouchRegion;
+        regexTimeoutMillis = other.regexTimeoutMillis;
+        joinTimeoutMillis = other.joinTimeoutMillis;
     }
 
     private static KvGridException bad(String property, String message) {
@@ -270,4 +274,28 @@ public class KvGridConfiguration {
     public boolean isPreTouchRegion() { return preTouchRegion; }
 
     public void setPreTouchRegion(boolean v) { preTouchRegion = v; }
+
+    /**
+     * Longest time a key scan by regex ({@code listKeys}, {@code removeByRegex}) may spend matching on a node; a
+     * pattern that backtracks for longer fails with TIMEOUT.
+     */
+    public long getRegexTimeoutMillis() { return regexTimeoutMillis; }
+
+    public void setRegexTimeoutMillis(long v) {
+        if (v < 1)
+            throw bad("regexTimeoutMillis", "must be positive, was " + v);
+        regexTimeoutMillis = v;
+    }
+
+    /**
+     * How long an embedded node ({@code KvGrid.embeddedConfiguration}) tries to join its cluster; a client node
+     * with no server to join fails with NODE_UNAVAILABLE after it instead of waiting forever.
+     */
+    public long getJoinTimeoutMillis() { return joinTimeoutMillis; }
+
+    public void setJoinTimeoutMillis(long v) {
+        if (v < 1)
+            throw bad("joinTimeoutMillis", "must be positive, was " + v);
+        joinTimeoutMillis = v;
+    }
 }

@@ -73,10 +73,18 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
     @SuppressWarnings("unchecked")
     @Override public <T extends IgnitePlugin> T plugin() { return (T) plugin; }
 
+    /** Node attribute carrying the node's partition count, which every node of a cluster must share. */
+    private static final String ATTR_PARTITIONS = "kvgrid.partitions";
+
     /** Runs before Ignite reads the node's data regions: the place to add kvgrid's. */
     @Override public void initExtensions(PluginContext ctx, ExtensionRegistry registry) {
         this.ctx = ctx;
         addRegions(ctx);
+        java.util.Map<String, Object> attrs = new java.util.HashMap<>();
+        if (ctx.igniteConfiguration().getUserAttributes() != null)
+            attrs.putAll(ctx.igniteConfiguration().getUserAttributes());
+        attrs.put(ATTR_PARTITIONS, config.getPartitions());
+        ctx.igniteConfiguration().setUserAttributes(attrs);
     }
 
     private void addRegions(PluginContext ctx) {
@@ -123,5 +131,14 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
 
     @Override public void receiveDiscoveryData(UUID nodeId, Serializable data) { }
 
-    @Override public void validateNewNode(ClusterNode node) { }
+    /** A node whose partition count differs would silently run with the cluster's: refuse it, saying why. */
+    @Override public void validateNewNode(ClusterNode node) {
+        Object theirs = node.attribute(ATTR_PARTITIONS);
+        if (theirs != null && !theirs.equals(config.getPartitions())) {
+            String why = "kvgrid: the joining node's partitions (" + theirs + ") differ from the cluster's ("
+                + config.getPartitions() + "); every node of a kvgrid cluster needs the same "
+                + "KvGridConfiguration.partitions";
+            throw new org.apache.ignite.plugin.PluginValidationException(why, why, node.id());
+        }
+    }
 }

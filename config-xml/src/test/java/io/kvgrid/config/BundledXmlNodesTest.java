@@ -110,6 +110,25 @@ class BundledXmlNodesTest {
     }
 
     @Test
+    void twoSsdNodesStartedFromTheSameFileWithoutNamesGetDistinctIdentities(@org.junit.jupiter.api.io.TempDir Path ssd) {
+        KvGridNode[] n = new KvGridNode[2];
+        for (int i = 0; i < 2; i++) {
+            Map<String, String> o = overrides(i);
+            o.remove("kvgrid.instance.name");
+            o.put("kvgrid.ssd.dir", ssd.toString());
+            o.put("kvgrid.ssd.bytes", Long.toString(64L << 20));
+            o.put("kvgrid.ssd.preallocate", "false");
+            n[i] = start("kvgrid-ssd.xml", o);
+        }
+        assertEquals(2, n[1].ignite().cluster().forServers().nodes().size());
+        assertNotEquals(n[0].consistentId(), n[1].consistentId());
+        for (KvGridNode node : n)
+            assertTrue(java.nio.file.Files.isDirectory(ssd.resolve(node.consistentId())), node.consistentId());
+        n[0].store().put("xml/ssd-pair", new byte[] {5});
+        assertArrayEquals(new byte[] {5}, n[1].store().get("xml/ssd-pair"));
+    }
+
+    @Test
     void theReplicatedFileKeepsThreeCopiesThatEveryNodeReadsBack() {
         KvGridNode[] n = new KvGridNode[3];
         for (int i = 0; i < 3; i++)

@@ -71,7 +71,15 @@ final class Router implements AutoCloseable {
         }
     }
 
+    private volatile boolean closed;
+
+    private void ensureOpen() {
+        if (closed)
+            throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "the client is closed");
+    }
+
     Snapshot snapshot() {
+        ensureOpen();
         if (stale) {
             stale = false;
             try {
@@ -109,6 +117,7 @@ final class Router implements AutoCloseable {
      * noting a newer topology. Transport failures become typed errors.
      */
     WireReply call(UUID node, Function<KvGridService, WireReply> call) {
+        ensureOpen();
         WireReply r;
         Channel ch = node == null ? null : channel(node);
         if (ch == null) {
@@ -247,6 +256,7 @@ final class Router implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         pool.shutdown();
         channels.values().forEach(Router::closeQuietly);
         channels.clear();

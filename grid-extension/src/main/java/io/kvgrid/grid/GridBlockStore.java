@@ -106,11 +106,13 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public PutResult putParts(String key, List<ByteBuffer> parts, PutOptions options) {
+        ensureOpen();
         return putOne(key, parts, options, false, "parts");
     }
 
     @Override
     public PutResult upsertParts(String key, List<ByteBuffer> parts, PutOptions options) {
+        ensureOpen();
         return putOne(key, parts, options, true, "parts");
     }
 
@@ -118,27 +120,32 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public PutResult put(String key, byte[] value, PutOptions options) {
+        ensureOpen();
         return putOne(key, List.of(ByteBuffer.wrap(Args.nonNull(value, "value"))), options, false, "value");
     }
 
     @Override
     public PutResult putFrom(String key, ByteBuffer buffer, PutOptions options) {
+        ensureOpen();
         return putOne(key, List.of(Args.nonNull(buffer, "buffer")), options, false, "buffer");
     }
 
     @Override
     public PutResult upsert(String key, byte[] value, PutOptions options) {
+        ensureOpen();
         return putOne(key, List.of(ByteBuffer.wrap(Args.nonNull(value, "value"))), options, true, "value");
     }
 
     @Override
     public byte[] get(String key) {
+        ensureOpen();
         Args.checkKey(key, "key");
         return batchGet(List.of(key)).get(0).valueOrThrow();
     }
 
     @Override
     public int getInto(String key, ByteBuffer buffer) {
+        ensureOpen();
         Args.checkKey(key, "key");
         Args.nonNull(buffer, "buffer");
         if (buffer.isReadOnly())
@@ -148,12 +155,14 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public boolean exists(String key) {
+        ensureOpen();
         Args.checkKey(key, "key");
         return lookup(List.of(key))[0];
     }
 
     @Override
     public void remove(String key, boolean force) {
+        ensureOpen();
         Args.checkKey(key, "key");
         batchRemove(List.of(key), force).get(0).valueOrThrow();
     }
@@ -166,6 +175,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public List<KeyResult<PutResult>> batchPutFrom(List<String> keys, List<ByteBuffer> values, PutOptions options) {
+        ensureOpen();
         Args.checkKeys(keys, "keys", true);
         Args.checkBuffers(values, "values", false);
         Args.sameLength(keys.size(), values.size(), "values");
@@ -811,6 +821,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public List<KeyResult<byte[]>> batchGet(List<String> keys) {
+        ensureOpen();
         Args.checkKeys(keys, "keys", false);
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
         Map<String, BlockRecord> recs = touch(keys, true, true, renewal);
@@ -833,6 +844,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public List<KeyResult<Integer>> batchGetInto(List<String> keys, List<ByteBuffer> buffers) {
+        ensureOpen();
         Args.checkKeys(keys, "keys", false);
         Args.checkBuffers(buffers, "buffers", true);
         Args.sameLength(keys.size(), buffers.size(), "buffers");
@@ -874,6 +886,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public Optional<BlockMeta> query(String key) {
+        ensureOpen();
         Args.checkKey(key, "key");
         BlockRecord r = touch(List.of(key), true, false, null).get(key);
         return r == null ? Optional.empty() : Optional.of(r.toMeta(key, replicaNodes(r)));
@@ -881,16 +894,23 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public List<String> listKeys(String regex) {
+        ensureOpen();
         Args.regex(regex);
         try {
-            return meta.query(new ScanQuery<>(new ScanFilters.KeyMatches(regex)), ScanFilters.KEY).getAll();
+            return meta.query(new ScanQuery<>(new ScanFilters.KeyMatches(regex, cfg.getRegexTimeoutMillis())),
+                ScanFilters.KEY).getAll();
         } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause())
+                if (t instanceof ScanFilters.RegexTimeout || String.valueOf(t.getMessage()).contains("regex scan ran out"))
+                    throw new KvGridException(ErrorCode.TIMEOUT, "regex", "matching " + regex + " took longer than "
+                        + cfg.getRegexTimeoutMillis() + " ms on a node (regexTimeoutMillis)", e);
             throw Failures.wrap(e, "scanning keys");
         }
     }
 
     @Override
     public boolean[] lookup(List<String> ids) {
+        ensureOpen();
         Args.checkKeys(ids, "ids", false);
         boolean[] found = new boolean[ids.size()];
         if (ids.isEmpty())
@@ -903,6 +923,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public void prefetch(List<String> ids) {
+        ensureOpen();
         Args.checkKeys(ids, "ids", false);
         if (ids.isEmpty())
             return;
@@ -918,6 +939,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public List<KeyResult<Boolean>> batchRemove(List<String> keys, boolean force) {
+        ensureOpen();
         Args.checkKeys(keys, "keys", false);
         Map<String, EntryProcessorResult<MetaOps.Result>> res;
         try {
@@ -951,6 +973,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public RemoveResult removeByRegex(String regex, boolean force) {
+        ensureOpen();
         List<String> keys = listKeys(regex);
         long removed = 0;
         long skipped = 0;
@@ -969,6 +992,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public BlockTask load(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
+        ensureOpen();
         checkShardArgs(ids, shardIndex, buffers, true);
         int n = cfg.getShardsPerBlock();
         return tasks.submit(() -> {
@@ -997,6 +1021,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public BlockTask dump(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
+        ensureOpen();
         checkShardArgs(ids, shardIndex, buffers, false);
         int n = cfg.getShardsPerBlock();
         if (n == 1 && new LinkedHashSet<>(ids).size() != ids.size())
@@ -1086,6 +1111,7 @@ public final class GridBlockStore implements BlockStore {
 
     @Override
     public NodeStats localStats() {
+        ensureOpen();
         long blocks = 0;
         for (IgniteCache<String, byte[]> c : data.values())
             blocks += c.localSizeLong(org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
@@ -1107,8 +1133,17 @@ public final class GridBlockStore implements BlockStore {
         return new NodeStats(blocks, g.used(), g.capacity(), g.evictions(), g.evictedBytes(), leased, pinned);
     }
 
+    private volatile boolean closed;
+
+    /** Every operation after {@link #close} (or after the node stopped) fails alike. */
+    private void ensureOpen() {
+        if (closed)
+            throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "the store is closed (its node stopped)");
+    }
+
     @Override
     public void close() {
+        closed = true;
         Map<ClusterNode, Long> held = new HashMap<>();
         synchronized (credits) {
             credits.values().forEach(c -> held.put(c.node, c.id));
