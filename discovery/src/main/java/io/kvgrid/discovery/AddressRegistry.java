@@ -70,6 +70,7 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
         AddressRegistry r = new AddressRegistry(settings);
         try {
             r.channel.connect(settings.clusterName());
+            r.awaitMergeIfAlone();
             r.announce(false);
         } catch (Exception | Error e) {
             r.close();
@@ -78,6 +79,54 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
         return r;
     }
 
+    /**
+     * Members that start at the same instant can each miss the others' answers and found a JGroups cluster alone;
+     * MERGE3 unites them a moment later, but Ignite, asking this finder for peers meanwhile, would found a cluster of
+     * its own and never merge it. So a member that finds itself alone checks whether any other JGroups port it would
+     * have contacted is listening: if none is, it is the first member and goes on at once; if one is, it waits for
+     * the merge (at most {@link #MERGE_WAIT_MILLIS}).
+     */
+    private void awaitMergeIfAlone() throws InterruptedException {
+        long deadline = System.nanoTime() + MERGE_WAIT_MILLIS * 1_000_000L;
+        int own = ((org.jgroups.stack.IpAddress) channel.getProtocolStack().getTransport().localPhysicalAddress())
+            .getPort();
+        while (System.nanoTime() < deadline) {
+            synchronized (this) {
+                if (view != null && view.size() > 1)
+                    return;
+            }
+            if (!anotherPeerListening(own))
+                return;
+            synchronized (this) {
+                wait(200);
+            }
+        }
+    }
+
+    /** Whether a TCP port of the initial hosts' ranges other than this member's own accepts connections. */
+    private boolean anotherPeerListening(int ownPort) {
+        for (InetSocketAddress h : settings.initialHosts()) {
+            for (int port = h.getPort(); port <= h.getPort() + settings.portRange() && port <= 65535; port++) {
+                if (port == ownPort && h.getAddress() != null && (h.getAddress().equals(settings.bindAddress())
+                    || h.getAddress().isLoopbackAddress() && settings.bindAddress().isLoopbackAddress()))
+                    continue;
+                try (java.net.Socket sock = new java.net.Socket()) {
+                    sock.connect(new InetSocketAddress(h.getAddress(), port), 200);
+                    return true;
+                } catch (java.io.IOException refused) {
+                    // nobody there
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Longest wait for members that started alone to merge. */
+    private static final long MERGE_WAIT_MILLIS = 30_000;
+    /** MERGE3's check intervals: short, so that members that started alone merge within seconds. */
+    private static final long MERGE_MIN_INTERVAL_MILLIS = 500;
+    private static final long MERGE_MAX_INTERVAL_MILLIS = 1_500;
+
     private static List<Protocol> stack(Settings s) {
         List<Protocol> p = new ArrayList<>();
         p.add(new TCP().setBindAddress(s.bindAddress()).setBindPort(s.bindPort()).setPortRange(s.portRange()));
@@ -85,7 +134,7 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
         ping.setInitialHosts(s.initialHosts());
         ping.setPortRange(s.portRange());
         p.add(ping);
-        p.add(new MERGE3());
+        p.add(new MERGE3().setMinInterval(MERGE_MIN_INTERVAL_MILLIS).setMaxInterval(MERGE_MAX_INTERVAL_MILLIS));
         p.add(new FD_SOCK2().setBindAddress(s.bindAddress()));
         p.add(new FD_ALL3());
         p.add(new VERIFY_SUSPECT2());
