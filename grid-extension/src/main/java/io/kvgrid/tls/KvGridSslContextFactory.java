@@ -46,11 +46,18 @@ public final class KvGridSslContextFactory extends AbstractSslContextFactory {
         setPeers(peers);
     }
 
-    /** The directory {@code kvgrid certs --out} wrote. */
+    /** The directory {@code kvgrid certs --out} wrote (with its trust store and password file). */
     public void setDirectory(String directory) {
         if (directory == null || directory.isBlank())
-            throw new KvGridException(ErrorCode.INVALID_CONFIG, "tlsDir", "must name the directory of kvgrid certs");
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "tlsDir", "must name the directory of kvgrid certs "
+                + "(kvgrid node --tls-dir DIR, or -Dkvgrid.tls.dir=DIR)");
+        Path dir = Path.of(directory);
+        for (String f : new String[] {TlsDirectory.TRUST_STORE, TlsDirectory.PASSWORDS})
+            if (!java.nio.file.Files.isRegularFile(dir.resolve(f)))
+                throw new KvGridException(ErrorCode.INVALID_CONFIG, "tlsDir", "no " + f + " in " + directory
+                    + " (kvgrid certs --out DIR writes it)");
         this.directory = directory;
+        checkKeyStore();
     }
 
     /** The key store's name without {@code .p12}: {@code node-0}, {@code admin} ... */
@@ -58,6 +65,14 @@ public final class KvGridSslContextFactory extends AbstractSslContextFactory {
         if (keyStore == null || keyStore.isBlank())
             throw new KvGridException(ErrorCode.INVALID_CONFIG, "tlsNode", "must name a key store such as node-0");
         this.keyStore = keyStore;
+        checkKeyStore();
+    }
+
+    private void checkKeyStore() {
+        if (directory != null && keyStore != null
+            && !java.nio.file.Files.isRegularFile(Path.of(directory).resolve(keyStore + ".p12")))
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "tlsNode", "no key store " + keyStore + ".p12 in "
+                + directory);
     }
 
     /** {@code nodes} or {@code clients}: whose certificates this context accepts. */
