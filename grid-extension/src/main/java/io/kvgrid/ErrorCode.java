@@ -40,8 +40,7 @@ public enum ErrorCode {
     INTERNAL,
     /**
      * The thin client's role (from its TLS certificate, see {@link ClientRole}) does not allow the operation, which the
-     * argument names; nothing was changed. Last, so
-     * the ordinals of the older codes (sent over the wire) stay as they were.
+     * argument names; nothing was changed. Last, so the ordinals of the older codes (sent over the wire) stay.
      */
     FORBIDDEN
 }
