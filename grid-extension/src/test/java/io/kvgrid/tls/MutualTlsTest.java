@@ -125,6 +125,11 @@ class MutualTlsTest {
     }
 
     @Test
+    void aNodeKeyCannotConnectAsAThinClient() {
+        refused(() -> KvGridClient.connect(hosts, dir, "node-1"));
+    }
+
+    @Test
     void aClientKeyCannotJoinAsANode() {
         nodeDoesNotJoin(KvGridTls.applyToNode(cluster.nodeConfiguration("client-as-node"), dir, "admin"));
     }
