@@ -74,7 +74,7 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
      * and before anything changes.
      */
     public static void require(Ignite ignite, ClientRole needed, String operation) {
-        check(ignite, role(ignite), needed, operation);
+        check(role(ignite), needed, operation, "thin client '" + login(ignite) + "'");
     }
 
     /**
@@ -87,7 +87,11 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
         SecuritySubject s = caller(ignite);
         boolean lazyFirstPage = s != null && s.type() != SecuritySubjectType.REMOTE_CLIENT
             && Thread.currentThread().getName().startsWith("client-connector");
-        check(ignite, lazyFirstPage ? leastRoleOfQueries(ignite, function) : role(ignite), needed, function);
+        if (lazyFirstPage)
+            check(leastRoleOfQueries(ignite, function), needed, function, "the first page of a lazy thin-client query "
+                + "(run with the least role of the clients now calling " + function + "; setLazy(false) avoids this)");
+        else
+            check(role(ignite), needed, function, "thin client '" + login(ignite) + "'");
     }
 
     private static ClientRole leastRoleOfQueries(Ignite ignite, String function) {
@@ -110,12 +114,15 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
         return least != null ? least : unknownClientRole(ctx);
     }
 
-    private static void check(Ignite ignite, ClientRole has, ClientRole needed, String operation) {
-        if (!has.allows(needed)) {
-            SecuritySubject s = caller(ignite);
-            throw new KvGridException(ErrorCode.FORBIDDEN, operation, "thin client '" + (s == null ? "?" : s.login())
-                + "' has role " + has.label() + "; " + operation + " needs role " + needed.label());
-        }
+    private static void check(ClientRole has, ClientRole needed, String operation, String who) {
+        if (!has.allows(needed))
+            throw new KvGridException(ErrorCode.FORBIDDEN, operation, who + " has role " + has.label() + "; "
+                + operation + " needs role " + needed.label());
+    }
+
+    private static Object login(Ignite ignite) {
+        SecuritySubject s = caller(ignite);
+        return s == null ? "?" : s.login();
     }
 
     /** Nodes are admitted by the cluster's transport security, not by a password: the credentials name no secret. */
