@@ -37,5 +37,10 @@ public enum ErrorCode {
     /** A configuration property is missing, out of range, unknown or conflicts with another. */
     INVALID_CONFIG,
     /** A failure inside kvgrid or Ignite that none of the codes above describes. */
-    INTERNAL
+    INTERNAL,
+    /**
+     * The thin client's role (from its TLS certificate, see {@link ClientRole}) does not allow the operation, which the
+     * argument names; nothing was changed. Last, so the ordinals of the older codes (sent over the wire) stay.
+     */
+    FORBIDDEN
 }

@@ -20,7 +20,8 @@ final class BenchCommand {
 
         Measures, for 64 KiB and 1 MiB blocks: the memcpy ceiling, a plain Ignite cache with default configuration,
         kvgrid put/get/batchGet(64)/lookupOnPrefixLength(1,000 ids) on 1 node and on 3 nodes with one backup, and
-        Redis (when redis-server is on the PATH). All nodes run in this JVM on 127.0.0.1. Then the SSD tier: spill
+        Redis (when redis-server is on the PATH); then 1 MiB put/get/batchGet through the thin client (KvGridClient)
+        against 1 node, with TLS off and on. All nodes run in this JVM on 127.0.0.1. Then the SSD tier: spill
         and restore of 1 MiB blocks against sequential dd with O_DIRECT on the same directory.
 
           --quick        short measurements, one round (under a minute); otherwise two rounds, each row
@@ -106,6 +107,11 @@ final class BenchCommand {
                     w.putGet(base, size, rows::add);
                     base.clear();
                 }
+            }
+        }
+        for (boolean tls : new boolean[] {false, true}) {
+            try (BenchThin thin = new BenchThin(tls, regionBytes(s, 1))) {
+                w.putGet(thin, 1 << 20, rows::add);
             }
         }
         Optional<Path> redis = s.redis() ? RedisServer.executable() : Optional.empty();

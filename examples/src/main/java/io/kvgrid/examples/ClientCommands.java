@@ -36,10 +36,14 @@ final class ClientCommands {
     static final String CONNECT_HELP = """
           --connect HOSTS   thin-client addresses of kvgrid nodes, host:port[,host:port...] ('kvgrid node' prints
                             its own); one reachable node is enough
+          --tls-dir DIR     connect over mutual TLS with a key store from DIR, made by 'kvgrid certs' (required by
+                            nodes started with kvgrid-tls.xml)
+          --client NAME     the client key store in DIR to present (default: admin); its role (read, write,
+                            admin) bounds what the command may do
         """;
 
     static final String PUT_USAGE = """
-        usage: kvgrid put --connect HOSTS [--replicas R] [--upsert] KEY FILE
+        usage: kvgrid put --connect HOSTS [--tls-dir DIR [--client NAME]] [--replicas R] [--upsert] KEY FILE
 
         Stores the bytes of FILE as block KEY. Blocks are write-once: an existing KEY is left unchanged (exit 0)
         unless --upsert replaces it.
@@ -50,7 +54,7 @@ final class ClientCommands {
         """;
 
     static final String GET_USAGE = """
-        usage: kvgrid get --connect HOSTS KEY [OUTFILE]
+        usage: kvgrid get --connect HOSTS [--tls-dir DIR [--client NAME]] KEY [OUTFILE]
 
         Writes the bytes of block KEY to OUTFILE, or to standard output when OUTFILE is omitted. A missing KEY is
         an error (exit 1) and writes nothing.
@@ -58,14 +62,14 @@ final class ClientCommands {
         """ + CONNECT_HELP;
 
     static final String LS_USAGE = """
-        usage: kvgrid ls --connect HOSTS [REGEX]
+        usage: kvgrid ls --connect HOSTS [--tls-dir DIR [--client NAME]] [REGEX]
 
         Lists the keys of stored blocks that match REGEX as a whole (Java syntax; default .*), one a line, sorted.
 
         """ + CONNECT_HELP;
 
     static final String RM_USAGE = """
-        usage: kvgrid rm --connect HOSTS [--force] KEY
+        usage: kvgrid rm --connect HOSTS [--tls-dir DIR [--client NAME]] [--force] KEY
 
         Removes block KEY from every tier of every node. A block under a read lease is kept unless --force.
 
@@ -74,7 +78,7 @@ final class ClientCommands {
         """;
 
     static final String STATS_USAGE = """
-        usage: kvgrid stats --connect HOSTS [--json]
+        usage: kvgrid stats --connect HOSTS [--tls-dir DIR [--client NAME]] [--json]
 
         Prints every server node's counters: blocks, memory used of capacity and of the high watermark (where the
         node starts evicting), evictions, leases, pins, payload requests relayed, and its SSD tier when it has one.
@@ -109,6 +113,8 @@ final class ClientCommands {
                          PrintStream out) {
         Set<String> v = new HashSet<>(values);
         v.add("--connect");
+        v.add("--tls-dir");
+        v.add("--client");
         Set<String> s = new HashSet<>(switches);
         s.add("--help");
         CliArgs a = new CliArgs(args, v, s, maxWords);
@@ -118,6 +124,8 @@ final class ClientCommands {
         }
         if (a.string("--connect") == null)
             throw new UsageException("--connect HOST:PORT[,HOST:PORT...] is required");
+        if (a.has("--client") && !a.has("--tls-dir"))
+            throw new UsageException("--client needs --tls-dir DIR (the directory 'kvgrid certs' wrote)");
         return a;
     }
 
@@ -126,9 +134,18 @@ final class ClientCommands {
      * error (exit 2): nothing was done, and the same command with the right address would work.
      */
     static KvGridClient connect(CliArgs a) {
+        String tlsDir = a.string("--tls-dir");
         try {
+            if (tlsDir != null) {
+                String client = a.has("--client") ? a.string("--client") : "admin";
+                return KvGridClient.connect(a.string("--connect"), Path.of(tlsDir), client);
+            }
             return KvGridClient.connect(a.string("--connect"));
         } catch (KvGridException e) {
+            if (e.code() == ErrorCode.INVALID_ARGUMENT && "client".equals(e.argument()))
+                throw new UsageException("--client: " + e.detail());
+            if ("tlsDir".equals(e.argument()) || e.code() == ErrorCode.INVALID_CONFIG)
+                throw new UsageException("--tls-dir: " + e.detail());
             if (e.code() == ErrorCode.INVALID_ARGUMENT)
                 throw new UsageException("--connect: " + e.detail());
             throw UsageException.unusable("--connect: " + e.detail());

@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class FillCheck {
     static final String FILL_USAGE = """
-        usage: kvgrid fill --connect HOSTS --count N --block-bytes S [--replicas R] [--seed X] [--threads T]
+        usage: kvgrid fill --connect HOSTS [--tls-dir DIR [--client NAME]] --count N --block-bytes S
+                   [--replicas R] [--seed X] [--threads T]
                            [--ack-file F]
 
         Writes blocks fill-X-0 .. fill-X-(N-1) of S bytes each, derived from X and the index (so 'kvgrid check'
@@ -56,7 +57,8 @@ final class FillCheck {
         """;
 
     static final String CHECK_USAGE = """
-        usage: kvgrid check --connect HOSTS --count N --block-bytes S [--seed X] [--ack-file F]
+        usage: kvgrid check --connect HOSTS [--tls-dir DIR [--client NAME]] --count N --block-bytes S
+                    [--seed X] [--ack-file F]
 
         Reads back the blocks of 'kvgrid fill' with the same --count, --block-bytes and --seed (batches of up to
         64) and verifies every byte. Ends with one JSON line {"checked", "ok", "missing", "corrupt",

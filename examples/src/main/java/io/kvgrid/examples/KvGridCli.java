@@ -29,8 +29,10 @@ public final class KvGridCli {
           replay   replay a Mooncake KV-cache trace against an embedded cluster and report hit rates and latencies
           bench    measure put/get throughput against memcpy, a plain Ignite cache and (if installed) Redis
           node     run a kvgrid server node until stopped
+          certs    create a CA and TLS key stores for nodes and clients (kvgrid-tls.xml, --tls-dir)
 
-        commands of a running cluster (--connect HOST:PORT[,HOST:PORT...], thin-client ports):
+        commands of a running cluster (--connect HOST:PORT[,HOST:PORT...], thin-client ports; with TLS also
+        --tls-dir DIR --client NAME):
           put      store a file as a block
           get      write a block to a file or standard output
           ls       list keys, optionally matching a regex
@@ -64,6 +66,7 @@ public final class KvGridCli {
                 case "replay" -> ReplayCommand.run(rest, out, err, terminal);
                 case "bench" -> BenchCommand.run(rest, out, err);
                 case "node" -> NodeCommand.run(rest, out, err, null);
+                case "certs" -> CertsCommand.run(rest, out);
                 default -> ClientCommands.run(cmd, rest, out, err);
             };
         } catch (UsageException e) {
@@ -81,7 +84,7 @@ public final class KvGridCli {
     }
 
     private static boolean isCommand(String c) {
-        return c.equals("replay") || c.equals("bench") || c.equals("node") || ClientCommands.isCommand(c);
+        return c.equals("replay") || c.equals("bench") || c.equals("node") || c.equals("certs") || ClientCommands.isCommand(c);
     }
 
     /** Errors are one line each: a message that spans lines (some of Ignite's do) is joined. */

@@ -39,12 +39,17 @@ final class LocalCluster implements AutoCloseable {
 
     /** {@code n} kvgrid nodes with {@code cfg}. */
     static LocalCluster kvgrid(int n, KvGridConfiguration cfg) {
+        return kvgrid(n, cfg, java.util.function.UnaryOperator.identity());
+    }
+
+    /** {@code n} kvgrid nodes with {@code cfg}, each node's Ignite configuration passed through {@code tweak}. */
+    static LocalCluster kvgrid(int n, KvGridConfiguration cfg, java.util.function.UnaryOperator<IgniteConfiguration> tweak) {
         int port = freePortRange();
         LocalCluster c = new LocalCluster();
         try {
             for (int i = 0; i < n; i++) {
-                KvGridNode node = KvGrid.start(KvGrid.embeddedConfiguration("kvgrid-" + port + "-" + i, cfg, port)
-                    .setWorkDirectory(c.workDir.toString()));
+                KvGridNode node = KvGrid.start(tweak.apply(KvGrid.embeddedConfiguration("kvgrid-" + port + "-" + i,
+                    cfg, port).setWorkDirectory(c.workDir.toString())));
                 c.kvNodes.add(node);
                 c.nodes.add(node.ignite());
             }

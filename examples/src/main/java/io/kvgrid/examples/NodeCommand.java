@@ -5,6 +5,7 @@ import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.KvGridException;
 import io.kvgrid.config.XmlConfigs;
 import io.kvgrid.KvGridNode;
+import io.kvgrid.tls.KvGridTls;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
 import org.apache.ignite.Ignition;
@@ -17,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -31,13 +34,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeCommand {
     static final String USAGE = """
-        usage: kvgrid node [--config FILE.xml]
+        usage: kvgrid node [--config FILE.xml] [--tls-dir DIR [--tls-node NAME]]
 
         Starts a kvgrid server node and runs until stopped (Ctrl-C or SIGTERM shut it down cleanly). Once started
         it prints where it serves thin clients: the host:port that 'kvgrid put/get/ls/rm/stats --connect' takes.
 
-          --config FILE.xml   Ignite Spring XML configuration (default: embedded node on 127.0.0.1 with defaults;
-                              -Dkvgrid.discovery.port=P through KVGRID_JAVA_OPTS picks its discovery port)
+          --config FILE.xml   Ignite Spring XML configuration: a file, or a shipped one by name (kvgrid-default.xml,
+                              kvgrid-replicated.xml, kvgrid-ssd.xml, kvgrid-jgroups.xml, kvgrid-tls.xml); default:
+                              embedded node on 127.0.0.1 with defaults (-Dkvgrid.discovery.port=P through
+                              KVGRID_JAVA_OPTS picks its discovery port)
+          --tls-dir DIR       certificates made by 'kvgrid certs': fills kvgrid-tls.xml's kvgrid.tls.dir; without
+                              --config, the embedded node gets the same mutual TLS
+          --tls-node NAME     this node's key store in DIR (default: node-0); each node of a cluster takes its own
         """;
 
     /** Ignite's node attribute holding the bound thin-client port (ClientListenerProcessor.CLIENT_LISTENER_PORT). */
@@ -51,16 +59,32 @@ final class NodeCommand {
      * Returns 0 once the node has stopped cleanly.
      */
     static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) throws InterruptedException {
-        CliArgs a = new CliArgs(args, Set.of("--config"), Set.of("--help"));
+        CliArgs a = new CliArgs(args, Set.of("--config", "--tls-dir", "--tls-node"), Set.of("--help"));
         if (a.flag("--help")) {
             out.print(USAGE);
             return 0;
         }
         String config = a.string("--config");
-        if (config != null && !Files.isRegularFile(Path.of(config)))
-            throw new UsageException("--config: no such file " + config);
+        String tlsDir = a.string("--tls-dir");
+        String tlsNode = a.has("--tls-node") ? a.string("--tls-node") : "node-0";
+        if (config != null && !Files.isRegularFile(Path.of(config))
+            && NodeCommand.class.getClassLoader().getResource(config) == null)
+            throw new UsageException("--config: no such file " + config + " (nor a shipped configuration such as "
+                + "kvgrid-tls.xml)");
+        if (a.has("--tls-node") && tlsDir == null)
+            throw new UsageException("--tls-node needs --tls-dir DIR (the directory 'kvgrid certs' wrote)");
+        if (tlsDir != null && !Files.isDirectory(Path.of(tlsDir)))
+            throw new UsageException("--tls-dir: no such directory " + tlsDir);
+        if (tlsDir != null && !Files.isRegularFile(Path.of(tlsDir, tlsNode + ".p12")))
+            throw new UsageException("--tls-node: no key store " + tlsNode + ".p12 in " + tlsDir);
 
-        KvGridNode node = config == null ? startEmbedded() : startFromXml(Path.of(config));
+        Map<String, String> overrides = new HashMap<>();
+        if (tlsDir != null) {
+            overrides.put("kvgrid.tls.dir", Path.of(tlsDir).toAbsolutePath().toString());
+            overrides.put("kvgrid.tls.node", tlsNode);
+        }
+        KvGridNode node = config == null ? startEmbedded(tlsDir == null ? null : Path.of(tlsDir), tlsNode)
+            : startFromXml(config, overrides);
         Ignite ignite = node.ignite();
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch done = stop == null ? new CountDownLatch(1) : stop;
@@ -90,6 +114,7 @@ final class NodeCommand {
                 + (endpoints == null ? "kvgrid node " + node.consistentId() + " serves no thin clients (its client "
                     + "connector is disabled)" + System.lineSeparator()
                     : "kvgrid node " + node.consistentId() + " serving thin clients on " + endpoints
+                    + (requiresClientCertificates(ignite) ? " (TLS, client certificates required)" : "")
                     + System.lineSeparator()));
             out.flush();
             done.await();
@@ -126,6 +151,11 @@ final class NodeCommand {
         return String.join(",", out);
     }
 
+    private static boolean requiresClientCertificates(Ignite ignite) {
+        var conn = ignite.configuration().getClientConnectorConfiguration();
+        return conn != null && conn.isSslEnabled() && conn.isSslClientAuth();
+    }
+
     /** Default settings, but for a block region faulted in at start, as a serving node wants it. */
     private static KvGridConfiguration serving() {
         KvGridConfiguration cfg = new KvGridConfiguration();
@@ -133,22 +163,32 @@ final class NodeCommand {
         return cfg;
     }
 
-    /** Defaults of {@link KvGrid#startEmbedded()}, with Ignite's work directory under ./kvgrid-data. */
-    static KvGridNode startEmbedded() {
+    /**
+     * Defaults of {@link KvGrid#startEmbedded()}, with Ignite's work directory under ./kvgrid-data, and mutual TLS
+     * from {@code tlsDir} when it is not null.
+     */
+    static KvGridNode startEmbedded(Path tlsDir, String tlsNode) {
         int port = Integer.getInteger("kvgrid.discovery.port", KvGrid.DEFAULT_DISCOVERY_PORT);
         IgniteConfiguration cfg = KvGrid.embeddedConfiguration("kvgrid-node-" + UUID.randomUUID().toString()
             .substring(0, 8), serving(), port);
         cfg.setWorkDirectory(Path.of("kvgrid-data", "work").toAbsolutePath().toString());
+        if (tlsDir != null)
+            KvGridTls.applyToNode(cfg, tlsDir.toAbsolutePath(), tlsNode);
         return KvGrid.start(cfg);
     }
 
-    /** Loads the Spring XML file (config-xml's loader); a file without the kvgrid plugin gets it with defaults. */
-    static KvGridNode startFromXml(Path file) {
+    /**
+     * Loads a Spring XML file, or a shipped one by name (config-xml's loader), with {@code overrides} for its
+     * placeholders; a file without the kvgrid plugin gets it with defaults.
+     */
+    static KvGridNode startFromXml(String config, Map<String, String> overrides) {
         IgniteConfiguration cfg;
         try {
-            cfg = XmlConfigs.load(file.toAbsolutePath().toString());
+            Path file = Path.of(config);
+            cfg = XmlConfigs.load(Files.isRegularFile(file) ? file.toAbsolutePath().toString() : config, overrides);
         } catch (KvGridException e) {
-            throw new UsageException("--config: " + e.getMessage());
+            throw new UsageException(("tlsDir".equals(e.argument()) ? "--tls-dir: "
+                : "tlsNode".equals(e.argument()) ? "--tls-node: " : "--config: ") + e.getMessage());
         }
         if (XmlConfigs.kvgridConfiguration(cfg) == null)
             KvGrid.configure(cfg, new KvGridConfiguration());

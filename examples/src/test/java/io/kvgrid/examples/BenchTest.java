@@ -26,7 +26,8 @@ class BenchTest {
         assertEquals(rows.size(), parsed.size());
         for (Map<String, Object> r : parsed) {
             assertTrue(r.keySet().containsAll(Set.of("system", "op", "blockBytes", "nodes", "gbPerSec", "p50Ms")), r.toString());
-            assertTrue(Set.of("memcpy", "ignite-baseline", "kvgrid", "redis").contains(r.get("system")), r.toString());
+            assertTrue(Set.of("memcpy", "ignite-baseline", "kvgrid", "redis", "kvgrid-thin", "kvgrid-thin-tls")
+                .contains(r.get("system")), r.toString());
             assertTrue(((Number) r.get("p50Ms")).doubleValue() >= 0, r.toString());
         }
         for (int size : BenchSettings.BLOCK_SIZES) {
@@ -45,7 +46,10 @@ class BenchTest {
             assertNull(lookup.gbPerSec(), "a lookup moves no payload");
             assertTrue(lookup.p50Ms() > 0);
         }
-        assertEquals(2 * 2 + 2 * (3 * 2 * 2 + 1), rows.size(), "no Redis in tiny mode, nothing else either");
+        for (String thin : List.of("kvgrid-thin", "kvgrid-thin-tls"))
+            for (String op : List.of("put", "get", "batchGet"))
+                assertRow(rows, thin, op, 1 << 20, 1);
+        assertEquals(2 * 2 + 2 * (3 * 2 * 2 + 1) + 2 * 3, rows.size(), "no Redis in tiny mode, nothing else either");
     }
 
     @Test

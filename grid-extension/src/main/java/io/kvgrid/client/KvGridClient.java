@@ -56,6 +56,15 @@ public final class KvGridClient implements BlockStore {
         return connect(new ClientConfiguration().setAddresses(parseHosts(hosts)));
     }
 
+    /**
+     * Connects over mutual TLS with client {@code clientName}'s key store from {@code tlsDir} (made by {@code kvgrid
+     * certs}); the servers give the client the role its certificate names.
+     */
+    public static KvGridClient connect(String hosts, java.nio.file.Path tlsDir, String clientName) {
+        String[] addresses = parseHosts(hosts);
+        return connect(io.kvgrid.tls.KvGridTls.clientConfiguration(tlsDir, clientName).setAddresses(addresses));
+    }
+
     /** Connects with a full thin-client configuration (TLS, timeouts, credentials). */
     public static KvGridClient connect(ClientConfiguration cfg) {
         Args.nonNull(cfg, "cfg");

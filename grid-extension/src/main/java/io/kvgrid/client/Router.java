@@ -60,7 +60,7 @@ final class Router implements AutoCloseable {
         try {
             this.seed = Ignition.startClient(base);
         } catch (RuntimeException e) {
-            throw unreachable(String.join(",", base.getAddresses()), e);
+            throw unreachable(String.join(",", base.getAddresses()), base.getSslMode(), e);
         }
         this.seedService = seed.services().serviceProxy(KvGridService.NAME, KvGridService.class, timeoutMillis);
         try {
@@ -239,9 +239,14 @@ final class Router implements AutoCloseable {
         return new KvGridException(ErrorCode.INTERNAL, null, msg, e);
     }
 
-    private static KvGridException unreachable(String hosts, RuntimeException e) {
+    private static KvGridException unreachable(String hosts, org.apache.ignite.client.SslMode ssl, RuntimeException e) {
+        String hint = ssl == org.apache.ignite.client.SslMode.REQUIRED
+            ? " (TLS: the servers refuse a client without a certificate, with one of another CA or an expired one, "
+                + "and a node without TLS does not answer a TLS client)"
+            : " (servers started with kvgrid-tls.xml accept TLS clients only: connect with --tls-dir DIR --client NAME "
+                + "or KvGridClient.connect(hosts, tlsDir, clientName))";
         return new KvGridException(ErrorCode.NODE_UNAVAILABLE, "hosts", "no kvgrid node reachable at " + hosts
-            + ": " + e.getMessage(), e);
+            + ": " + e.getMessage() + hint, e);
     }
 
     private static void closeQuietly(Channel ch) {

@@ -1,5 +1,9 @@
 package io.kvgrid.grid;
 
+import io.kvgrid.ClientRole;
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import io.kvgrid.tls.CertificateMarks;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.internal.GridKernalContext;
@@ -27,7 +31,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * Ignite's security hook, used to keep thin clients off kvgrid's caches ({@link ClientAccessPolicy}). Every node and
  * every thin client is admitted (transport security is TLS's job); what a thin client may do is decided per operation.
  * kvgrid's own code runs with the node's rights: {@link #asNode} switches to them where a thin client's request enters
- * kvgrid. This class and {@link PayloadAccess} are the only places that touch Ignite's internals for this.
+ * kvgrid, after {@link #require} checked the client's {@link ClientRole}. The role comes from the client's TLS
+ * certificate ({@link CertificateMarks#role}); a client without a certificate (a connector without TLS) is ADMIN, as
+ * before roles existed; a certificate without a kvgrid role is refused at authentication. This class and {@link PayloadAccess} are the only places that touch Ignite's internals for this.
  */
 public final class KvGridSecurityProcessor extends GridProcessorAdapter implements GridSecurityProcessor {
     private final ClientAccessPolicy policy;
@@ -55,6 +61,70 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
         return ctx.security().enabled() ? ctx.security().securityContext().subject() : null;
     }
 
+    /** The role of the operation running in this thread: the thin client's, or ADMIN for nodes and embedded code. */
+    public static ClientRole role(Ignite ignite) {
+        SecuritySubject s = caller(ignite);
+        if (s == null || s.type() != SecuritySubjectType.REMOTE_CLIENT)
+            return ClientRole.ADMIN;
+        return s instanceof Subject k ? k.role() : ClientRole.READ;
+    }
+
+    /**
+     * FORBIDDEN naming {@code operation} unless the caller's role allows {@code needed}. Call it before {@link #asNode},
+     * and before anything changes.
+     */
+    public static void require(Ignite ignite, ClientRole needed, String operation) {
+        check(role(ignite), needed, operation, "thin client '" + login(ignite) + "'");
+    }
+
+    /**
+     * {@link #require} for a kvgrid SQL function. Ignite computes the first page of a lazy query (the Java thin
+     * client's default) after it has dropped the client's identity, in the connector's thread with the node's rights.
+     * There the caller is one of the running thin-client queries that call {@code function}, so it gets the least
+     * role among them: never more than its own, at worst a FORBIDDEN while a lesser client runs the same function.
+     */
+    public static void requireInSql(Ignite ignite, ClientRole needed, String function) {
+        SecuritySubject s = caller(ignite);
+        boolean lazyFirstPage = s != null && s.type() != SecuritySubjectType.REMOTE_CLIENT
+            && Thread.currentThread().getName().startsWith("client-connector");
+        if (lazyFirstPage)
+            check(leastRoleOfQueries(ignite, function), needed, function, "the first page of a lazy thin-client query "
+                + "(run with the least role of the clients now calling " + function + "; setLazy(false) avoids this)");
+        else
+            check(role(ignite), needed, function, "thin client '" + login(ignite) + "'");
+    }
+
+    private static ClientRole leastRoleOfQueries(Ignite ignite, String function) {
+        GridKernalContext ctx = ((IgniteEx) ignite).context();
+        ClientRole least = null;
+        for (var q : ctx.query().runningQueryManager().runningSqlQueries()) {
+            if (q.subjectId() == null || !q.query().toLowerCase(java.util.Locale.ROOT).contains(function))
+                continue;
+            if (ctx.discovery().node(q.subjectId()) != null)
+                continue; // a node's own query
+            ClientRole r = ClientRole.READ;
+            try {
+                if (ctx.security().authenticatedSubject(q.subjectId()) instanceof Subject k)
+                    r = k.role();
+            } catch (org.apache.ignite.IgniteCheckedException e) {
+                // unknown subject: READ
+            }
+            least = least == null || least.allows(r) ? r : least;
+        }
+        return least != null ? least : unknownClientRole(ctx);
+    }
+
+    private static void check(ClientRole has, ClientRole needed, String operation, String who) {
+        if (!has.allows(needed))
+            throw new KvGridException(ErrorCode.FORBIDDEN, operation, who + " has role " + has.label() + "; "
+                + operation + " needs role " + needed.label());
+    }
+
+    private static Object login(Ignite ignite) {
+        SecuritySubject s = caller(ignite);
+        return s == null ? "?" : s.login();
+    }
+
     /** Nodes are admitted by the cluster's transport security, not by a password: the credentials name no secret. */
     @Override
     public void start() {
@@ -64,7 +134,8 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
 
     @Override
     public SecurityContext authenticateNode(ClusterNode node, SecurityCredentials cred) {
-        return new Context(new Subject(node.id(), SecuritySubjectType.REMOTE_NODE, node.consistentId(), null, null));
+        return new Context(new Subject(node.id(), SecuritySubjectType.REMOTE_NODE, node.consistentId(), null, null,
+            ClientRole.ADMIN));
     }
 
     @Override
@@ -72,11 +143,23 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
         return false;
     }
 
+    /**
+     * A thin client with a certificate gets the certificate's role and common name as login; one without (no TLS on
+     * the connector) is ADMIN. Null (refused) for a certificate that carries no kvgrid role.
+     */
     @Override
     public SecurityContext authenticate(AuthenticationContext auth) {
         Object login = auth.credentials() == null ? null : auth.credentials().getLogin();
+        Certificate[] certs = auth.certificates();
+        ClientRole role = ClientRole.ADMIN;
+        if (certs != null && certs.length > 0) {
+            role = CertificateMarks.role(certs[0]);
+            if (role == null)
+                return null;
+            login = CertificateMarks.commonName(certs[0]);
+        }
         Context c = new Context(new Subject(auth.subjectId(), auth.subjectType(), login == null ? "anonymous" : login,
-            auth.address(), auth.certificates()));
+            auth.address(), certs, role));
         clients.put(auth.subjectId(), c);
         return c;
     }
@@ -97,7 +180,8 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
     /**
      * Null for nodes (Ignite then takes the context they joined with). A thin client connected to another node is
      * unknown here: its requests that reach this node (reads it forwarded) run as an anonymous thin client, which the
-     * policy treats like any other.
+     * policy treats like any other; its role is READ where this node requires client certificates (least privilege),
+     * else ADMIN like every client without a certificate.
      */
     @Override
     public SecurityContext securityContext(UUID subjId) {
@@ -106,7 +190,14 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
             return c;
         if (ctx.discovery().node(subjId) != null || ctx.discovery().historicalNode(subjId) != null)
             return null;
-        return new Context(new Subject(subjId, SecuritySubjectType.REMOTE_CLIENT, "remote-client", null, null));
+        return new Context(new Subject(subjId, SecuritySubjectType.REMOTE_CLIENT, "remote-client", null, null,
+            unknownClientRole(ctx)));
+    }
+
+    /** READ where this node requires client certificates (least privilege), else ADMIN like any client without one. */
+    private static ClientRole unknownClientRole(GridKernalContext ctx) {
+        var conn = ctx.config().getClientConnectorConfiguration();
+        return conn != null && conn.isSslEnabled() && conn.isSslClientAuth() ? ClientRole.READ : ClientRole.ADMIN;
     }
 
     @Override
@@ -134,6 +225,6 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
     }
 
     private record Subject(UUID id, SecuritySubjectType type, Object login, InetSocketAddress address,
-                           Certificate[] certificates) implements SecuritySubject {
+                           Certificate[] certificates, ClientRole role) implements SecuritySubject {
     }
 }

@@ -1,5 +1,6 @@
 package io.kvgrid.grid;
 
+import io.kvgrid.ClientRole;
 import io.kvgrid.KvGridException;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
@@ -26,19 +27,19 @@ public final class SqlFunctions {
     /** Write-once put; true when stored, false when the key existed (left unchanged). */
     @QuerySqlFunction(alias = "kvgrid_put")
     public static boolean kvgridPut(String key, byte[] value) {
-        return run(s -> s.put(key, value).stored());
+        return run(ClientRole.WRITE, "kvgrid_put", s -> s.put(key, value).stored());
     }
 
     /** Stores the block, replacing any block of the key; returns the number of copies. */
     @QuerySqlFunction(alias = "kvgrid_upsert")
     public static int kvgridUpsert(String key, byte[] value) {
-        return run(s -> s.upsert(key, value).replicas());
+        return run(ClientRole.WRITE, "kvgrid_upsert", s -> s.upsert(key, value).replicas());
     }
 
     /** The payload (taking a read lease), or NULL when no block is stored. */
     @QuerySqlFunction(alias = "kvgrid_get")
     public static byte[] kvgridGet(String key) {
-        return run(s -> {
+        return run(ClientRole.READ, "kvgrid_get", s -> {
             try {
                 return s.get(key);
             } catch (KvGridException e) {
@@ -52,13 +53,13 @@ public final class SqlFunctions {
     /** Whether a block is stored (taking a read lease on a hit). */
     @QuerySqlFunction(alias = "kvgrid_exists")
     public static boolean kvgridExists(String key) {
-        return run(s -> s.exists(key));
+        return run(ClientRole.READ, "kvgrid_exists", s -> s.exists(key));
     }
 
     /** Payload size in bytes, or -1 when no block is stored. */
     @QuerySqlFunction(alias = "kvgrid_size")
     public static long kvgridSize(String key) {
-        return run(s -> s.query(key).map(io.kvgrid.BlockMeta::size).orElse(-1L));
+        return run(ClientRole.READ, "kvgrid_size", s -> s.query(key).map(io.kvgrid.BlockMeta::size).orElse(-1L));
     }
 
     /**
@@ -67,7 +68,7 @@ public final class SqlFunctions {
      */
     @QuerySqlFunction(alias = "kvgrid_prefix_length")
     public static int kvgridPrefixLength(String newlineSeparatedIds) {
-        return run(s -> {
+        return run(ClientRole.READ, "kvgrid_prefix_length", s -> {
             List<String> ids = newlineSeparatedIds == null || newlineSeparatedIds.isEmpty() ? List.of()
                 : Arrays.asList(newlineSeparatedIds.split("\n", -1));
             return s.lookupOnPrefixLength(ids);
@@ -77,7 +78,7 @@ public final class SqlFunctions {
     /** Removes a block; true when removed, false when none was stored. HAS_LEASE when it is leased. */
     @QuerySqlFunction(alias = "kvgrid_remove")
     public static boolean kvgridRemove(String key) {
-        return run(s -> {
+        return run(ClientRole.WRITE, "kvgrid_remove", s -> {
             try {
                 s.remove(key);
                 return true;
@@ -89,11 +90,13 @@ public final class SqlFunctions {
         });
     }
 
-    private static <T> T run(java.util.function.Function<GridBlockStore, T> op) {
+    /** Checks the caller's role (FORBIDDEN naming the function), then runs {@code op} with the node's rights. */
+    private static <T> T run(ClientRole needed, String function, java.util.function.Function<GridBlockStore, T> op) {
         Ignite ignite = Ignition.localIgnite();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt == null)
             throw new KvGridException(io.kvgrid.ErrorCode.NODE_UNAVAILABLE, null, "kvgrid is not running on this node");
+        KvGridSecurityProcessor.requireInSql(ignite, needed, function);
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             return op.apply(rt.store());
         } catch (KvGridException e) {

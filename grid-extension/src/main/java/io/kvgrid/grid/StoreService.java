@@ -1,6 +1,7 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.BlockMeta;
+import io.kvgrid.ClientRole;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridException;
@@ -36,13 +37,13 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireTopology topology() {
-        return call(() -> ThinTopology.of(ignite, runtime().store().config()));
+        return call(ClientRole.READ, "topology", () -> ThinTopology.of(ignite, runtime().store().config()));
     }
 
     @Override
     public WireReply put(String[] keys, List<byte[]> values, boolean upsert, int replicas, long softPinMillis,
                          boolean hardPin, String preferredNode) {
-        return reply(() -> {
+        return reply(ClientRole.WRITE, upsert ? "upsert" : "put", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(values, "values");
             Args.sameLength(keys.length, values.size(), "values");
@@ -84,7 +85,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply get(String[] keys) {
-        return reply(() -> {
+        return reply(ClientRole.READ, "get", () -> {
             Args.nonNull(keys, "keys");
             countRelays(keys);
             List<KeyResult<byte[]>> res = runtime().store().batchGet(Arrays.asList(keys));
@@ -102,7 +103,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply getShards(String[] keys, int[] shardIndex) {
-        return reply(() -> {
+        return reply(ClientRole.READ, "getShards", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(shardIndex, "shardIndex");
             Args.sameLength(keys.length, shardIndex.length, "shardIndex");
@@ -132,7 +133,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply dumpShards(String[] keys, int[] shardIndex, List<byte[]> shards) {
-        return reply(() -> {
+        return reply(ClientRole.WRITE, "dump", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(shards, "shards");
             countRelays(keys);
@@ -146,7 +147,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply lookup(String[] keys) {
-        return reply(() -> {
+        return reply(ClientRole.READ, "lookup", () -> {
             WireReply r = new WireReply();
             r.flags = runtime().store().lookup(Arrays.asList(Args.nonNull(keys, "keys")));
             return r;
@@ -155,7 +156,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply query(String[] keys) {
-        return reply(() -> {
+        return reply(ClientRole.READ, "query", () -> {
             Args.nonNull(keys, "keys");
             WireReply r = new WireReply();
             r.metas = new ArrayList<>(keys.length);
@@ -169,7 +170,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply listKeys(String regex) {
-        return reply(() -> {
+        return reply(ClientRole.READ, "listKeys", () -> {
             WireReply r = new WireReply();
             r.strings = new ArrayList<>(runtime().store().listKeys(regex));
             return r;
@@ -178,7 +179,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply remove(String[] keys, boolean force) {
-        return reply(() -> {
+        return reply(ClientRole.WRITE, "remove", () -> {
             Args.nonNull(keys, "keys");
             List<KeyResult<Boolean>> res = runtime().store().batchRemove(Arrays.asList(keys), force);
             WireReply r = new WireReply().perKey(keys.length);
@@ -191,7 +192,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply removeByRegex(String regex, boolean force) {
-        return reply(() -> {
+        return reply(ClientRole.ADMIN, "removeByRegex", () -> {
             RemoveResult res = runtime().store().removeByRegex(regex, force);
             WireReply r = new WireReply();
             r.numbers = new long[] {res.removed(), res.skipped()};
@@ -201,7 +202,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply prefetch(String[] keys) {
-        return reply(() -> {
+        return reply(ClientRole.READ, "prefetch", () -> {
             runtime().store().prefetch(Arrays.asList(Args.nonNull(keys, "keys")));
             return new WireReply();
         });
@@ -209,7 +210,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireNodeStats nodeStats() {
-        return call(() -> {
+        return call(ClientRole.READ, "stats", () -> {
             KvGridRuntime rt = runtime();
             NodeStats s = rt.store().localStats();
             ClusterNode local = ignite.cluster().localNode();
@@ -264,12 +265,18 @@ public final class StoreService implements KvGridService, Service {
         return rt;
     }
 
-    /** Runs {@code body} with this node's rights; its typed failure becomes the reply. */
-    private WireReply reply(java.util.function.Supplier<WireReply> body) {
+    /**
+     * Checks that the caller's role allows {@code needed}, then runs {@code body} with this node's rights; a refusal
+     * (FORBIDDEN naming {@code operation}) or the body's typed failure becomes the reply.
+     */
+    private WireReply reply(ClientRole needed, String operation, java.util.function.Supplier<WireReply> body) {
         WireReply r;
         RELAYED_HERE.remove();
-        try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
-            r = body.get();
+        try {
+            KvGridSecurityProcessor.require(ignite, needed, operation);
+            try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
+                r = body.get();
+            }
         } catch (Exception e) {
             r = WireReply.failed(Failures.wrap(e, "kvgrid service"));
         }
@@ -280,8 +287,9 @@ public final class StoreService implements KvGridService, Service {
         return r;
     }
 
-    /** Runs {@code body} with this node's rights; failures go to the client as Ignite's service errors. */
-    private <T> T call(java.util.function.Supplier<T> body) {
+    /** {@link #reply} for calls whose failures go to the client as Ignite's service errors. */
+    private <T> T call(ClientRole needed, String operation, java.util.function.Supplier<T> body) {
+        KvGridSecurityProcessor.require(ignite, needed, operation);
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             return body.get();
         } catch (RuntimeException e) {
