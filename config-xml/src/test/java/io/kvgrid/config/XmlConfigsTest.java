@@ -4,6 +4,7 @@ import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Loading rules and errors; nothing here starts a node. */
+@Timeout(600)
 class XmlConfigsTest {
     private static KvGridException fails(String xml) {
         return assertThrows(KvGridException.class, () -> XmlConfigs.load(xml));

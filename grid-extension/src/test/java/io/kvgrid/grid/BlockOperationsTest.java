@@ -10,6 +10,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** UCM-style block operations (one shard per block) on two real nodes. */
+@Timeout(600)
 class BlockOperationsTest {
     private static final int MAX_BLOCK = 1 << 20;
     private static TestCluster cluster;

@@ -11,6 +11,7 @@ import org.apache.ignite.cache.CachePeekMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import javax.cache.Cache;
 import java.util.ArrayList;
@@ -29,6 +30,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the writer's payload. The mid-put state is reached by stopping the writer as soon as the survivor holds its copy of
  * the large payload, before or while the record is installed; attempts are bounded.
  */
+@Timeout(600)
 class CrashVisibilityTest {
     private static final int SIZE = 24 << 20;
     private static final int BLOCKS = 6;

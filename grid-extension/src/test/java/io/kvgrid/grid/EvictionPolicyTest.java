@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Watermark eviction order, pins and leases on one node, with an injected clock: nothing here sleeps. */
+@Timeout(600)
 class EvictionPolicyTest {
     private static final int SIZE = 4096;
     private static final AtomicLong clock = new AtomicLong(1_000_000);

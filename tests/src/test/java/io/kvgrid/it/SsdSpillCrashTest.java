@@ -11,6 +11,7 @@ import io.kvgrid.ssd.SsdTierFactory;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * same directory under the same consistent id: no block is ever wrong or claimed-but-unreadable, and every completed
  * spill comes back visible on every node.
  */
+@Timeout(600)
 class SsdSpillCrashTest {
     static final int BLOCK = 1 << 20;
     static final long SSD_BYTES = 96L << 20;

@@ -12,6 +12,7 @@ import io.kvgrid.testing.TestCluster;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.cache.Cache;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Real Ignite nodes spilling to the real SSD tier: volume far beyond memory, and promotion back into memory. */
+@Timeout(600)
 class SsdSpillTest {
     private static final int BLOCK = 512 * 1024;
 

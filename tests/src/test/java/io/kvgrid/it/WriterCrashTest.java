@@ -8,6 +8,7 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.binary.BinaryObject;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.cache.Cache;
@@ -26,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * A writer process killed with SIGKILL in the middle of puts: nothing half-written becomes visible, every acknowledged
  * block survives byte for byte, and the payloads the dead writer left unreferenced are reclaimed.
  */
+@Timeout(600)
 class WriterCrashTest {
     private static final int SIZE = 512 * 1024;
 
