@@ -31,13 +31,18 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeCommand {
     static final String USAGE = """
-        usage: kvgrid node [--config FILE.xml]
+        usage: kvgrid node [--config FILE.xml] [--log-level LEVEL]
 
         Starts a kvgrid server node and runs until stopped (Ctrl-C or SIGTERM shut it down cleanly). Once started
         it prints where it serves thin clients: the host:port that 'kvgrid put/get/ls/rm/stats --connect' takes.
 
           --config FILE.xml   Ignite Spring XML configuration (default: embedded node on 127.0.0.1 with defaults;
                               -Dkvgrid.discovery.port=P through KVGRID_JAVA_OPTS picks its discovery port)
+          --log-level LEVEL   trace, debug, info (default), warn, error or off: kvgrid's and Ignite's log on stderr
+
+        The node serves Prometheus metrics at http://HOST:PORT/metrics and its health at /health (200 while it is
+        in the topology and its tiers have room, else 503): PORT is metricsPort of KvGridConfiguration (default
+        9464, 0 turns it off), HOST the node's localHost (every interface when it has none).
         """;
 
     /** Ignite's node attribute holding the bound thin-client port (ClientListenerProcessor.CLIENT_LISTENER_PORT). */
@@ -51,7 +56,7 @@ final class NodeCommand {
      * Returns 0 once the node has stopped cleanly.
      */
     static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) throws InterruptedException {
-        CliArgs a = new CliArgs(args, Set.of("--config"), Set.of("--help"));
+        CliArgs a = new CliArgs(args, Set.of("--config", "--log-level"), Set.of("--help"));
         if (a.flag("--help")) {
             out.print(USAGE);
             return 0;
@@ -60,7 +65,17 @@ final class NodeCommand {
         if (config != null && !Files.isRegularFile(Path.of(config)))
             throw new UsageException("--config: no such file " + config);
 
-        KvGridNode node = config == null ? startEmbedded() : startFromXml(Path.of(config));
+        NodeTelemetry.logLevel(a.string("--log-level"));
+
+        IgniteConfiguration cfg = config == null ? embeddedConfiguration() : xmlConfiguration(Path.of(config));
+        NodeTelemetry telemetry = NodeTelemetry.prepare(cfg);
+        KvGridNode node;
+        try {
+            node = KvGrid.start(cfg);
+        } catch (RuntimeException e) {
+            telemetry.close();
+            throw e;
+        }
         Ignite ignite = node.ignite();
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch done = stop == null ? new CountDownLatch(1) : stop;
@@ -84,12 +99,16 @@ final class NodeCommand {
         try {
             // One print, so that whoever waits for "started" finds the thin-client line with it.
             String endpoints = thinClientEndpoints(ignite);
+            telemetry.started(node, endpoints);
+            String metrics = telemetry.metricsUrl(ignite);
             out.print(String.format("kvgrid node %s started: %d server node(s) in the cluster, discovery %s; stop "
                     + "with Ctrl-C%n", node.consistentId(), ignite.cluster().forServers().nodes().size(),
                 ignite.cluster().localNode().addresses())
                 + (endpoints == null ? "kvgrid node " + node.consistentId() + " serves no thin clients (its client "
                     + "connector is disabled)" + System.lineSeparator()
                     : "kvgrid node " + node.consistentId() + " serving thin clients on " + endpoints
+                    + System.lineSeparator())
+                + (metrics == null ? "" : "kvgrid node " + node.consistentId() + " serving metrics on " + metrics
                     + System.lineSeparator()));
             out.flush();
             done.await();
@@ -98,6 +117,7 @@ final class NodeCommand {
             node.close();
             return 0;
         } finally {
+            telemetry.close();
             Ignition.removeListener(lsnr);
             stopped.countDown();
         }
@@ -134,16 +154,17 @@ final class NodeCommand {
     }
 
     /** Defaults of {@link KvGrid#startEmbedded()}, with Ignite's work directory under ./kvgrid-data. */
-    static KvGridNode startEmbedded() {
+    static IgniteConfiguration embeddedConfiguration() {
         int port = Integer.getInteger("kvgrid.discovery.port", KvGrid.DEFAULT_DISCOVERY_PORT);
         IgniteConfiguration cfg = KvGrid.embeddedConfiguration("kvgrid-node-" + UUID.randomUUID().toString()
             .substring(0, 8), serving(), port);
         cfg.setWorkDirectory(Path.of("kvgrid-data", "work").toAbsolutePath().toString());
-        return KvGrid.start(cfg);
+        cfg.setGridLogger(null);   // Ignite's log goes through SLF4J (NodeTelemetry), not KvGrid's NullLogger
+        return cfg;
     }
 
     /** Loads the Spring XML file (config-xml's loader); a file without the kvgrid plugin gets it with defaults. */
-    static KvGridNode startFromXml(Path file) {
+    static IgniteConfiguration xmlConfiguration(Path file) {
         IgniteConfiguration cfg;
         try {
             cfg = XmlConfigs.load(file.toAbsolutePath().toString());
@@ -152,6 +173,6 @@ final class NodeCommand {
         }
         if (XmlConfigs.kvgridConfiguration(cfg) == null)
             KvGrid.configure(cfg, new KvGridConfiguration());
-        return KvGrid.start(cfg);
+        return cfg;
     }
 }
