@@ -65,7 +65,7 @@ public final class KvGridCli {
         try {
             return switch (cmd) {
                 case "replay" -> ReplayCommand.run(rest, out, err, terminal);
-                case "bench" -> BenchCommand.run(rest, out, err);
+                case "bench" -> BenchCommand.run(rest, out, err, terminal);
                 case "node" -> NodeCommand.run(rest, out, err, null);
                 default -> ClientCommands.run(cmd, rest, out, err);
             };
