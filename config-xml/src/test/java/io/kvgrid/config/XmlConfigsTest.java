@@ -84,6 +84,21 @@ class XmlConfigsTest {
     }
 
     @Test
+    void everyShippedFileServesMetricsOnPort9464OfItsLocalHostUnlessOverridden() {
+        for (String f : new String[] {"kvgrid-default.xml", "kvgrid-jgroups.xml", "kvgrid-replicated.xml",
+            "kvgrid-ssd.xml"}) {
+            IgniteConfiguration cfg = XmlConfigs.load(f);
+            assertEquals(9464, XmlConfigs.kvgridConfiguration(cfg).getMetricsPort(), f);
+            assertEquals("127.0.0.1", cfg.getLocalHost(), f);
+            assertEquals(0, XmlConfigs.kvgridConfiguration(XmlConfigs.load(f, Map.of("kvgrid.metrics.port", "0")))
+                .getMetricsPort(), f + ": 0 turns the endpoint off");
+        }
+        KvGridException e = assertThrows(KvGridException.class,
+            () -> XmlConfigs.load("kvgrid-default.xml", Map.of("kvgrid.metrics.port", "70000")));
+        assertTrue(e.getMessage().contains("metricsPort"), e.getMessage());
+    }
+
+    @Test
     void aFileOnDiskLoadsByPathAndByUrl(@TempDir Path dir) throws Exception {
         Path copy = dir.resolve("node.xml");
         try (var in = getClass().getClassLoader().getResourceAsStream("kvgrid-default.xml")) {
