@@ -70,8 +70,12 @@ final class NodeTelemetry implements AutoCloseable {
         MeterRegistry own = kv.getMeterRegistry();
         kv.setMeterRegistry(own == null ? prom : new CompositeMeterRegistry(Clock.SYSTEM, List.of(own, prom)));
         KvGrid.configure(cfg, kv);
-        if (cfg.getGridLogger() == null)
+        if (cfg.getGridLogger() == null) {
+            // Not quiet: Ignite's start-up banner and notes then go through the logger too, not to stdout, where
+            // kvgrid node prints only its own lines.
+            System.setProperty("IGNITE_QUIET", "false");
             cfg.setGridLogger(new Slf4jLogger());
+        }
         MetricsServer server = kv.getMetricsPort() == 0 ? null
             : MetricsServer.bind(cfg.getLocalHost(), kv.getMetricsPort(), prom);
         return new NodeTelemetry(prom, server);
