@@ -213,8 +213,15 @@ public final class GridBlockStore implements BlockStore {
      */
     List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace) {
         long t0 = System.nanoTime();
-        List<KeyResult<PutResult>> res = writeBlocks(keys, payloads, options, replace);
-        meters.put.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        List<KeyResult<PutResult>> res;
+        try {
+            res = writeBlocks(keys, payloads, options, replace);
+        } catch (KvGridException e) {
+            keys.forEach(k -> meters.rejected(e.code()));
+            throw e;
+        } finally {
+            meters.put.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        }
         meters.written(res, payloads);
         return res;
     }

@@ -174,9 +174,10 @@ class SsdSpillCrashTest {
     private static List<String> settle(List<BlockStore> stores, List<String> keys, int seconds) {
         List<List<String>> last = new ArrayList<>(List.of(List.of()));
         try {
-            // Each round reads every surviving block from every node: poll gently.
-            await().atMost(Duration.ofSeconds(seconds)).pollDelay(Duration.ZERO).pollInterval(Duration.ofSeconds(1))
-                .until(() -> {
+            // Each round reads every surviving block from every node: poll gently. In this thread, so a round that
+            // runs past the deadline still completes and counts, as the last one.
+            await().atMost(Duration.ofSeconds(seconds)).pollInSameThread().pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
                     last.set(0, wrongNow(stores, keys));
                     return last.get(0).isEmpty();
                 });
