@@ -140,7 +140,8 @@ class MetricsEndpointTest {
             "kvgrid_tier_bytes", "kvgrid_tier_capacity_bytes", "kvgrid_operations_seconds_bucket",
             "kvgrid_operations_seconds_count", "kvgrid_leases_active", "kvgrid_pins", "kvgrid_spill_bytes_total",
             "kvgrid_promote_blocks_total", "kvgrid_verify_failures_total", "kvgrid_put_rejected_total",
-            "kvgrid_region_fill", "kvgrid_region_high_watermark", "kvgrid_block_size_bytes_bucket"))
+            "kvgrid_region_fill", "kvgrid_region_high_watermark", "kvgrid_block_size_bytes_bucket",
+            "kvgrid_service_calls_seconds_count"))
             assertTrue(s.has(name), name + " in\n" + s.text());
         for (String op : List.of("put", "get", "batchGet", "lookupOnPrefixLength", "load", "dump"))
             s.sum("kvgrid_operations_seconds_count", "op", op, "node", node);
@@ -165,12 +166,16 @@ class MetricsEndpointTest {
                 "a 70 000-byte block falls in the 256 KiB bucket (cumulative)");
             assertEquals(0, delta(before, afterPut, "kvgrid_block_size_bytes_bucket", "le", "65536.0"));
             assertEquals(0, delta(before, afterPut, "cache_gets_total", "node", node));
+            assertEquals(1, delta(before, afterPut, "kvgrid_service_calls_seconds_count", "method", "put"),
+                "the thin client's put was one service call");
 
             assertArrayEquals(v, client.get("metrics/one"));
             Scrape afterGet = Scrape.of(metrics);
             assertEquals(1, delta(afterPut, afterGet, "cache_gets_total", "result", "hit", "tier", "memory"));
             assertEquals(0, delta(afterPut, afterGet, "cache_gets_total", "result", "miss"));
             assertEquals(0, delta(afterPut, afterGet, "cache_puts_total", "node", node));
+            assertEquals(1, delta(afterPut, afterGet, "kvgrid_service_calls_seconds_count", "method", "get"));
+            assertEquals(0, delta(afterPut, afterGet, "kvgrid_service_calls_seconds_count", "method", "put"));
 
             assertThrows(io.kvgrid.KvGridException.class, () -> client.get("metrics/absent"));
             Scrape afterMiss = Scrape.of(metrics);

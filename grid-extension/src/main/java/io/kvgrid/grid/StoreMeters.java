@@ -15,8 +15,10 @@ import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -50,6 +52,8 @@ final class StoreMeters implements AutoCloseable {
     private final Counter verifyFailures;
     private final DistributionSummary blockSize;
     private final Map<ErrorCode, Counter> rejected = new EnumMap<>(ErrorCode.class);
+    /** The thin-client service's calls, by method (its own timer: the store timers count them too). */
+    private final Map<String, Timer> serviceCalls = new HashMap<>();
 
     StoreMeters(MeterRegistry configured, String nodeId) {
         this.registry = configured == null ? new CompositeMeterRegistry() : configured;
@@ -73,6 +77,11 @@ final class StoreMeters implements AutoCloseable {
         verifyFailures = counter("kvgrid.verify.failures", "Reads whose payload failed its checksum or size check");
         for (ErrorCode c : ErrorCode.values())
             rejected.put(c, counter("kvgrid.put.rejected", "Blocks a write refused, by error code", "code", c.name()));
+        for (String m : List.of("put", "get", "getShards", "dumpShards", "lookup", "query", "listKeys", "remove",
+            "removeByRegex", "prefetch"))
+            serviceCalls.put(m, add(Timer.builder("kvgrid.service.calls").description("Thin-client service calls "
+                + "this node served, by method (the store operations they run are in kvgrid.operations too)")
+                .tags(node).tag("method", m).register(registry)));
         blockSize = add(DistributionSummary.builder("kvgrid.block.size").description("Sizes of blocks stored")
             .baseUnit("bytes").serviceLevelObjectives(SIZE_BUCKETS).tags(node).register(registry));
     }
@@ -115,6 +124,12 @@ final class StoreMeters implements AutoCloseable {
                 blockSize.record(payloads.get(i).length);
             }
         }
+    }
+
+    void serviceCall(String method, long nanos) {
+        Timer t = serviceCalls.get(method);
+        if (t != null)
+            t.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     void rejected(ErrorCode code) {

@@ -42,7 +42,7 @@ public final class StoreService implements KvGridService, Service {
     @Override
     public WireReply put(String[] keys, List<byte[]> values, boolean upsert, int replicas, long softPinMillis,
                          boolean hardPin, String preferredNode) {
-        return reply(() -> {
+        return reply("put", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(values, "values");
             Args.sameLength(keys.length, values.size(), "values");
@@ -84,7 +84,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply get(String[] keys) {
-        return reply(() -> {
+        return reply("get", () -> {
             Args.nonNull(keys, "keys");
             countRelays(keys);
             List<KeyResult<byte[]>> res = runtime().store().batchGet(Arrays.asList(keys));
@@ -102,7 +102,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply getShards(String[] keys, int[] shardIndex) {
-        return reply(() -> {
+        return reply("getShards", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(shardIndex, "shardIndex");
             Args.sameLength(keys.length, shardIndex.length, "shardIndex");
@@ -132,7 +132,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply dumpShards(String[] keys, int[] shardIndex, List<byte[]> shards) {
-        return reply(() -> {
+        return reply("dumpShards", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(shards, "shards");
             countRelays(keys);
@@ -146,7 +146,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply lookup(String[] keys) {
-        return reply(() -> {
+        return reply("lookup", () -> {
             WireReply r = new WireReply();
             r.flags = runtime().store().lookup(Arrays.asList(Args.nonNull(keys, "keys")));
             return r;
@@ -155,7 +155,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply query(String[] keys) {
-        return reply(() -> {
+        return reply("query", () -> {
             Args.nonNull(keys, "keys");
             WireReply r = new WireReply();
             r.metas = new ArrayList<>(keys.length);
@@ -169,7 +169,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply listKeys(String regex) {
-        return reply(() -> {
+        return reply("listKeys", () -> {
             WireReply r = new WireReply();
             r.strings = new ArrayList<>(runtime().store().listKeys(regex));
             return r;
@@ -178,7 +178,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply remove(String[] keys, boolean force) {
-        return reply(() -> {
+        return reply("remove", () -> {
             Args.nonNull(keys, "keys");
             List<KeyResult<Boolean>> res = runtime().store().batchRemove(Arrays.asList(keys), force);
             WireReply r = new WireReply().perKey(keys.length);
@@ -191,7 +191,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply removeByRegex(String regex, boolean force) {
-        return reply(() -> {
+        return reply("removeByRegex", () -> {
             RemoveResult res = runtime().store().removeByRegex(regex, force);
             WireReply r = new WireReply();
             r.numbers = new long[] {res.removed(), res.skipped()};
@@ -201,7 +201,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply prefetch(String[] keys) {
-        return reply(() -> {
+        return reply("prefetch", () -> {
             runtime().store().prefetch(Arrays.asList(Args.nonNull(keys, "keys")));
             return new WireReply();
         });
@@ -255,8 +255,9 @@ public final class StoreService implements KvGridService, Service {
         return rt;
     }
 
-    /** Runs {@code body} with this node's rights; its typed failure becomes the reply. */
-    private WireReply reply(java.util.function.Supplier<WireReply> body) {
+    /** Runs {@code body} with this node's rights, timed as {@code method}; its typed failure becomes the reply. */
+    private WireReply reply(String method, java.util.function.Supplier<WireReply> body) {
+        long t0 = System.nanoTime();
         WireReply r;
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             r = body.get();
@@ -265,6 +266,9 @@ public final class StoreService implements KvGridService, Service {
         }
         r.servedBy = ignite.cluster().localNode().id();
         r.topologyVersion = ignite.cluster().topologyVersion();
+        KvGridRuntime rt = KvGridRuntime.of(ignite);
+        if (rt != null)
+            rt.store().meters().serviceCall(method, System.nanoTime() - t0);
         return r;
     }
 
