@@ -1,5 +1,7 @@
 package io.kvgrid;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * Settings of a kvgrid store. A Java bean, so Spring XML can set it; each setter validates its value at once and
  * rejects values that conflict with another setting ({@link ErrorCode#INVALID_CONFIG}, naming the property).
@@ -37,6 +39,11 @@ public class KvGridConfiguration {
     private boolean preTouchRegion;
     private long regexTimeoutMillis = 5_000;
     private long joinTimeoutMillis = 30_000;
+    private MeterRegistry meterRegistry;
+    private int metricsPort = DEFAULT_METRICS_PORT;
+
+    /** Port of {@code kvgrid node}'s metrics endpoint when the configuration names none (Prometheus' default). */
+    public static final int DEFAULT_METRICS_PORT = 9464;
 
     public KvGridConfiguration() {
     }
@@ -68,6 +75,8 @@ public class KvGridConfiguration {
         preTouchRegion = other.preTouchRegion;
         regexTimeoutMillis = other.regexTimeoutMillis;
         joinTimeoutMillis = other.joinTimeoutMillis;
+        meterRegistry = other.meterRegistry;
+        metricsPort = other.metricsPort;
     }
 
     private static KvGridException bad(String property, String message) {
@@ -297,5 +306,31 @@ public class KvGridConfiguration {
         if (v < 1)
             throw bad("joinTimeoutMillis", "must be positive, was " + v);
         joinTimeoutMillis = v;
+    }
+
+    /**
+     * Where each node registers kvgrid's meters (tagged {@code node=<consistent id>}; the README lists them), e.g. an
+     * application's Prometheus or JMX registry. {@code null} (the default) drops them; {@code kvgrid node} serves
+     * them at {@code /metrics} on {@link #getMetricsPort()}.
+     *
+     * <pre>{@code
+     * PrometheusMeterRegistry prom = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+     * cfg.setMeterRegistry(prom);   // cache.gets, cache.puts, kvgrid.operations, ... per node
+     * }</pre>
+     */
+    public MeterRegistry getMeterRegistry() { return meterRegistry; }
+
+    public void setMeterRegistry(MeterRegistry v) { meterRegistry = v; }
+
+    /**
+     * TCP port on which {@code kvgrid node} serves Prometheus text at {@code /metrics} and its health at
+     * {@code /health}, bound to the node's local host; 0 turns the endpoint off. Default {@value #DEFAULT_METRICS_PORT}.
+     */
+    public int getMetricsPort() { return metricsPort; }
+
+    public void setMetricsPort(int v) {
+        if (v < 0 || v > 65535)
+            throw bad("metricsPort", "must be 0 (off) or a TCP port 1..65535, was " + v);
+        metricsPort = v;
     }
 }

@@ -14,6 +14,7 @@ import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
 import java.net.URL;
@@ -28,6 +29,7 @@ import java.util.stream.Collectors;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Each bundled XML file starts real nodes on 127.0.0.1, and blocks round-trip through them byte for byte. */
+@Timeout(600)
 class BundledXmlNodesTest {
     private final int discoveryPort = io.kvgrid.testing.LoopbackPorts.freeRange(10);
     private final int communicationPort = io.kvgrid.testing.LoopbackPorts.freeRange(10);

@@ -4,6 +4,7 @@ import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Loading rules and errors; nothing here starts a node. */
+@Timeout(600)
 class XmlConfigsTest {
     private static KvGridException fails(String xml) {
         return assertThrows(KvGridException.class, () -> XmlConfigs.load(xml));
@@ -79,6 +81,21 @@ class XmlConfigsTest {
         } finally {
             System.clearProperty("kvgrid.partitions");
         }
+    }
+
+    @Test
+    void everyShippedFileServesMetricsOnPort9464OfItsLocalHostUnlessOverridden() {
+        for (String f : new String[] {"kvgrid-default.xml", "kvgrid-jgroups.xml", "kvgrid-replicated.xml",
+            "kvgrid-ssd.xml"}) {
+            IgniteConfiguration cfg = XmlConfigs.load(f);
+            assertEquals(9464, XmlConfigs.kvgridConfiguration(cfg).getMetricsPort(), f);
+            assertEquals("127.0.0.1", cfg.getLocalHost(), f);
+            assertEquals(0, XmlConfigs.kvgridConfiguration(XmlConfigs.load(f, Map.of("kvgrid.metrics.port", "0")))
+                .getMetricsPort(), f + ": 0 turns the endpoint off");
+        }
+        KvGridException e = assertThrows(KvGridException.class,
+            () -> XmlConfigs.load("kvgrid-default.xml", Map.of("kvgrid.metrics.port", "70000")));
+        assertTrue(e.getMessage().contains("metricsPort"), e.getMessage());
     }
 
     @Test

@@ -282,6 +282,8 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
             announce(false);
         } catch (Exception e) {
             // The channel is closing; the entry goes with this member's view anyway.
+            org.slf4j.LoggerFactory.getLogger(AddressRegistry.class).debug("address registry update skipped: {}",
+                e.toString());
         }
     }
 

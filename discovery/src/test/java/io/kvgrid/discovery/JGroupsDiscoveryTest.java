@@ -8,6 +8,7 @@ import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -21,6 +22,7 @@ import static io.kvgrid.discovery.Polling.eventually;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Real Ignite nodes whose only way to find each other is the JGroups IP finder. */
+@Timeout(600)
 class JGroupsDiscoveryTest {
     private final int jgroupsPort = io.kvgrid.testing.LoopbackPorts.freeRange(3, 100);
     private final int ignitePort = io.kvgrid.testing.LoopbackPorts.freeRange(3, 100);

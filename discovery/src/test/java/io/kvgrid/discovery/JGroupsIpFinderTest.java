@@ -4,6 +4,7 @@ import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 import java.net.InetSocketAddress;
@@ -15,6 +16,7 @@ import java.util.Set;
 import static io.kvgrid.discovery.Polling.eventually;
 import static org.junit.jupiter.api.Assertions.*;
 
+@Timeout(600)
 class JGroupsIpFinderTest {
     private final int base = io.kvgrid.testing.LoopbackPorts.freeRange(3, 100);
     private final List<JGroupsIpFinder> finders = new ArrayList<>();

@@ -3,25 +3,15 @@ package io.kvgrid.discovery;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
-import static org.junit.jupiter.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /** Waiting for cluster membership to settle, bounded in time. */
 final class Polling {
     private Polling() {
     }
 
-    /** Polls {@code condition} every 50 ms until it holds; fails with {@code what} after {@code limit}. */
+    /** Polls {@code condition} every 50 ms until it holds; fails naming {@code what} after {@code limit}. */
     static void eventually(Duration limit, String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline)
-                fail("not within " + limit + ": " + what);
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                fail("interrupted");
-            }
-        }
+        await(what).atMost(limit).pollInterval(Duration.ofMillis(50)).until(condition::getAsBoolean);
     }
 }

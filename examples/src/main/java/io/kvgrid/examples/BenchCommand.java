@@ -23,6 +23,8 @@ final class BenchCommand {
         Redis (when redis-server is on the PATH); then 1 MiB put/get/batchGet through the thin client (KvGridClient)
         against 1 node, with TLS off and on. All nodes run in this JVM on 127.0.0.1. Then the SSD tier: spill
         and restore of 1 MiB blocks against sequential dd with O_DIRECT on the same directory.
+        Progress goes to stderr: on a terminal a bar with the current step and the elapsed time, otherwise one
+        line per step.
 
           --quick        short measurements, one round (under a minute); otherwise two rounds, each row
                          reporting its faster round
@@ -34,7 +36,7 @@ final class BenchCommand {
     private BenchCommand() {
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    static int run(String[] args, PrintStream out, PrintStream err, boolean terminal) throws Exception {
         CliArgs a = new CliArgs(args, Set.of("--ssd-dir"), Set.of("--quick", "--json", "--help"));
         if (a.flag("--help")) {
             out.print(USAGE);
@@ -48,8 +50,18 @@ final class BenchCommand {
         }
         BenchSettings s = a.flag("--quick") ? BenchSettings.quick() : BenchSettings.full();
         long t0 = System.nanoTime();
-        List<BenchRow> rows = measure(s, err);
-        BenchSsd ssd = BenchSsd.measure(s, ssdDir, err);
+        List<BenchRow> rows;
+        BenchSsd ssd;
+        // On a terminal the step lines drive a progress bar (steps, current step, elapsed time); else plain lines.
+        PrintStream log = BenchProgress.of(err, terminal,
+            BenchProgress.steps(s, s.redis() && RedisServer.executable().isPresent()));
+        try {
+            rows = measure(s, log);
+            ssd = BenchSsd.measure(s, ssdDir, log);
+        } finally {
+            if (log != err)
+                log.close();
+        }
         double seconds = (System.nanoTime() - t0) / 1e9;
         print(rows, out);
         out.println();

@@ -61,10 +61,13 @@ public final class KvGridCli {
         }
         String cmd = args[0];
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        // kvgrid node logs at --log-level (default info); the other commands log warnings and errors only.
+        if (!cmd.equals("node") && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null)
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         try {
             return switch (cmd) {
                 case "replay" -> ReplayCommand.run(rest, out, err, terminal);
-                case "bench" -> BenchCommand.run(rest, out, err);
+                case "bench" -> BenchCommand.run(rest, out, err, terminal);
                 case "node" -> NodeCommand.run(rest, out, err, null);
                 case "certs" -> CertsCommand.run(rest, out);
                 default -> ClientCommands.run(cmd, rest, out, err);

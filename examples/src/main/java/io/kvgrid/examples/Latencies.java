@@ -1,36 +1,32 @@
 package io.kvgrid.examples;
 
-import java.util.Arrays;
+import org.HdrHistogram.Histogram;
 
-/** Operation latencies in nanoseconds; percentiles by nearest rank. */
+/**
+ * Operation latencies in nanoseconds, in an HdrHistogram (three significant digits, so a percentile is within 0.1%
+ * of the recorded value, in constant memory however long the run); the total is kept exactly.
+ */
 final class Latencies {
-    private long[] nanos = new long[1024];
-    private int n;
+    private final Histogram histogram = new Histogram(3);
+    private long totalNanos;
 
     void add(long ns) {
-        if (n == nanos.length)
-            nanos = Arrays.copyOf(nanos, n * 2);
-        nanos[n++] = ns;
+        histogram.recordValue(Math.max(0, ns));
+        totalNanos += ns;
     }
 
     int count() {
-        return n;
+        return (int) histogram.getTotalCount();
     }
 
     long totalNanos() {
-        long t = 0;
-        for (int i = 0; i < n; i++)
-            t += nanos[i];
-        return t;
+        return totalNanos;
     }
 
     /** The {@code p}-th percentile (0 < p <= 100) in milliseconds; 0 when nothing was recorded. */
     double percentileMs(double p) {
-        if (n == 0)
+        if (histogram.getTotalCount() == 0)
             return 0;
-        long[] s = Arrays.copyOf(nanos, n);
-        Arrays.sort(s);
-        int rank = (int) Math.ceil(p / 100.0 * n);
-        return s[Math.max(0, Math.min(n - 1, rank - 1))] / 1e6;
+        return histogram.getValueAtPercentile(p) / 1e6;
     }
 }

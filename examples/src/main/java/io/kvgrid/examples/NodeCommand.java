@@ -12,6 +12,7 @@ import org.apache.ignite.Ignition;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.failure.StopNodeOrHaltFailureHandler;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -34,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class NodeCommand {
     static final String USAGE = """
-        usage: kvgrid node [--config FILE.xml] [--tls-dir DIR [--tls-node NAME]]
+        usage: kvgrid node [--config FILE.xml] [--tls-dir DIR [--tls-node NAME]] [--log-level LEVEL]
 
         Starts a kvgrid server node and runs until stopped (Ctrl-C or SIGTERM shut it down cleanly). Once started
         it prints where it serves thin clients: the host:port that 'kvgrid put/get/ls/rm/stats --connect' takes.
@@ -46,6 +47,11 @@ final class NodeCommand {
           --tls-dir DIR       certificates made by 'kvgrid certs': fills kvgrid-tls.xml's kvgrid.tls.dir; without
                               --config, the embedded node gets the same mutual TLS
           --tls-node NAME     this node's key store in DIR (default: node-0); each node of a cluster takes its own
+          --log-level LEVEL   trace, debug, info (default), warn, error or off: kvgrid's and Ignite's log on stderr
+
+        The node serves Prometheus metrics at http://HOST:PORT/metrics and its health at /health (200 while it is
+        in the topology and its tiers have room, else 503): PORT is metricsPort of KvGridConfiguration (default
+        9464, 0 turns it off), HOST the node's localHost (every interface when it has none).
         """;
 
     /** Ignite's node attribute holding the bound thin-client port (ClientListenerProcessor.CLIENT_LISTENER_PORT). */
@@ -58,8 +64,16 @@ final class NodeCommand {
      * Runs a node until {@code stop} is counted down, or, when it is null, until the JVM is asked to shut down.
      * Returns 0 once the node has stopped cleanly.
      */
+    /** Restarts, at most, of a node that Ignite stopped by itself before {@code kvgrid node} gives up. */
+    private static final int MAX_RESTARTS = 100;
+
+    /**
+     * Runs a node until {@code stop} is counted down, or, when it is null, until the JVM is asked to shut down.
+     * A node that Ignite stops by itself (it was dropped from the cluster while frozen or cut off, or a critical
+     * failure) is started again from the same configuration, so it rejoins. Returns 0 once stopped cleanly.
+     */
     static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) throws InterruptedException {
-        CliArgs a = new CliArgs(args, Set.of("--config", "--tls-dir", "--tls-node"), Set.of("--help"));
+        CliArgs a = new CliArgs(args, Set.of("--config", "--tls-dir", "--tls-node", "--log-level"), Set.of("--help"));
         if (a.flag("--help")) {
             out.print(USAGE);
             return 0;
@@ -77,37 +91,76 @@ final class NodeCommand {
             throw new UsageException("--tls-dir: no such directory " + tlsDir);
         if (tlsDir != null && !Files.isRegularFile(Path.of(tlsDir, tlsNode + ".p12")))
             throw new UsageException("--tls-node: no key store " + tlsNode + ".p12 in " + tlsDir);
+        NodeTelemetry.logLevel(a.string("--log-level"));
 
         Map<String, String> overrides = new HashMap<>();
         if (tlsDir != null) {
             overrides.put("kvgrid.tls.dir", Path.of(tlsDir).toAbsolutePath().toString());
             overrides.put("kvgrid.tls.node", tlsNode);
         }
-        KvGridNode node = config == null ? startEmbedded(tlsDir == null ? null : Path.of(tlsDir), tlsNode)
-            : startFromXml(config, overrides);
-        Ignite ignite = node.ignite();
         CountDownLatch stopped = new CountDownLatch(1);
         CountDownLatch done = stop == null ? new CountDownLatch(1) : stop;
-        IgnitionListener lsnr = (name, state) -> {
-            if (Objects.equals(name, ignite.name()) && state != IgniteState.STARTED)
-                done.countDown();   // stopped by Ignite itself (failure, segmentation)
-        };
-        Ignition.addListener(lsnr);
-        Thread hook = null;
         if (stop == null) {
-            hook = new Thread(() -> {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 done.countDown();
                 try {
                     stopped.await(30, TimeUnit.SECONDS);   // let the main thread finish a clean stop
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }
-            }, "kvgrid-node-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
+            }, "kvgrid-node-shutdown"));
         }
+        try {
+            for (int restarts = 0; ; restarts++) {
+                IgniteConfiguration cfg = config == null
+                    ? embeddedConfiguration(tlsDir == null ? null : Path.of(tlsDir), tlsNode)
+                    : xmlConfiguration(config, overrides);
+                if (!serve(cfg, out, done))
+                    return 0;
+                if (restarts >= MAX_RESTARTS) {
+                    err.println("kvgrid node: stopped by Ignite " + (restarts + 1) + " times; giving up");
+                    return 1;
+                }
+                out.println("kvgrid node was stopped by Ignite (dropped from the cluster, or a critical failure); "
+                    + "starting it again");
+                out.flush();
+                if (done.await(1, TimeUnit.SECONDS))
+                    return 0;
+            }
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    /**
+     * Starts a node from {@code cfg} and serves until {@code done} (returns false, the node closed) or until Ignite
+     * stops the node by itself (returns true).
+     */
+    private static boolean serve(IgniteConfiguration cfg, PrintStream out, CountDownLatch done)
+        throws InterruptedException {
+        // A node dropped from the cluster (frozen past the failure detection timeout) is stopped, not its JVM halted,
+        // so that run() can start it again; a stop that hangs still halts after 30 s.
+        cfg.setFailureHandler(new StopNodeOrHaltFailureHandler(true, 30_000));
+        NodeTelemetry telemetry = NodeTelemetry.prepare(cfg);
+        KvGridNode node;
+        try {
+            node = KvGrid.start(cfg);
+        } catch (RuntimeException e) {
+            telemetry.close();
+            throw e;
+        }
+        Ignite ignite = node.ignite();
+        CountDownLatch selfStopped = new CountDownLatch(1);
+        IgnitionListener lsnr = (name, state) -> {
+            if (Objects.equals(name, ignite.name()) && state != IgniteState.STARTED)
+                selfStopped.countDown();
+        };
+        Ignition.addListener(lsnr);
         try {
             // One print, so that whoever waits for "started" finds the thin-client line with it.
             String endpoints = thinClientEndpoints(ignite);
+            telemetry.started(node, endpoints);
+            String metrics = telemetry.metricsUrl(ignite);
             out.print(String.format("kvgrid node %s started: %d server node(s) in the cluster, discovery %s; stop "
                     + "with Ctrl-C%n", node.consistentId(), ignite.cluster().forServers().nodes().size(),
                 ignite.cluster().localNode().addresses())
@@ -115,16 +168,23 @@ final class NodeCommand {
                     + "connector is disabled)" + System.lineSeparator()
                     : "kvgrid node " + node.consistentId() + " serving thin clients on " + endpoints
                     + (requiresClientCertificates(ignite) ? " (TLS, client certificates required)" : "")
+                    + System.lineSeparator())
+                + (metrics == null ? "" : "kvgrid node " + node.consistentId() + " serving metrics on " + metrics
                     + System.lineSeparator()));
             out.flush();
-            done.await();
+            while (!done.await(100, TimeUnit.MILLISECONDS)) {
+                if (selfStopped.getCount() == 0) {
+                    node.close();
+                    return true;
+                }
+            }
             out.println("kvgrid node " + node.consistentId() + " stopping");
             out.flush();
             node.close();
-            return 0;
+            return false;
         } finally {
+            telemetry.close();
             Ignition.removeListener(lsnr);
-            stopped.countDown();
         }
     }
 
@@ -167,21 +227,22 @@ final class NodeCommand {
      * Defaults of {@link KvGrid#startEmbedded()}, with Ignite's work directory under ./kvgrid-data, and mutual TLS
      * from {@code tlsDir} when it is not null.
      */
-    static KvGridNode startEmbedded(Path tlsDir, String tlsNode) {
+    static IgniteConfiguration embeddedConfiguration(Path tlsDir, String tlsNode) {
         int port = Integer.getInteger("kvgrid.discovery.port", KvGrid.DEFAULT_DISCOVERY_PORT);
         IgniteConfiguration cfg = KvGrid.embeddedConfiguration("kvgrid-node-" + UUID.randomUUID().toString()
             .substring(0, 8), serving(), port);
         cfg.setWorkDirectory(Path.of("kvgrid-data", "work").toAbsolutePath().toString());
+        cfg.setGridLogger(null);   // Ignite's log goes through SLF4J (NodeTelemetry), not KvGrid's NullLogger
         if (tlsDir != null)
             KvGridTls.applyToNode(cfg, tlsDir.toAbsolutePath(), tlsNode);
-        return KvGrid.start(cfg);
+        return cfg;
     }
 
     /**
      * Loads a Spring XML file, or a shipped one by name (config-xml's loader), with {@code overrides} for its
      * placeholders; a file without the kvgrid plugin gets it with defaults.
      */
-    static KvGridNode startFromXml(String config, Map<String, String> overrides) {
+    static IgniteConfiguration xmlConfiguration(String config, Map<String, String> overrides) {
         IgniteConfiguration cfg;
         try {
             Path file = Path.of(config);
@@ -192,6 +253,6 @@ final class NodeCommand {
         }
         if (XmlConfigs.kvgridConfiguration(cfg) == null)
             KvGrid.configure(cfg, new KvGridConfiguration());
-        return KvGrid.start(cfg);
+        return cfg;
     }
 }

@@ -1,5 +1,10 @@
 package io.kvgrid.examples;
 
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.exceptions.JedisException;
+
 import java.io.File;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -43,10 +48,10 @@ final class RedisServer implements AutoCloseable {
         RedisServer server = new RedisServer(p, port);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (true) {
-            try (RespClient c = new RespClient("127.0.0.1", port)) {
+            try (Jedis c = server.client()) {
                 if ("PONG".equals(c.ping()))
                     return server;
-            } catch (IOException e) {
+            } catch (JedisException e) {
                 if (!p.isAlive() || System.nanoTime() > deadline) {
                     server.close();
                     throw new IOException("redis-server did not start on 127.0.0.1:" + port, e);
@@ -56,6 +61,12 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
+    /** A new Jedis connection to this server; reads of 64 MiB blocks get 60 s. */
+    Jedis client() {
+        return new Jedis(new HostAndPort("127.0.0.1", port), DefaultJedisClientConfig.builder()
+            .connectionTimeoutMillis(5_000).socketTimeoutMillis(60_000).build());
+    }
+
     int port() {
         return port;
     }
@@ -63,10 +74,10 @@ final class RedisServer implements AutoCloseable {
     @Override
     public void close() {
         if (process.isAlive()) {
-            try (RespClient c = new RespClient("127.0.0.1", port)) {
+            try (Jedis c = client()) {
                 c.shutdown();
-            } catch (IOException ignored) {
-                // destroyed below
+            } catch (JedisException ignored) {
+                // the server closes the connection as it exits; destroyed below if it did not
             }
             try {
                 if (!process.waitFor(5, TimeUnit.SECONDS))

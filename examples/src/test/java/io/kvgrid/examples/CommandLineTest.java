@@ -1,10 +1,12 @@
 package io.kvgrid.examples;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(600)
 class CommandLineTest {
     private static void assertUsageError(String expected, String... args) {
         Traces.Run run = Traces.cli(args);

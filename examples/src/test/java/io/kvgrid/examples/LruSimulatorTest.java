@@ -1,10 +1,12 @@
 package io.kvgrid.examples;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+@Timeout(600)
 class LruSimulatorTest {
     @Test
     void aRequestHitsOnlyItsLongestCachedPrefix() {

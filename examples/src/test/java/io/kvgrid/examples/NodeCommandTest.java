@@ -27,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
+import java.time.Duration;
 
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NodeCommandTest {
@@ -112,15 +114,13 @@ class NodeCommandTest {
     }
 
     /** The node once the command has announced it: by then the node and its kvgrid store have started. */
-    private static Ignite awaitNode(String name, Future<Integer> code, ByteArrayOutputStream out) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            assertFalse(code.isDone(), () -> "the node command ended early: " + get(code));
-            if (out.toString(StandardCharsets.UTF_8).contains("started"))
-                return Ignition.ignite(name);
-            Thread.sleep(50);
-        }
-        throw new AssertionError("node " + name + " did not start");
+    private static Ignite awaitNode(String name, Future<Integer> code, ByteArrayOutputStream out) {
+        await("node " + name + " to start").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
+            .until(() -> {
+                assertFalse(code.isDone(), () -> "the node command ended early: " + get(code));
+                return out.toString(StandardCharsets.UTF_8).contains("started");
+            });
+        return Ignition.ignite(name);
     }
 
     private static Object get(Future<Integer> f) {

@@ -45,6 +45,8 @@ public final class GpuTier implements TierStore {
     private final LinkedHashMap<String, Block> blocks = new LinkedHashMap<>();
     private long usedBytes;
     private long evictions;
+    private long hits;
+    private long misses;
     private boolean closed;
 
     private GpuTier(DeviceMemory memory, boolean ownsMemory, long capacityBytes, EvictionGuard guard) {
@@ -191,8 +193,10 @@ public final class GpuTier implements TierStore {
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "into", "must not be null");
         checkOpen();
         Block b = blocks.get(key);
-        if (b == null)
+        if (b == null) {
+            misses++;
             return -1;
+        }
         if (into.isReadOnly())
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "into", "is read-only");
         if (into.remaining() < b.length())
@@ -208,6 +212,7 @@ public final class GpuTier implements TierStore {
                 "GPU copy of " + key + " does not match its CRC32C; the copy was dropped");
         }
         into.position(into.position() + b.length());
+        hits++;
         blocks.remove(key);           // most recently used goes last
         blocks.put(key, b);
         return b.length();
@@ -248,6 +253,21 @@ public final class GpuTier implements TierStore {
     @Override
     public long capacityBytes() {
         return capacityBytes;
+    }
+
+    /** Reads that found their block on the GPU (and returned it checked) since the tier opened. */
+    public synchronized long hits() {
+        return hits;
+    }
+
+    /** Reads of a block the GPU did not hold. */
+    public synchronized long misses() {
+        return misses;
+    }
+
+    /** Blocks held now. */
+    public synchronized int blocks() {
+        return blocks.size();
     }
 
     /** Blocks dropped to make room since the tier opened. */

@@ -4,6 +4,7 @@ import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Real JCuda on device 0 where a CUDA driver is present; the driver-less behaviour where it is not. */
+@Timeout(600)
 class CudaDeviceMemoryTest {
     @Test
     void withoutACudaDriverOpeningFailsCleanlyEveryTime() {

@@ -5,6 +5,7 @@ import io.kvgrid.KvGridException;
 import io.kvgrid.Tier;
 import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import static io.kvgrid.gpu.Blocks.crc;
 import static io.kvgrid.gpu.Blocks.put;
 import static org.junit.jupiter.api.Assertions.*;
 
+@Timeout(600)
 class GpuTierTest {
     private final HeapDeviceMemory device = new HeapDeviceMemory(1 << 20);
 

@@ -17,6 +17,8 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.lang.IgniteFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.cache.processor.EntryProcessorResult;
 import java.nio.ByteBuffer;
@@ -32,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -43,6 +46,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * delete the payload of a newer write of the same key.
  */
 public final class GridBlockStore implements BlockStore {
+    private static final Logger LOG = LoggerFactory.getLogger(GridBlockStore.class);
     private final Ignite ignite;
     private final KvGridConfiguration cfg;
     private final IgniteCache<String, BlockRecord> meta;
@@ -55,6 +59,7 @@ public final class GridBlockStore implements BlockStore {
     private final AtomicLong writeSeq = new AtomicLong();
     private final BlockTasks tasks;
     private final ShardStaging staging;
+    private final StoreMeters meters;
 
     public GridBlockStore(Ignite ignite, KvGridConfiguration cfg) {
         this.ignite = ignite;
@@ -70,6 +75,11 @@ public final class GridBlockStore implements BlockStore {
         this.tasks = new BlockTasks(this.cfg.getAsyncThreads());
         data(this.cfg.getDefaultReplicas());
         this.staging = this.cfg.getShardsPerBlock() > 1 ? new ShardStaging(ignite, this.cfg) : null;
+        this.meters = new StoreMeters(this.cfg.getMeterRegistry(), String.valueOf(local.consistentId()));
+    }
+
+    StoreMeters meters() {
+        return meters;
     }
 
     void governor(SpaceGovernor governor) {
@@ -140,7 +150,12 @@ public final class GridBlockStore implements BlockStore {
     public byte[] get(String key) {
         ensureOpen();
         Args.checkKey(key, "key");
-        return batchGet(List.of(key)).get(0).valueOrThrow();
+        long t0 = System.nanoTime();
+        try {
+            return readBlocks(List.of(key)).get(0).valueOrThrow();
+        } finally {
+            meters.get.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -150,7 +165,12 @@ public final class GridBlockStore implements BlockStore {
         Args.nonNull(buffer, "buffer");
         if (buffer.isReadOnly())
             throw Args.invalid("buffer", "is read-only");
-        return getInto(List.of(key), List.of(buffer), i -> "buffer").get(0).valueOrThrow();
+        long t0 = System.nanoTime();
+        try {
+            return getInto(List.of(key), List.of(buffer), i -> "buffer").get(0).valueOrThrow();
+        } finally {
+            meters.get.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -168,8 +188,14 @@ public final class GridBlockStore implements BlockStore {
     }
 
     private PutResult putOne(String key, List<ByteBuffer> parts, PutOptions options, boolean replace, String arg) {
-        Args.checkKey(key, "key");
-        byte[] payload = Payloads.asArray(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), arg));
+        byte[] payload;
+        try {
+            Args.checkKey(key, "key");
+            payload = Payloads.asArray(parts, Payloads.totalSize(parts, cfg.getMaxBlockBytes(), arg));
+        } catch (KvGridException e) {
+            meters.rejected(e.code());
+            throw e;
+        }
         return write(List.of(key), List.of(payload), options, replace).get(0).valueOrThrow();
     }
 
@@ -196,6 +222,22 @@ public final class GridBlockStore implements BlockStore {
      * points at, named by its data key's version prefix; {@code OrphanCleaner} removes those once it left.
      */
     List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace) {
+        long t0 = System.nanoTime();
+        List<KeyResult<PutResult>> res;
+        try {
+            res = writeBlocks(keys, payloads, options, replace);
+        } catch (KvGridException e) {
+            keys.forEach(k -> meters.rejected(e.code()));
+            throw e;
+        } finally {
+            meters.put.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        }
+        meters.written(res, payloads);
+        return res;
+    }
+
+    private List<KeyResult<PutResult>> writeBlocks(List<String> keys, List<byte[]> payloads, PutOptions options,
+                                                   boolean replace) {
         Args.nonNull(options, "options");
         long now = cfg.getTicker().millis();
         int replicas = replicas(options);
@@ -333,8 +375,11 @@ public final class GridBlockStore implements BlockStore {
     private void freeQuietly(Collection<BlockRecord> unreferenced) {
         try {
             freePayloads(unreferenced);
-        } catch (RuntimeException ignored) {
+        } catch (RuntimeException e) {
             // The cluster is failing: what is left is reclaimed once this node has left it.
+            LOG.warn("kvgrid: could not free {} unreferenced payload(s) (data key {}), left to the orphan cleaner: {}",
+                unreferenced.size(), unreferenced.isEmpty() ? "-" : unreferenced.iterator().next().dataKey,
+                e.toString());
         }
     }
 
@@ -794,6 +839,8 @@ public final class GridBlockStore implements BlockStore {
                     PayloadAccess.put(cache, m.dataKey, bytes);
                     if (!Boolean.TRUE.equals(meta.invoke(key, new MetaOps.Promote(m))))
                         cache.remove(m.dataKey);
+                    else
+                        meters.promoted();
                 } finally {
                     release(reserved);
                 }
@@ -805,13 +852,18 @@ public final class GridBlockStore implements BlockStore {
 
     /** The payload of {@code r}, checked; the key's own error, NOT_FOUND or CHECKSUM_MISMATCH as a typed error. */
     private byte[] verified(String key, BlockRecord r, Object fetched) {
-        if (fetched instanceof KvGridException e)
+        if (fetched instanceof KvGridException e) {
+            if (e.code() == ErrorCode.CHECKSUM_MISMATCH)
+                meters.verifyFailed();
             throw e;
+        }
         byte[] bytes = (byte[]) fetched;
         if (bytes == null)
             throw new KvGridException(ErrorCode.NOT_FOUND, "key", "block " + key + " was removed or evicted while read");
-        if (bytes.length != r.size || (cfg.isVerifyOnRead() && Payloads.crc(bytes) != r.crc))
+        if (bytes.length != r.size || (cfg.isVerifyOnRead() && Payloads.crc(bytes) != r.crc)) {
+            meters.verifyFailed();
             throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "key", "payload of " + key + " does not match its metadata");
+        }
         return bytes;
     }
 
@@ -823,6 +875,15 @@ public final class GridBlockStore implements BlockStore {
     public List<KeyResult<byte[]>> batchGet(List<String> keys) {
         ensureOpen();
         Args.checkKeys(keys, "keys", false);
+        long t0 = System.nanoTime();
+        try {
+            return readBlocks(keys);
+        } finally {
+            meters.batchGet.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private List<KeyResult<byte[]>> readBlocks(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
         Map<String, BlockRecord> recs = touch(keys, true, true, renewal);
         Map<String, Object> bytes = fetch(recs);
@@ -832,6 +893,7 @@ public final class GridBlockStore implements BlockStore {
             String k = keys.get(i);
             BlockRecord r = recs.get(k);
             try {
+                meters.read(r);
                 if (r == null)
                     throw notFound(k);
                 out[i] = KeyResult.ok(k, verified(k, r, bytes.get(k)));
@@ -848,7 +910,12 @@ public final class GridBlockStore implements BlockStore {
         Args.checkKeys(keys, "keys", false);
         Args.checkBuffers(buffers, "buffers", true);
         Args.sameLength(keys.size(), buffers.size(), "buffers");
-        return getInto(keys, buffers, i -> "buffers[" + i + "]");
+        long t0 = System.nanoTime();
+        try {
+            return getInto(keys, buffers, i -> "buffers[" + i + "]");
+        } finally {
+            meters.batchGet.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        }
     }
 
     private List<KeyResult<Integer>> getInto(List<String> keys, List<ByteBuffer> buffers,
@@ -869,6 +936,7 @@ public final class GridBlockStore implements BlockStore {
             BlockRecord r = recs.get(k);
             ByteBuffer buf = buffers.get(i);
             try {
+                meters.read(r);
                 if (r == null)
                     throw notFound(k);
                 if (r.size > buf.remaining())
@@ -915,10 +983,22 @@ public final class GridBlockStore implements BlockStore {
         boolean[] found = new boolean[ids.size()];
         if (ids.isEmpty())
             return found;
+        long t0 = System.nanoTime();
         Set<String> present = lease(ids);
         for (int i = 0; i < found.length; i++)
             found[i] = present.contains(ids.get(i));
+        meters.lookup.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         return found;
+    }
+
+    @Override
+    public int lookupOnPrefixLength(List<String> ids) {
+        long t0 = System.nanoTime();
+        try {
+            return BlockStore.super.lookupOnPrefixLength(ids);
+        } finally {
+            meters.lookupOnPrefixLength.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+        }
     }
 
     @Override
@@ -929,9 +1009,18 @@ public final class GridBlockStore implements BlockStore {
             return;
         // A hint: refresh access times so the blocks stay resident; failures are nobody's business.
         try {
-            meta.invokeAllAsync(new LinkedHashSet<>(ids), new MetaOps.Touch(-1));
-        } catch (RuntimeException ignored) {
+            meta.invokeAllAsync(new LinkedHashSet<>(ids), new MetaOps.Touch(-1))
+                .listen(f -> {
+                    try {
+                        f.get();
+                    } catch (RuntimeException e) {
+                        LOG.warn("kvgrid: prefetch of {} block(s) (first {}) failed: {}", ids.size(), ids.get(0),
+                            e.toString());
+                    }
+                });
+        } catch (RuntimeException e) {
             // best effort
+            LOG.warn("kvgrid: prefetch of {} block(s) (first {}) failed: {}", ids.size(), ids.get(0), e.toString());
         }
     }
 
@@ -954,6 +1043,7 @@ public final class GridBlockStore implements BlockStore {
             MetaOps.Result r = MetaOps.value(res.get(k));
             switch (r.outcome) {
                 case DONE -> {
+                    meters.removed();
                     garbage.put(k, r.rec);
                     out[i] = KeyResult.ok(k, true);
                 }
@@ -995,7 +1085,7 @@ public final class GridBlockStore implements BlockStore {
         ensureOpen();
         checkShardArgs(ids, shardIndex, buffers, true);
         int n = cfg.getShardsPerBlock();
-        return tasks.submit(() -> {
+        return tasks.submit(timed(meters.load, () -> {
             if (n == 1) {
                 throwFirst(batchGetInto(ids, buffers));
                 return;
@@ -1016,7 +1106,19 @@ public final class GridBlockStore implements BlockStore {
                 int shard = b.length / n;
                 buffers.get(i).put(b, shardIndex[i] * shard, shard);
             }
-        });
+        }));
+    }
+
+    /** {@code body}, recording its run time (from submission, so queueing counts) on {@code timer}. */
+    private static Runnable timed(io.micrometer.core.instrument.Timer timer, Runnable body) {
+        long t0 = System.nanoTime();
+        return () -> {
+            try {
+                body.run();
+            } finally {
+                timer.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
+            }
+        };
     }
 
     @Override
@@ -1034,7 +1136,7 @@ public final class GridBlockStore implements BlockStore {
             if (n > 1 && buffers.get(i).remaining() == 0)
                 throw Args.invalid("buffers[" + i + "]", "a shard must not be empty");
         }
-        return tasks.submit(() -> {
+        return tasks.submit(timed(meters.dump, () -> {
             if (n == 1) {
                 List<byte[]> payloads = new ArrayList<>();
                 for (ByteBuffer b : buffers)
@@ -1043,7 +1145,7 @@ public final class GridBlockStore implements BlockStore {
             } else {
                 dumpShards(ids, shardIndex, buffers, n);
             }
-        });
+        }));
     }
 
     /** Stages shards in the grid; blocks whose last shard this call supplied are assembled and written. */
@@ -1112,9 +1214,7 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public NodeStats localStats() {
         ensureOpen();
-        long blocks = 0;
-        for (IgniteCache<String, byte[]> c : data.values())
-            blocks += c.localSizeLong(org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
+        long blocks = localBlocks();
         SpaceGovernor g = governor;
         long now = cfg.getTicker().millis();
         long leased = 0;
@@ -1141,9 +1241,18 @@ public final class GridBlockStore implements BlockStore {
             throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "the store is closed (its node stopped)");
     }
 
+    /** Block copies (primary and backup) in this node's data caches: {@code cache.size} and NodeStats#blocks. */
+    long localBlocks() {
+        long blocks = 0;
+        for (IgniteCache<String, byte[]> c : data.values())
+            blocks += c.localSizeLong(org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
+        return blocks;
+    }
+
     @Override
     public void close() {
         closed = true;
+        meters.close();
         Map<ClusterNode, Long> held = new HashMap<>();
         synchronized (credits) {
             credits.values().forEach(c -> held.put(c.node, c.id));

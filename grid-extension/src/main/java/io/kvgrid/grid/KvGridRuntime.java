@@ -39,6 +39,7 @@ public final class KvGridRuntime implements AutoCloseable {
             ThinClientGateway.startSql(ignite, cfg);
         if (governor != null && cfg.isPreTouchRegion())
             governor.preTouch();
+        NodeGauges.bind(store.meters(), store, governor, bridge);
         KvGridRuntime rt = new KvGridRuntime(ignite.name(), store, governor,
             server ? new OrphanCleaner((IgniteEx) ignite, store) : null, bridge);
         BY_NODE.put(String.valueOf(ignite.name()), rt);

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
  * sweep runs several times over the following seconds.
  */
 final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OrphanCleaner.class);
     private static final long[] SWEEP_DELAYS_MS = {200, 1_000, 3_000, 10_000};
     /**
      * Unreferenced payloads are looked for only from this long after a departure: a record install the writer sent
@@ -103,7 +104,9 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             }
             return n;
         } catch (RuntimeException e) {
-            return 0; // stopping, or the topology moved again: a later sweep retries
+            // stopping, or the topology moved again: a later sweep retries
+            LOG.warn("kvgrid: orphan sweep failed, a later sweep retries: {}", e.toString());
+            return 0;
         }
     }
 

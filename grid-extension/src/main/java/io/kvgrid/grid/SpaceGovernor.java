@@ -13,6 +13,9 @@ import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
 
 import javax.cache.Cache;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -41,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * less than needed, a second pass over more unpinned blocks and then, if allowed, soft-pinned ones, oldest first.
  */
 final class SpaceGovernor implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SpaceGovernor.class);
     private static final long RESERVATION_TTL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
     private final Ignite ignite;
@@ -57,7 +61,12 @@ final class SpaceGovernor implements AutoCloseable {
     private final Map<Long, long[]> pending = new HashMap<>();
     private long pendingPages;
     private long nextId;
-    private final AtomicLong evictions = new AtomicLong();
+    /** Evictions by the watermark monitor, and those a write needing room ran (reported as reason "full"). */
+    private final AtomicLong watermarkEvictions = new AtomicLong();
+    private final AtomicLong roomEvictions = new AtomicLong();
+    /** Set while the watermark monitor runs a pass (under this object's lock, as every pass runs). */
+    private boolean watermarkPass;
+    private volatile boolean stopping;
     private final AtomicLong evictedBytes = new AtomicLong();
     private final ScheduledExecutorService monitor;
     private volatile LowerTier lower;
@@ -139,7 +148,15 @@ final class SpaceGovernor implements AutoCloseable {
     }
 
     long evictions() {
-        return evictions.get();
+        return watermarkEvictions.get() + roomEvictions.get();
+    }
+
+    long watermarkEvictions() {
+        return watermarkEvictions.get();
+    }
+
+    long roomEvictions() {
+        return roomEvictions.get();
     }
 
     long evictedBytes() {
@@ -209,13 +226,21 @@ final class SpaceGovernor implements AutoCloseable {
         try {
             synchronized (this) {
                 long over = usedPages() + pendingPages - (long) (usablePages * cfg.getHighWatermark());
-                if (over > 0)
-                    evict(over, cfg.getTicker().millis());
+                if (over > 0) {
+                    watermarkPass = true;
+                    try {
+                        evict(over, cfg.getTicker().millis());
+                    } finally {
+                        watermarkPass = false;
+                    }
+                }
             }
             if (metaUsedPages() > (long) (metaUsablePages * cfg.getHighWatermark()))
                 evictForMetadata(cfg.getTicker().millis());
         } catch (RuntimeException e) {
             // Node stopping, or the cluster changing: the next check retries.
+            if (!stopping)
+                LOG.warn("kvgrid node {}: watermark check failed, retrying in 100 ms: {}", ignite.name(), e.toString());
         }
     }
 
@@ -339,8 +364,10 @@ final class SpaceGovernor implements AutoCloseable {
             if (payload == null)
                 continue;
             boolean kept = lt != null && lt.spill(c.key, r, payload);
-            if (kept)
+            if (kept) {
                 spilled.add(c.key);
+                store.meters().spilled(payload.length);
+            }
             payloads.put(c.key, payload);
             finish.put(c.key, new MetaOps.FinishEvict(r.dataKey, now, kept ? localId : null, Tier.SSD.bit()));
         }
@@ -361,7 +388,7 @@ final class SpaceGovernor implements AutoCloseable {
             if (l != null)
                 l.onEvict(c.key, c.rec.toMeta(c.key, List.of()), ByteBuffer.wrap(payloads.get(c.key)).asReadOnlyBuffer());
             evicted.add(c.rec);
-            evictions.incrementAndGet();
+            (watermarkPass ? watermarkEvictions : roomEvictions).incrementAndGet();
             evictedBytes.addAndGet(c.rec.size);
             freed += RegionPages.reservedPages(c.rec.size, pageSize);
         }
@@ -409,6 +436,7 @@ final class SpaceGovernor implements AutoCloseable {
 
     @Override
     public void close() {
+        stopping = true;
         monitor.shutdownNow();
     }
 }

@@ -270,6 +270,7 @@ public final class StoreService implements KvGridService, Service {
      * (FORBIDDEN naming {@code operation}) or the body's typed failure becomes the reply.
      */
     private WireReply reply(ClientRole needed, String operation, java.util.function.Supplier<WireReply> body) {
+        long t0 = System.nanoTime();
         WireReply r;
         RELAYED_HERE.remove();
         try {
@@ -284,6 +285,9 @@ public final class StoreService implements KvGridService, Service {
         RELAYED_HERE.remove();
         r.servedBy = ignite.cluster().localNode().id();
         r.topologyVersion = ignite.cluster().topologyVersion();
+        KvGridRuntime rt = KvGridRuntime.of(ignite);
+        if (rt != null)
+            rt.store().meters().serviceCall(operation, System.nanoTime() - t0);
         return r;
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
  * dropping leased or hard-pinned blocks, and what it drops or kept across a restart is reflected in the metadata.
  */
 final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TierBridge.class);
     private final GridBlockStore store;
     private final String nodeId;
     private final TierStore tier;
@@ -54,6 +55,8 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
             store.metaCache().invoke(key, new MetaOps.TierGone(nodeId, Tier.SSD.bit()));
         } catch (RuntimeException e) {
             // Node stopping: the record is cleared when this node leaves (OrphanCleaner) or re-announced on restart.
+            LOG.warn("kvgrid node {}: could not clear the SSD copy of block {} from its record (cleared when this "
+                + "node leaves): {}", nodeId, key, e.toString());
         }
     }
 
@@ -127,8 +130,8 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
         for (String k : procs.keySet()) {
             if (Boolean.TRUE.equals(MetaOps.value(res.get(k))))
                 visible++;
-            else
-                tier.remove(k);
+            else if (tier.remove(k))
+                LOG.warn("kvgrid node {}: dropped stale SSD copy of block {} while announcing", nodeId, k);
         }
         return visible;
     }

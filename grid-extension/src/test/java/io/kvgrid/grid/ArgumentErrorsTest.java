@@ -9,6 +9,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.function.Executable;
 
 import java.nio.ByteBuffer;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Bad input: every call gets a typed error naming the offending argument, and the store's contents (visible keys and
  * their bytes) are exactly what they were before.
  */
+@Timeout(600)
 class ArgumentErrorsTest {
     private static final int MAX_BLOCK = 64 * 1024;
     private static TestCluster cluster;

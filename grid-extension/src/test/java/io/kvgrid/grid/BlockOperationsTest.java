@@ -10,6 +10,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -21,8 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
 
 /** UCM-style block operations (one shard per block) on two real nodes. */
+@Timeout(600)
 class BlockOperationsTest {
     private static final int MAX_BLOCK = 1 << 20;
     private static TestCluster cluster;
@@ -45,12 +48,9 @@ class BlockOperationsTest {
     }
 
     /** Polls {@code check()} for at most 30 s; it must never throw, even for a failed task. */
-    static void awaitByPolling(BlockTask t) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!t.check()) {
-            assertTrue(System.nanoTime() < deadline, "task still running after 30 s");
-            Thread.sleep(5);
-        }
+    static void awaitByPolling(BlockTask t) {
+        await("the task to finish").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
+            .until(t::check);
     }
 
     @Test

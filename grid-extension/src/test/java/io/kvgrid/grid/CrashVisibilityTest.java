@@ -11,6 +11,7 @@ import org.apache.ignite.cache.CachePeekMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import javax.cache.Cache;
 import java.util.ArrayList;
@@ -23,12 +24,15 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.awaitility.Awaitility.await;
+import java.time.Duration;
 
 /**
  * A writer node stopped in the middle of a put: the block is never visible half-written, and the survivor reclaims
  * the writer's payload. The mid-put state is reached by stopping the writer as soon as the survivor holds its copy of
  * the large payload, before or while the record is installed; attempts are bounded.
  */
+@Timeout(600)
 class CrashVisibilityTest {
     private static final int SIZE = 24 << 20;
     private static final int BLOCKS = 6;
@@ -72,17 +76,10 @@ class CrashVisibilityTest {
     }
 
     /** A key whose metadata primary is the node just added, once rebalancing has made it primary of anything. */
-    private static String ownedByNewestNode(String prefix) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (true) {
-            try {
-                return GridTests.keyOwnedBy(cluster, cluster.size() - 1, prefix);
-            } catch (AssertionError e) {
-                if (System.nanoTime() > deadline)
-                    throw e;
-                Thread.sleep(50);
-            }
-        }
+    private static String ownedByNewestNode(String prefix) {
+        return await("a key owned by the newest node").atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(50)).ignoreExceptionsInstanceOf(AssertionError.class)
+            .until(() -> GridTests.keyOwnedBy(cluster, cluster.size() - 1, prefix), k -> k != null);
     }
 
     @Test
@@ -136,14 +133,10 @@ class CrashVisibilityTest {
                     assertEquals(List.of(), a.listKeys(key));
                 }
             }
-            List<String> left = leftovers();
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
-            while (!left.isEmpty() && System.nanoTime() < until) {
-                Thread.sleep(100);
-                left = leftovers();
-            }
-            assertEquals(List.of(), left, "attempt " + attempt + " (" + keys + ", payload seen " + payloadSeen
-                + ", outcome " + outcome + ") left garbage behind");
+            String attemptInfo = "attempt " + attempt + " (" + keys + ", payload seen " + payloadSeen + ", outcome "
+                + outcome + ") left garbage behind";
+            await(attemptInfo).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> assertEquals(List.of(), leftovers(), attemptInfo));
             if (payloadSeen && visible < BLOCKS)
                 midPut++;
             report.add(keys + ": payloadSeen=" + payloadSeen + " visible=" + visible + " outcome=" + outcome);

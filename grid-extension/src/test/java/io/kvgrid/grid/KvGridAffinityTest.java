@@ -2,11 +2,13 @@ package io.kvgrid.grid;
 
 import org.apache.ignite.cache.affinity.rendezvous.RendezvousAffinityFunction;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Data keys: where they are placed, and which node wrote them (what the orphan sweep reads back). */
+@Timeout(600)
 class KvGridAffinityTest {
     private final KvGridAffinity affinity = new KvGridAffinity(1024);
     private final RendezvousAffinityFunction plain = new RendezvousAffinityFunction(false, 1024);

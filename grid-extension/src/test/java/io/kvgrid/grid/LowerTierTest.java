@@ -8,6 +8,7 @@ import io.kvgrid.testing.MemoryTierStore;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The grid's side of a lower tier, against an in-memory tier: where evicted bytes go and how they come back. */
+@Timeout(600)
 class LowerTierTest {
     private static final int SIZE = 64 * 1024;
     private final Map<String, MemoryTierStore> tiers = new ConcurrentHashMap<>();

@@ -9,6 +9,7 @@ import io.kvgrid.PutOptions;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Writers that overfill the block region never crash a node; what was acknowledged and not evicted is intact. */
+@Timeout(600)
 class MemoryPressureTest {
     private static final int SIZE = 256 * 1024;
 

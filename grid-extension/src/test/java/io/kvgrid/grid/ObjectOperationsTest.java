@@ -15,6 +15,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -37,6 +38,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every object operation of {@link BlockStore} on two real nodes, with the clock in the test's hand. */
+@Timeout(600)
 class ObjectOperationsTest {
     private static final long T0 = 1_700_000_000_000L;
     private static final long LEASE = 10_000;

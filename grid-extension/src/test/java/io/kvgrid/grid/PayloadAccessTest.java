@@ -9,6 +9,7 @@ import org.apache.ignite.cluster.ClusterNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -28,6 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Payloads stored and read without Ignite's defensive copies: a caller's array is never kept, an array handed out is
  * never shared, and only copies this node owns are read locally. Sizes cover one page and many (16 KiB pages).
  */
+@Timeout(600)
 class PayloadAccessTest {
     private static final int[] SIZES = {100, 40_000, 1 << 20};
     private static TestCluster cluster;

@@ -23,6 +23,7 @@ import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.io.Serializable;
@@ -41,6 +42,7 @@ import static io.kvgrid.testing.Payload.assertPayload;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Ignite plugin on a node the user starts with plain {@code Ignition.start}. */
+@Timeout(600)
 class PluginTest {
     /** A bare local node configuration: loopback only, own port range, no data regions, no kvgrid. */
     private static IgniteConfiguration bareNode(String name) throws IOException {

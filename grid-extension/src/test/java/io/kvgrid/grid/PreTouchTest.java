@@ -4,9 +4,11 @@ import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+@Timeout(600)
 class PreTouchTest {
     @Test
     void aPreTouchedNodeHasFaultedInItsRegionAndStartsEmpty() {

@@ -11,6 +11,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Replica count, preferred node and pins of {@link PutOptions} on a two-node cluster. */
+@Timeout(600)
 class PutOptionsTest {
     private static final long T0 = 1_800_000_000_000L;
     private static final long DEFAULT_PIN = 60_000;

@@ -10,6 +10,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Replicas on a three-node cluster: distinct nodes, reads from any node, survival of a stopped node. */
+@Timeout(600)
 class ReplicationTest {
     private static TestCluster cluster;
 

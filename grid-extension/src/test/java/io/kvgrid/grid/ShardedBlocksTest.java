@@ -9,6 +9,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
@@ -23,6 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A store of four shards per block: dump shard by shard, load single shards. */
+@Timeout(600)
 class ShardedBlocksTest {
     private static final int SHARDS = 4;
     private static final int SHARD = 4_096;

@@ -39,8 +39,8 @@ final class BlockFile implements AutoCloseable {
                     ExtendedOpenOption.DIRECT);
             } catch (IOException | UnsupportedOperationException e) {
                 // tmpfs and some network file systems refuse O_DIRECT: fall back to the page cache
-                System.getLogger(BlockFile.class.getName()).log(System.Logger.Level.WARNING,
-                    "O_DIRECT refused for " + file + " (" + e + "); using buffered I/O");
+                org.slf4j.LoggerFactory.getLogger(BlockFile.class).warn("O_DIRECT refused for {} ({}); using buffered I/O",
+                    file, e.toString());
             }
         }
         this.direct = opened != null;

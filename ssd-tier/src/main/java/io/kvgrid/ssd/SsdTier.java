@@ -1,5 +1,8 @@
 package io.kvgrid.ssd;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import io.kvgrid.Tier;
@@ -26,7 +29,6 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.zip.CRC32C;
 
-import static java.lang.System.Logger.Level.WARNING;
 
 /**
  * The SSD tier: a node-local, capacity-bounded block store on local disk. Payloads live in one preallocated data
@@ -62,7 +64,7 @@ public final class SsdTier implements TierStore {
     static final String DATA_FILE = "blocks.dat";
     static final String LOCK_FILE = "tier.lock";
     static final String CLEAN_MARKER = "clean-shutdown";
-    private static final System.Logger LOG = System.getLogger(SsdTier.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(SsdTier.class);
 
     /** One stored copy. Mutable fields are guarded by {@link #mu}. */
     private static final class Slot {
@@ -194,12 +196,12 @@ public final class SsdTier implements TierStore {
         try {
             if (unclean)
                 return b.recoverPersistedTo(file.toFile(), true,
-                    c -> LOG.log(WARNING, "SSD index " + file + " segment " + c.segmentIndex() + ": " + c.message()));
+                    c -> LOG.warn("SSD index {} segment {}: {}", file, c.segmentIndex(), c.message()));
             return b.createPersistedTo(file.toFile());
         } catch (IOException | RuntimeException e) {
             // An index that neither opens nor recovers is set aside; its blocks are lost, but nothing claims them.
             Path aside = file.resolveSibling(file.getFileName() + ".unreadable-" + System.currentTimeMillis());
-            LOG.log(WARNING, "SSD index " + file + " cannot be opened (" + e + "); moved to " + aside + ", starting empty");
+            LOG.warn("SSD index {} cannot be opened ({}); moved to {}, starting empty", file, e.toString(), aside);
             Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
             return b.createPersistedTo(file.toFile());
         }
@@ -237,7 +239,7 @@ public final class SsdTier implements TierStore {
             seq = Math.max(seq, s.seq);
         }
         if (!bad.isEmpty())
-            LOG.log(WARNING, "SSD tier " + dir + ": dropped " + bad.size() + " damaged index entries while opening");
+            LOG.warn("SSD tier {}: dropped {} damaged index entries while opening", dir, bad.size());
         return bad;
     }
 
@@ -608,7 +610,7 @@ public final class SsdTier implements TierStore {
         try {
             cfg.getDropListener().dropped(key, reason);
         } catch (RuntimeException e) {
-            LOG.log(WARNING, "drop listener failed for " + key + " (" + reason + ")", e);
+            LOG.warn("SSD tier: drop listener failed for block {} ({})", key, reason, e);
         }
     }
 

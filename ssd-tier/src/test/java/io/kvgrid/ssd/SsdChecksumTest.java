@@ -3,6 +3,7 @@ package io.kvgrid.ssd;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(600)
 class SsdChecksumTest {
     private static final int SIZE = 256 * 1024;
 

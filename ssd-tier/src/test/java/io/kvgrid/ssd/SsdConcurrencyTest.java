@@ -2,6 +2,7 @@ package io.kvgrid.ssd;
 
 import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import static io.kvgrid.ssd.Blocks.KIB_64;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(600)
 class SsdConcurrencyTest {
     @TempDir
     Path dir;

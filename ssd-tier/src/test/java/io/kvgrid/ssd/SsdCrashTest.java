@@ -4,6 +4,7 @@ import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.BufferedReader;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** kill -9 of a real JVM in the middle of spilling, then recovery of the same directory. */
+@Timeout(600)
 class SsdCrashTest {
     private static final int SLOTS = 12;
     private static final int SIZE = 128 * 1024;

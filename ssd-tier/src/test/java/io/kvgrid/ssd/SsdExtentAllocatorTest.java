@@ -1,12 +1,14 @@
 package io.kvgrid.ssd;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(600)
 class SsdExtentAllocatorTest {
     @Test
     void aFreshFileFillsFromTheFrontInOrder() {

@@ -7,6 +7,7 @@ import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(600)
 class SsdRoundTripTest {
     private static final int[] SIZES = {64 * 1024, 64 * 1024 + 1, 100_000, 1 << 20, (1 << 20) + 13, 3_000_001, 4 << 20};
 

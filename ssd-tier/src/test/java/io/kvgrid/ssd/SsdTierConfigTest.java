@@ -3,6 +3,7 @@ package io.kvgrid.ssd;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.function.Executable;
 
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Timeout(600)
 class SsdTierConfigTest {
     @TempDir
     Path dir;

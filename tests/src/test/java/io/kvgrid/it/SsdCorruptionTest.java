@@ -10,6 +10,7 @@ import io.kvgrid.ssd.SsdTierFactory;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -27,6 +28,7 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.*;
 
 /** Bytes flipped on disk under a spilled block: the grid refuses them and forgets that copy. */
+@Timeout(600)
 class SsdCorruptionTest {
     private static final int BLOCK = 512 * 1024;
     private static final int ALIGN = 4096;

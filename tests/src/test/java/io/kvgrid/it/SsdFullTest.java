@@ -11,6 +11,7 @@ import io.kvgrid.ssd.SsdTierFactory;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * An SSD tier that holds four blocks, behind a real node: when it is full the least recently used blocks go, leased
  * ones stay while the lease lasts, hard-pinned ones never leave memory, and metadata follows every drop.
  */
+@Timeout(600)
 class SsdFullTest {
     private static final int BLOCK = 256 * 1024;
     private final AtomicLong clock = new AtomicLong(1_000_000_000L);

@@ -11,6 +11,7 @@ import io.kvgrid.ssd.SsdTierFactory;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,12 +30,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.awaitility.Awaitility.await;
+import java.time.Duration;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A server node in a separate JVM, spilling to its SSD tier, is killed with SIGKILL mid-spill and restarted on the
  * same directory under the same consistent id: no block is ever wrong or claimed-but-unreadable, and every completed
  * spill comes back visible on every node.
  */
+@Timeout(600)
 class SsdSpillCrashTest {
     static final int BLOCK = 1 << 20;
     static final long SSD_BYTES = 96L << 20;
@@ -129,11 +134,9 @@ class SsdSpillCrashTest {
             spilled.add(line.substring(8));
     }
 
-    private static void awaitServers(TestCluster c, int n) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (c.node(0).ignite().cluster().forServers().nodes().size() != n && System.nanoTime() < deadline)
-            Thread.sleep(50);
-        assertEquals(n, c.node(0).ignite().cluster().forServers().nodes().size(), "servers in the cluster");
+    private static void awaitServers(TestCluster c, int n) {
+        await(n + " servers in the cluster").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+            .until(() -> c.node(0).ignite().cluster().forServers().nodes().size() == n);
     }
 
     /**
@@ -168,29 +171,38 @@ class SsdSpillCrashTest {
      * Polls (bounded) until, on every node, each key either reads back byte-identical and exists, or is absent for
      * both; returns what was still wrong at the end. Wrong bytes fail at once.
      */
-    private static List<String> settle(List<BlockStore> stores, List<String> keys, int seconds)
-        throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        List<String> wrong;
-        do {
-            wrong = new ArrayList<>();
-            for (int n = 0; n < stores.size(); n++)
-                for (String k : keys) {
-                    BlockStore s = stores.get(n);
-                    boolean exists = s.exists(k);
-                    try {
-                        byte[] b = s.get(k);
-                        assertArrayEquals(Payload.of(k, BLOCK), b, k + " read with wrong bytes on node " + n);
-                        if (!exists)
-                            wrong.add(k + "@" + n + ": readable but exists() false");
-                    } catch (KvGridException e) {
-                        if (exists || e.code() != ErrorCode.NOT_FOUND)
-                            wrong.add(k + "@" + n + ": exists()=" + exists + ", get " + e.code());
-                    }
+    private static List<String> settle(List<BlockStore> stores, List<String> keys, int seconds) {
+        List<List<String>> last = new ArrayList<>(List.of(List.of()));
+        try {
+            // Each round reads every surviving block from every node: poll gently. In this thread, so a round that
+            // runs past the deadline still completes and counts, as the last one.
+            await().atMost(Duration.ofSeconds(seconds)).pollInSameThread().pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofSeconds(1)).until(() -> {
+                    last.set(0, wrongNow(stores, keys));
+                    return last.get(0).isEmpty();
+                });
+        } catch (ConditionTimeoutException e) {
+            // reported by the caller from what was still wrong
+        }
+        return last.get(0);
+    }
+
+    private static List<String> wrongNow(List<BlockStore> stores, List<String> keys) {
+        List<String> wrong = new ArrayList<>();
+        for (int n = 0; n < stores.size(); n++)
+            for (String k : keys) {
+                BlockStore s = stores.get(n);
+                boolean exists = s.exists(k);
+                try {
+                    byte[] b = s.get(k);
+                    assertArrayEquals(Payload.of(k, BLOCK), b, k + " read with wrong bytes on node " + n);
+                    if (!exists)
+                        wrong.add(k + "@" + n + ": readable but exists() false");
+                } catch (KvGridException e) {
+                    if (exists || e.code() != ErrorCode.NOT_FOUND)
+                        wrong.add(k + "@" + n + ": exists()=" + exists + ", get " + e.code());
                 }
-            if (!wrong.isEmpty())
-                Thread.sleep(1_000); // each round reads every surviving block from every node: poll gently
-        } while (!wrong.isEmpty() && System.nanoTime() < deadline);
+            }
         return wrong;
     }
 

@@ -12,6 +12,7 @@ import io.kvgrid.testing.TestCluster;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.cache.Cache;
@@ -23,8 +24,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.awaitility.Awaitility.await;
+import java.time.Duration;
 
 /** Real Ignite nodes spilling to the real SSD tier: volume far beyond memory, and promotion back into memory. */
+@Timeout(600)
 class SsdSpillTest {
     private static final int BLOCK = 512 * 1024;
 
@@ -133,13 +137,10 @@ class SsdSpillTest {
             assertEquals(Set.of(Tier.SSD), s0.query("hot").orElseThrow().tiers(), "one read does not promote");
 
             Payload.assertPayload("hot", BLOCK, s0.get("hot"));
-            Set<Tier> tiers = Set.of();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!tiers.contains(Tier.MEMORY) && System.nanoTime() < deadline) {
-                Thread.sleep(20); // promotion is asynchronous
-                tiers = s1.query("hot").orElseThrow().tiers();
-            }
-            assertEquals(Set.of(Tier.MEMORY, Tier.SSD), tiers, "promoted, and the SSD copy kept");
+            // Promotion is asynchronous.
+            await("hot promoted").atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20))
+                .untilAsserted(() -> assertEquals(Set.of(Tier.MEMORY, Tier.SSD), s1.query("hot").orElseThrow().tiers(),
+                    "promoted, and the SSD copy kept"));
             List<Cache.Entry<String, byte[]>> inMemory = payloadsInMemory(c);
             assertEquals(1, inMemory.size(), "exactly the promoted block is back in memory");
             assertTrue(inMemory.get(0).getKey().startsWith("hot\uFFFF"), inMemory.get(0).getKey());

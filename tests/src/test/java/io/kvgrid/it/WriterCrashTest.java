@@ -8,6 +8,7 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.binary.BinaryObject;
 import org.apache.ignite.cache.query.ScanQuery;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import javax.cache.Cache;
@@ -21,11 +22,14 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.awaitility.Awaitility.await;
+import java.time.Duration;
 
 /**
  * A writer process killed with SIGKILL in the middle of puts: nothing half-written becomes visible, every acknowledged
  * block survives byte for byte, and the payloads the dead writer left unreferenced are reclaimed.
  */
+@Timeout(600)
 class WriterCrashTest {
     private static final int SIZE = 512 * 1024;
 
@@ -47,27 +51,18 @@ class WriterCrashTest {
             }
 
             Ignite ignite = c.node(0).ignite();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (ignite.cluster().forServers().nodes().size() > 2 && System.nanoTime() < deadline)
-                Thread.sleep(100);
-            assertEquals(2, ignite.cluster().forServers().nodes().size(), "the killed writer left the cluster");
+            await("the killed writer left the cluster").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).until(() -> ignite.cluster().forServers().nodes().size() == 2);
 
             // Every payload left in the grid belongs to a complete record: the dead writer's space is reclaimed
             // (payloads it wrote but never installed a record for are removed within seconds of its departure).
             IgniteCache<String, BinaryObject> meta = ignite.cache("kvgrid-meta").withKeepBinary();
             IgniteCache<String, byte[]> data = ignite.cache("kvgrid-data-r2");
-            Set<String> referenced = Set.of();
-            Set<String> payloadKeys = null;
-            while (!referenced.equals(payloadKeys) && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-                try {
-                    referenced = completeDataKeys(meta);
-                    payloadKeys = new HashSet<>(data.query(new ScanQuery<String, byte[]>(), Cache.Entry::getKey).getAll());
-                } catch (javax.cache.CacheException e) {
-                    payloadKeys = null; // a scan that met the topology change: look again
-                }
-            }
-            assertEquals(referenced, payloadKeys);
+            // A scan that meets the topology change throws CacheException: look again.
+            await("the dead writer's payloads removed").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(100)).ignoreExceptionsInstanceOf(javax.cache.CacheException.class)
+                .untilAsserted(() -> assertEquals(completeDataKeys(meta),
+                    new HashSet<>(data.query(new ScanQuery<String, byte[]>(), Cache.Entry::getKey).getAll())));
             assertEquals(0, count(meta, 0), "no incomplete record is left");
 
             BlockStore s = c.store(1);

@@ -1,0 +1,89 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.TierStore;
+import org.apache.ignite.cache.CachePeekMode;
+
+import java.util.Locale;
+
+/**
+ * The gauges and function counters of a server node, read when scraped: blocks held, bytes and capacity per tier,
+ * region fill against the high watermark, evictions by reason, leases and pins. {@code cache.size} and the eviction
+ * counters read the same sources as {@link GridBlockStore#localStats()}, so {@code kvgrid stats} and {@code /metrics}
+ * agree. Leases and pins come from one scan of the node's metadata, reused for a second.
+ */
+final class NodeGauges {
+    private static final long SCAN_REUSE_NANOS = 1_000_000_000L;
+
+    private final GridBlockStore store;
+    private final KvGridConfiguration cfg;
+    private long scannedAt = System.nanoTime() - 2 * SCAN_REUSE_NANOS;
+    private long leased;
+    private long softPinned;
+    private long hardPinned;
+
+    private NodeGauges(GridBlockStore store) {
+        this.store = store;
+        this.cfg = store.config();
+    }
+
+    static void bind(StoreMeters m, GridBlockStore store, SpaceGovernor g, TierBridge bridge) {
+        NodeGauges n = new NodeGauges(store);
+        m.gauge("cache.size", "Block copies held in this node's memory region", store, GridBlockStore::localBlocks,
+            "tier", "memory");
+        m.gauge("kvgrid.leases.active", "Blocks under a read lease now (primary copies on this node)", n,
+            x -> x.scan().leased);
+        m.gauge("kvgrid.pins", "Pinned blocks (primary copies on this node), by pin kind", n,
+            x -> x.scan().softPinned, "kind", "soft");
+        m.gauge("kvgrid.pins", "Pinned blocks (primary copies on this node), by pin kind", n,
+            x -> x.scan().hardPinned, "kind", "hard");
+        if (g == null)
+            return;
+        m.gauge("kvgrid.tier.bytes", "Bytes in use, by tier", g, SpaceGovernor::used, "tier", "memory");
+        m.gauge("kvgrid.tier.capacity.bytes", "Bytes blocks may fill, by tier", g, SpaceGovernor::capacity,
+            "tier", "memory");
+        m.gauge("kvgrid.region.fill", "Share of the block region in use (compare with kvgrid.region.high.watermark)",
+            g, x -> x.capacity() == 0 ? 0 : (double) x.used() / x.capacity());
+        m.gauge("kvgrid.region.high.watermark", "Fill of the block region above which the node evicts", n,
+            x -> x.cfg.getHighWatermark());
+        m.functionCounter("cache.evictions", "Blocks evicted by the watermark monitor", g,
+            SpaceGovernor::watermarkEvictions, "reason", "watermark");
+        m.functionCounter("cache.evictions", "Blocks evicted to make room for a write (region full)", g,
+            SpaceGovernor::roomEvictions, "reason", "full");
+        m.functionCounter("kvgrid.evicted.bytes", "Payload bytes this node evicted", g, SpaceGovernor::evictedBytes);
+        if (bridge == null)
+            return;
+        TierStore t = bridge.tier();
+        String tier = t.tier().name().toLowerCase(Locale.ROOT);
+        m.gauge("kvgrid.tier.bytes", "Bytes in use, by tier", t, TierStore::usedBytes, "tier", tier);
+        m.gauge("kvgrid.tier.capacity.bytes", "Bytes blocks may fill, by tier", t, TierStore::capacityBytes,
+            "tier", tier);
+    }
+
+    /** Counts leases and pins over the node's primary metadata, at most once a second. */
+    private synchronized NodeGauges scan() {
+        long t = System.nanoTime();
+        if (t - scannedAt < SCAN_REUSE_NANOS)
+            return this;
+        long now = cfg.getTicker().millis();
+        long l = 0;
+        long soft = 0;
+        long hard = 0;
+        for (var e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
+            BlockRecord r = e.getValue();
+            if (!r.complete())
+                continue;
+            if (r.leaseUntil > now)
+                l++;
+            if (r.hardPin)
+                hard++;
+            else if (r.softPinUntil > now)
+                soft++;
+        }
+        leased = l;
+        softPinned = soft;
+        hardPinned = hard;
+        scannedAt = System.nanoTime();
+        return this;
+    }
+}
