@@ -269,7 +269,7 @@ final class SpaceGovernor implements AutoCloseable {
                 if (!res.get(j).ok())
                     continue;
                 removed++;
-                evictions.incrementAndGet();
+                watermarkEvictions.incrementAndGet();
                 evictedBytes.addAndGet(eligible.get(i + j).rec.size);
             }
         }

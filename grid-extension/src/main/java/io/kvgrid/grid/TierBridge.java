@@ -21,7 +21,6 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
     private final GridBlockStore store;
     private final String nodeId;
     private final TierStore tier;
-    private static final System.Logger LOG = System.getLogger(TierBridge.class.getName());
     /** Blocks the tier held but could not vouch for when this node started (damaged copies, dropped). */
     private int droppedAtStart;
 
@@ -122,8 +121,8 @@ final class TierBridge implements SpaceGovernor.LowerTier, TierContext, AutoClos
         }
         if (!damaged.isEmpty()) {
             droppedAtStart += damaged.size();
-            LOG.log(System.Logger.Level.WARNING, "node " + nodeId + ": dropped " + damaged.size()
-                + " damaged lower-tier blocks while announcing them: " + damaged);
+            LOG.warn("kvgrid node {}: dropped {} damaged SSD blocks while announcing them: {}", nodeId,
+                damaged.size(), damaged);
         }
         int visible = 0;
         var res = store.metaCache().invokeAll(procs);
