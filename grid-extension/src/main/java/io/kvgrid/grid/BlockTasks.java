@@ -55,8 +55,17 @@ public final class BlockTasks implements AutoCloseable {
 
         @Override
         public void await(Duration timeout) {
+            if (timeout == null || timeout.isNegative())
+                throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "timeout", "must be a duration of 0 or more, was "
+                    + timeout);
+            long nanos;
             try {
-                future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+                nanos = timeout.toNanos();
+            } catch (ArithmeticException e) {
+                nanos = Long.MAX_VALUE;
+            }
+            try {
+                future.get(nanos, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 throw new KvGridException(ErrorCode.TIMEOUT, "timeout", "task still running after " + timeout);
             } catch (InterruptedException e) {

@@ -86,6 +86,10 @@ public final class GridBlockStore implements BlockStore {
         this.governor = governor;
     }
 
+    Ignite ignite() {
+        return ignite;
+    }
+
     KvGridConfiguration config() {
         return cfg;
     }

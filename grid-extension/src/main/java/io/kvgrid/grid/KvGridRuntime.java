@@ -16,6 +16,7 @@ public final class KvGridRuntime implements AutoCloseable {
     private final SpaceGovernor governor;
     private final OrphanCleaner cleaner;
     private final TierBridge bridge;
+    private final PauseWatchdog watchdog;
 
     private KvGridRuntime(String nodeName, GridBlockStore store, SpaceGovernor governor, OrphanCleaner cleaner,
                           TierBridge bridge) {
@@ -24,6 +25,7 @@ public final class KvGridRuntime implements AutoCloseable {
         this.governor = governor;
         this.cleaner = cleaner;
         this.bridge = bridge;
+        this.watchdog = governor == null ? null : new PauseWatchdog(store.ignite());
     }
 
     public static KvGridRuntime start(Ignite ignite, KvGridConfiguration cfg) {
@@ -70,6 +72,8 @@ public final class KvGridRuntime implements AutoCloseable {
     @Override
     public void close() {
         BY_NODE.remove(String.valueOf(nodeName), this);
+        if (watchdog != null)
+            watchdog.close();
         if (cleaner != null)
             cleaner.close();
         if (governor != null)

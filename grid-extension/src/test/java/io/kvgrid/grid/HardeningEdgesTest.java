@@ -51,7 +51,12 @@ class HardeningEdgesTest {
             fails(ErrorCode.INVALID_KEY, "key", () -> s.remove("a\uD800"));
             fails(ErrorCode.INVALID_KEY, "keys[0]", () -> s.batchGet(List.of("c1\u0085")));
             s.put("pair-\uD83D\uDE00", new byte[] {2});   // a surrogate pair is fine
-            assertEquals(before + 1, s.listKeys(".*").size(), "only the valid key was stored");
+            fails(ErrorCode.INVALID_ARGUMENT, "softPin", () -> s.put("pin-overflow", new byte[1],
+                io.kvgrid.PutOptions.builder().softPin(java.time.Duration.ofSeconds(Long.MAX_VALUE)).build()));
+            var task = s.dump(List.of("task-null"), new int[1], List.of(ByteBuffer.wrap(new byte[] {3})));
+            fails(ErrorCode.INVALID_ARGUMENT, "timeout", () -> task.await(null));
+            task.await(java.time.Duration.ofSeconds(Long.MAX_VALUE));
+            assertEquals(before + 2, s.listKeys(".*").size(), "only the valid keys were stored");
         }
     }
 
