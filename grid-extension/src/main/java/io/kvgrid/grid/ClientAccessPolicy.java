@@ -10,7 +10,10 @@ import java.util.Set;
  * kvgrid through its service and SQL functions, which run on the server with the node's own rights; the caches behind
  * them are kvgrid's alone: a raw write could bypass space reservation (and run a node out of region memory), a raw
  * record could be unreadable, a clear or destroy would drop every block. Reads of the raw caches stay allowed (they
- * change nothing). Cluster-wide switches that would stop or wipe an in-memory cluster are refused too.
+ * change nothing). Cluster-wide switches that would stop or wipe an in-memory cluster are refused too, and so is
+ * creating caches: a thin client's cache could be placed in kvgrid's regions and fill them behind space reservation's
+ * back, and refusing it at authorization is safe where failing its start on every node (the plugin's region check,
+ * which still guards server and thick-client configurations) is not.
  */
 final class ClientAccessPolicy {
     /** Refused on kvgrid's caches. */
@@ -32,6 +35,8 @@ final class ClientAccessPolicy {
     String refusal(String name, SecurityPermission perm) {
         if (CLUSTER_SWITCHES.contains(perm))
             return "thin clients may not " + perm + " on a kvgrid cluster";
+        if (perm == SecurityPermission.CACHE_CREATE)
+            return "thin clients may not create caches (" + name + ") on a kvgrid cluster; configure them on the nodes";
         if (CACHE_WRITES.contains(perm) && name != null && name.startsWith(cachePrefix))
             return "cache " + name + " belongs to kvgrid: thin clients may read it but not " + perm
                 + "; write blocks through KvGridClient or the kvgrid SQL functions";
