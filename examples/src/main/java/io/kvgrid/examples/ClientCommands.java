@@ -59,9 +59,11 @@ final class ClientCommands {
         description = {"store a file as a block", "", "Stores the bytes of FILE as block KEY. Blocks are write-once: "
             + "an existing KEY is left unchanged (exit 0) unless --upsert replaces it."})
     static final class Put implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", description = "the block's key")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", hideParamSyntax = true,
+            description = "the block's key")
         String key;
-        @Parameters(index = "1", arity = "0..1", paramLabel = "FILE", description = "the file whose bytes are stored")
+        @Parameters(index = "1", arity = "0..1", paramLabel = "FILE", hideParamSyntax = true,
+            description = "the file whose bytes are stored")
         String file;
         @Mixin
         ConnectOptions connection = new ConnectOptions();
@@ -116,7 +118,8 @@ final class ClientCommands {
         description = {"write a block to a file or standard output", "", "Writes the bytes of block KEY to OUTFILE, "
             + "or to standard output when OUTFILE is omitted. A missing KEY is an error (exit 1) and writes nothing."})
     static final class Get implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", description = "the block's key")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", hideParamSyntax = true,
+            description = "the block's key")
         String key;
         @Parameters(index = "1", arity = "0..1", paramLabel = "OUTFILE", description = "where to write its bytes")
         String outFile;
@@ -194,7 +197,8 @@ final class ClientCommands {
         description = {"remove a block", "", "Removes block KEY from every tier of every node. A block under a read "
             + "lease is kept unless --force."})
     static final class Rm implements Callable<Integer> {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", description = "the block's key")
+        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", hideParamSyntax = true,
+            description = "the block's key")
         String key;
         @Mixin
         ConnectOptions connection = new ConnectOptions();
