@@ -1,5 +1,8 @@
 package io.kvgrid.examples;
 
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -8,47 +11,51 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code kvgrid bench}: GB/s of kvgrid beside the memcpy ceiling, a plain Ignite cache and Redis, measured in one run
  * on this machine, so the ratios mean something even where the absolute numbers do not travel.
  */
-final class BenchCommand {
-    static final String USAGE = """
-        usage: kvgrid bench [--quick] [--json] [--ssd-dir DIR]
+@Command(name = "bench", customSynopsis = "kvgrid bench [--quick] [--json] [--ssd-dir DIR]",
+    description = {"measure put/get throughput against memcpy, a plain Ignite cache and (if installed) Redis", "",
+        "Measures, for 64 KiB and 1 MiB blocks: the memcpy ceiling, a plain Ignite cache with default configuration, "
+            + "kvgrid put/get/batchGet(64)/lookupOnPrefixLength(1,000 ids) on 1 node and on 3 nodes with one backup, "
+            + "and Redis (when redis-server is on the PATH); then 1 MiB put/get/batchGet through the thin client "
+            + "(KvGridClient) against 1 node, with TLS off and on. All nodes run in this JVM on 127.0.0.1. Then the "
+            + "SSD tier: spill and restore of 1 MiB blocks against sequential dd with O_DIRECT on the same directory.",
+        "Progress goes to stderr: on a terminal a bar with the current step and the elapsed time, otherwise one line "
+            + "per step."})
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--quick", description = "short measurements, one round (under a minute); otherwise two rounds, "
+        + "each row reporting its faster round")
+    boolean quick;
+    @Option(names = "--json", description = "print the rows as one JSON object on the last line")
+    boolean json;
+    @Option(names = "--ssd-dir", paramLabel = "DIR", converter = Flags.NonEmpty.class,
+        description = "directory of the SSD tier bench (default: a temporary directory under the working directory, "
+            + "removed afterwards; /tmp is often tmpfs)")
+    String ssdDirName;
 
-        Measures, for 64 KiB and 1 MiB blocks: the memcpy ceiling, a plain Ignite cache with default configuration,
-        kvgrid put/get/batchGet(64)/lookupOnPrefixLength(1,000 ids) on 1 node and on 3 nodes with one backup, and
-        Redis (when redis-server is on the PATH); then 1 MiB put/get/batchGet through the thin client (KvGridClient)
-        against 1 node, with TLS off and on. All nodes run in this JVM on 127.0.0.1. Then the SSD tier: spill
-        and restore of 1 MiB blocks against sequential dd with O_DIRECT on the same directory.
-        Progress goes to stderr: on a terminal a bar with the current step and the elapsed time, otherwise one
-        line per step.
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean terminal;
 
-          --quick        short measurements, one round (under a minute); otherwise two rounds, each row
-                         reporting its faster round
-          --json         print the rows as one JSON object on the last line
-          --ssd-dir DIR  directory of the SSD tier bench (default: a temporary directory under the working
-                         directory, removed afterwards; /tmp is often tmpfs)
-        """;
-
-    private BenchCommand() {
+    BenchCommand(PrintStream out, PrintStream err, boolean terminal) {
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err, boolean terminal) throws Exception {
-        CliArgs a = new CliArgs(args, Set.of("--ssd-dir"), Set.of("--quick", "--json", "--help"));
-        if (a.flag("--help")) {
-            out.print(USAGE);
-            return 0;
-        }
+    @Override
+    public Integer call() throws Exception {
         Path ssdDir = null;
-        if (a.string("--ssd-dir") != null) {
-            ssdDir = Path.of(a.string("--ssd-dir"));
+        if (ssdDirName != null) {
+            ssdDir = Path.of(ssdDirName);
             if (Files.exists(ssdDir) && !Files.isDirectory(ssdDir))
                 throw new UsageException("--ssd-dir: " + ssdDir + " is not a directory");
         }
-        BenchSettings s = a.flag("--quick") ? BenchSettings.quick() : BenchSettings.full();
+        BenchSettings s = quick ? BenchSettings.quick() : BenchSettings.full();
         long t0 = System.nanoTime();
         List<BenchRow> rows;
         BenchSsd ssd;
@@ -69,7 +76,7 @@ final class BenchCommand {
         out.printf("%s run, %.0f s; GB/s = 10^9 payload bytes per second of time inside the calls; nodes run in one "
             + "JVM on 127.0.0.1%s%n", s.name(), seconds,
             s.rounds() > 1 ? "; each row is the faster of " + s.rounds() + " rounds, every system measured in each" : "");
-        if (a.flag("--json"))
+        if (json)
             out.println(Json.write(json(rows, ssd, s, seconds)));
         return 0;
     }

@@ -4,12 +4,14 @@ import io.kvgrid.ClientRole;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import io.kvgrid.tls.TlsDirectory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * {@code kvgrid certs}: a CA and the key stores of a cluster's nodes and clients, for kvgrid-tls.xml and
@@ -19,40 +21,42 @@ import java.util.Set;
  * ./kvgrid certs --out /etc/kvgrid/tls --nodes 3 --clients admin,vllm:write,dashboard:read --days 365
  * }</pre>
  */
-final class CertsCommand {
-    static final String USAGE = """
-        usage: kvgrid certs --out DIR [--nodes N] [--clients NAME[:ROLE],...] [--days D]
+@Command(name = "certs", customSynopsis = "kvgrid certs --out DIR [--nodes N] [--clients NAME[:ROLE],...] [--days D]",
+    description = {"create a CA and TLS key stores for nodes and clients (kvgrid-tls.xml, --tls-dir)", "",
+        "Creates a certificate authority and, signed by it, one PKCS#12 key store per node (node-0.p12 ...) and per "
+            + "client (NAME.p12), the trust store truststore.p12 and passwords.properties (each store's password). "
+            + "Files are readable by their owner only (600, directory 700); existing keys are never overwritten. "
+            + "Copy DIR (less ca.p12, the CA's key) to each node and each client's NAME.p12 with truststore.p12 and "
+            + "its password line."},
+    footer = {"Then: kvgrid node --config kvgrid-tls.xml --tls-dir DIR --tls-node node-0",
+        "      kvgrid put --connect HOST:PORT --tls-dir DIR --client admin KEY FILE"})
+final class CertsCommand implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR", converter = Flags.NonEmpty.class,
+        description = "directory to write (created if absent)")
+    String dir;
+    @Option(names = "--nodes", paramLabel = "N", description = "node key stores to create, 1 to 1000 (default 1)")
+    Long nodeCount;
+    @Option(names = "--clients", paramLabel = "LIST", converter = Flags.NonEmpty.class,
+        description = "clients as NAME or NAME:ROLE, comma-separated; ROLE is read, write or admin (default admin); "
+            + "default: admin")
+    String clientList;
+    @Option(names = "--days", paramLabel = "D",
+        description = "validity of every certificate in days, 1 to 36500 (default 365)")
+    Long validDays;
 
-        Creates a certificate authority and, signed by it, one PKCS#12 key store per node (node-0.p12 ...) and per
-        client (NAME.p12), the trust store truststore.p12 and passwords.properties (each store's password). Files
-        are readable by their owner only (600, directory 700); existing keys are never overwritten. Copy DIR (less
-        ca.p12, the CA's key) to each node and each client's NAME.p12 with truststore.p12 and its password line.
+    private final PrintStream out;
 
-          --out DIR         directory to write (created if absent)
-          --nodes N         node key stores to create (default 1)
-          --clients LIST    clients as NAME or NAME:ROLE, comma-separated; ROLE is read, write or admin (default
-                            admin); default: admin
-          --days D          validity of every certificate in days (default 365)
-
-        Then: kvgrid node --config kvgrid-tls.xml --tls-dir DIR --tls-node node-0
-              kvgrid put --connect HOST:PORT --tls-dir DIR --client admin KEY FILE
-        """;
-
-    private CertsCommand() {
+    CertsCommand(PrintStream out) {
+        this.out = out;
     }
 
-    static int run(String[] args, PrintStream out) {
-        CliArgs a = new CliArgs(args, Set.of("--out", "--nodes", "--clients", "--days"), Set.of("--help"));
-        if (a.flag("--help")) {
-            out.print(USAGE);
-            return 0;
-        }
-        String dir = a.string("--out");
+    @Override
+    public Integer call() {
         if (dir == null)
             throw new UsageException("--out DIR is required");
-        int nodes = a.intNumber("--nodes", 1, 1, 1000);
-        int days = a.intNumber("--days", 365, 1, 36_500);
-        Map<String, ClientRole> clients = clients(a.has("--clients") ? a.string("--clients") : "admin");
+        int nodes = Flags.intNumber("--nodes", nodeCount, 1, 1, 1000);
+        int days = Flags.intNumber("--days", validDays, 365, 1, 36_500);
+        Map<String, ClientRole> clients = clients(clientList == null ? "admin" : clientList);
         Path out0 = Path.of(dir).toAbsolutePath();
         try {
             TlsDirectory.create(out0, nodes, clients, days);

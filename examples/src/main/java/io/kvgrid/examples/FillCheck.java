@@ -5,6 +5,9 @@ import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridException;
 import io.kvgrid.PutOptions;
 import io.kvgrid.client.KvGridClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -20,8 +23,8 @@ import java.util.BitSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,42 +40,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * }</pre>
  */
 final class FillCheck {
-    static final String FILL_USAGE = """
-        usage: kvgrid fill --connect HOSTS [--tls-dir DIR [--client NAME]] --count N --block-bytes S
-                   [--replicas R] [--seed X] [--threads T]
-                           [--ack-file F]
-
-        Writes blocks fill-X-0 .. fill-X-(N-1) of S bytes each, derived from X and the index (so 'kvgrid check'
-        can verify them), write-once: a block already stored counts as acknowledged. Failed puts are counted, not
-        retried, and the fill goes on. Ends with one JSON line {"acknowledged", "failed", "errors": {CODE: n}};
-        exit 0 even when puts failed.
-
-        """ + ClientCommands.CONNECT_HELP + """
-          --count N         blocks to write
-          --block-bytes S   bytes a block
-          --replicas R      copies to keep (default: the store's replicas setting)
-          --seed X          seed of the block contents and keys (default 0)
-          --threads T       puts in flight at once, 1 to 256 (default 1)
-          --ack-file F      append each acknowledged index to F, one a line, as soon as its put returns
-        """;
-
-    static final String CHECK_USAGE = """
-        usage: kvgrid check --connect HOSTS [--tls-dir DIR [--client NAME]] --count N --block-bytes S
-                    [--seed X] [--ack-file F]
-
-        Reads back the blocks of 'kvgrid fill' with the same --count, --block-bytes and --seed (batches of up to
-        64) and verifies every byte. Ends with one JSON line {"checked", "ok", "missing", "corrupt",
-        "missingAcknowledged", "unreadable", "errors": {CODE: n}}; exit 1 when a block is corrupt, an acknowledged
-        block is missing or a block could not be read, else 0.
-
-        """ + ClientCommands.CONNECT_HELP + """
-          --count N         blocks to check
-          --block-bytes S   bytes a block
-          --seed X          seed the fill used (default 0)
-          --ack-file F      the fill's acknowledgement file: a missing block listed there counts as
-                            missingAcknowledged
-        """;
-
     /** Most bytes one check batch reads at once. */
     private static final long BATCH_BYTES = 64L << 20;
     private static final int BATCH_KEYS = 64;
@@ -85,48 +52,87 @@ final class FillCheck {
     private record Plan(int count, int blockBytes, long seed) {
     }
 
-    private static Plan plan(CliArgs a) {
-        if (!a.has("--count"))
-            throw new UsageException("--count is required");
-        if (!a.has("--block-bytes"))
-            throw new UsageException("--block-bytes is required");
-        return new Plan(a.intNumber("--count", 0, 1, Integer.MAX_VALUE),
-            a.intNumber("--block-bytes", 0, 1, Integer.MAX_VALUE - 8),
-            a.number("--seed", 0, Long.MIN_VALUE, Long.MAX_VALUE));
+    /** The flags fill and check share: which blocks, of what size, from which seed. */
+    static final class PlanOptions {
+        @Option(names = "--count", paramLabel = "N", description = "blocks to write (fill) or to check (check)")
+        Long count;
+        @Option(names = "--block-bytes", paramLabel = "S", description = "bytes a block")
+        Long blockBytes;
+        @Option(names = "--seed", paramLabel = "X",
+            description = "seed of the block contents and keys; check takes the fill's (default 0)")
+        Long seed;
+
+        Plan plan() {
+            if (count == null)
+                throw new UsageException("--count is required");
+            if (blockBytes == null)
+                throw new UsageException("--block-bytes is required");
+            return new Plan(Flags.intNumber("--count", count, 0, 1, Integer.MAX_VALUE),
+                Flags.intNumber("--block-bytes", blockBytes, 0, 1, Integer.MAX_VALUE - 8),
+                Flags.number("--seed", seed, 0, Long.MIN_VALUE, Long.MAX_VALUE));
+        }
     }
 
-    static int fill(String[] args, PrintStream out) {
-        CliArgs a = ClientCommands.parse(args, Set.of("--count", "--block-bytes", "--replicas", "--seed",
-            "--threads", "--ack-file"), Set.of(), 0, FILL_USAGE, out);
-        if (a == null)
-            return 0;
-        Plan p = plan(a);
-        int threads = a.intNumber("--threads", 1, 1, 256);
-        PutOptions options = a.has("--replicas")
-            ? PutOptions.builder().replicas(a.intNumber("--replicas", 1, 1, Integer.MAX_VALUE)).build()
-            : PutOptions.defaults();
-        String ackName = a.string("--ack-file");
-        OutputStream ack = null;
-        if (ackName != null) {
-            try {
-                // Unbuffered: each line is one write(2), in the OS's hands when the put is reported, so a fill
-                // killed with -9 leaves every acknowledged index in the file.
-                ack = Files.newOutputStream(Path.of(ackName), StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            } catch (IOException e) {
-                throw new UsageException("--ack-file: cannot open " + ackName + ": " + e);
-            }
+    @Command(name = "fill", customSynopsis = {
+        "kvgrid fill --connect HOSTS [--tls-dir DIR [--client NAME]] --count N --block-bytes S",
+        "                   [--replicas R] [--seed X] [--threads T] [--ack-file F]"},
+        description = {"write N blocks of seeded, verifiable bytes, recording each acknowledged one", "",
+            "Writes blocks fill-X-0 .. fill-X-(N-1) of S bytes each, derived from X and the index (so 'kvgrid check' "
+                + "can verify them), write-once: a block already stored counts as acknowledged. Failed puts are "
+                + "counted, not retried, and the fill goes on. Ends with one JSON line {\"acknowledged\", \"failed\", "
+                + "\"errors\": {CODE: n}}; exit 0 even when puts failed."})
+    static final class Fill implements Callable<Integer> {
+        @Mixin
+        ConnectOptions connection = new ConnectOptions();
+        @Mixin
+        PlanOptions planOptions = new PlanOptions();
+        @Option(names = "--replicas", paramLabel = "R",
+            description = "copies to keep (default: the store's replicas setting)")
+        Long replicas;
+        @Option(names = "--threads", paramLabel = "T", description = "puts in flight at once, 1 to 256 (default 1)")
+        Long threads;
+        @Option(names = "--ack-file", paramLabel = "F", converter = Flags.NonEmpty.class,
+            description = "append each acknowledged index to F, one a line, as soon as its put returns")
+        String ackName;
+
+        private final PrintStream out;
+
+        Fill(PrintStream out) {
+            this.out = out;
         }
-        try (KvGridClient store = ClientCommands.connect(a); OutputStream acks = ack) {
-            Filler f = new Filler(store, p, options, acks);
-            f.run(threads);
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("acknowledged", f.acknowledged.get());
-            json.put("failed", f.failed.get());
-            json.put("errors", new TreeMap<>(f.errors));
-            out.println(Json.write(json));
-            return 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + ackName + ": " + e, e);
+
+        @Override
+        public Integer call() {
+            connection.validate();
+            Plan p = planOptions.plan();
+            int t = Flags.intNumber("--threads", threads, 1, 1, 256);
+            PutOptions options = replicas != null
+                ? PutOptions.builder().replicas(Flags.intNumber("--replicas", replicas, 1, 1, Integer.MAX_VALUE))
+                    .build()
+                : PutOptions.defaults();
+            OutputStream ack = null;
+            if (ackName != null) {
+                try {
+                    // Unbuffered: each line is one write(2), in the OS's hands when the put is reported, so a fill
+                    // killed with -9 leaves every acknowledged index in the file.
+                    ack = Files.newOutputStream(Path.of(ackName), StandardOpenOption.CREATE,
+                        StandardOpenOption.APPEND);
+                } catch (IOException e) {
+                    throw new UsageException("--ack-file: cannot open " + ackName + ": " + e);
+                }
+            }
+            try (KvGridClient store = connection.connect(); OutputStream acks = ack) {
+                Filler f = new Filler(store, p, options, acks);
+                f.run(t);
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("acknowledged", f.acknowledged.get());
+                json.put("failed", f.failed.get());
+                json.put("errors", new TreeMap<>(f.errors));
+                out.println(Json.write(json));
+                return 0;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + ackName + ": " + e, e);
+            }
         }
     }
 
@@ -212,17 +218,45 @@ final class FillCheck {
         }
     }
 
-    static int check(String[] args, PrintStream out, PrintStream err) {
-        CliArgs a = ClientCommands.parse(args, Set.of("--count", "--block-bytes", "--seed", "--ack-file"), Set.of(),
-            0, CHECK_USAGE, out);
-        if (a == null)
-            return 0;
-        Plan p = plan(a);
-        BitSet acked = a.has("--ack-file") ? readAcks(Path.of(a.string("--ack-file")), p.count()) : new BitSet();
+    @Command(name = "check", customSynopsis = {
+        "kvgrid check --connect HOSTS [--tls-dir DIR [--client NAME]] --count N --block-bytes S",
+        "                    [--seed X] [--ack-file F]"},
+        description = {"read back the blocks of 'fill' and verify every byte", "",
+            "Reads back the blocks of 'kvgrid fill' with the same --count, --block-bytes and --seed (batches of up "
+                + "to 64) and verifies every byte. Ends with one JSON line {\"checked\", \"ok\", \"missing\", "
+                + "\"corrupt\", \"missingAcknowledged\", \"unreadable\", \"errors\": {CODE: n}}; exit 1 when a block "
+                + "is corrupt, an acknowledged block is missing or a block could not be read, else 0."})
+    static final class Check implements Callable<Integer> {
+        @Mixin
+        ConnectOptions connection = new ConnectOptions();
+        @Mixin
+        PlanOptions planOptions = new PlanOptions();
+        @Option(names = "--ack-file", paramLabel = "F", converter = Flags.NonEmpty.class,
+            description = "the fill's acknowledgement file: a missing block listed there counts as "
+                + "missingAcknowledged")
+        String ackName;
+
+        private final PrintStream out;
+        private final PrintStream err;
+
+        Check(PrintStream out, PrintStream err) {
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public Integer call() {
+            connection.validate();
+            return check(planOptions.plan(), ackName, connection, out, err);
+        }
+    }
+
+    private static int check(Plan p, String ackName, ConnectOptions connection, PrintStream out, PrintStream err) {
+        BitSet acked = ackName != null ? readAcks(Path.of(ackName), p.count()) : new BitSet();
         long checked = 0, ok = 0, missing = 0, corrupt = 0, missingAcked = 0, unreadable = 0;
         Map<String, Long> errors = new TreeMap<>();
         int batch = (int) Math.max(1, Math.min(BATCH_KEYS, BATCH_BYTES / p.blockBytes()));
-        try (KvGridClient store = ClientCommands.connect(a)) {
+        try (KvGridClient store = connection.connect()) {
             for (int from = 0; from < p.count(); from += batch) {
                 int n = Math.min(batch, p.count() - from);
                 List<String> keys = new ArrayList<>(n);

@@ -1,48 +1,45 @@
 package io.kvgrid.examples;
 
-import io.kvgrid.KvGridException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * The {@code kvgrid} command: {@code replay} a KV-cache trace, {@code bench} the store against memcpy, plain Ignite
  * and Redis, run a server {@code node}, and reach a running cluster as a thin client ({@code put}, {@code get},
- * {@code ls}, {@code rm}, {@code stats}, {@code fill}, {@code check}).
+ * {@code ls}, {@code rm}, {@code stats}, {@code fill}, {@code check}). picocli parses the flags and writes the usage
+ * text, the errors ({@link CliErrors}) and the bash completion script ({@code kvgrid completion}).
  *
  * <pre>{@code
  * ./kvgrid replay --trace ../shared/traces/conversation_trace.jsonl --max-requests 2000 --json
  * ./kvgrid bench --quick
  * ./kvgrid node --config config-xml/kvgrid-node.xml
  * ./kvgrid stats --connect 127.0.0.1:10800
+ * source <(./kvgrid completion)
  * }</pre>
  *
  * Exit status: 0 success, 1 failure (including verification failures), 2 bad command line or a {@code --connect}
  * that reaches no kvgrid cluster. Errors are one line on stderr.
  */
-public final class KvGridCli {
-    static final String USAGE = """
-        usage: kvgrid <command> [options]
+@Command(name = "kvgrid", customSynopsis = "kvgrid <command> [options]",
+    description = "A distributed, tiered store for LLM KV-cache blocks: its benchmarks, a server node, and the "
+        + "commands of a running cluster.",
+    footer = "'kvgrid <command> --help' describes a command's options.")
+public final class KvGridCli implements Callable<Integer> {
+    /** Commands of a running cluster; the command list shows them apart from the others. */
+    static final Set<String> CLIENT_COMMANDS = Set.of("put", "get", "ls", "rm", "stats", "fill", "check");
+    private static final int WIDTH = 112;
 
-        commands:
-          replay   replay a Mooncake KV-cache trace against an embedded cluster and report hit rates and latencies
-          bench    measure put/get throughput against memcpy, a plain Ignite cache and (if installed) Redis
-          node     run a kvgrid server node until stopped
-          certs    create a CA and TLS key stores for nodes and clients (kvgrid-tls.xml, --tls-dir)
-
-        commands of a running cluster (--connect HOST:PORT[,HOST:PORT...], thin-client ports; with TLS also
-        --tls-dir DIR --client NAME):
-          put      store a file as a block
-          get      write a block to a file or standard output
-          ls       list keys, optionally matching a regex
-          rm       remove a block
-          stats    per-node blocks, memory, evictions, leases, pins and SSD tier use
-          fill     write N blocks of seeded, verifiable bytes, recording each acknowledged one
-          check    read back the blocks of 'fill' and verify every byte
-
-        'kvgrid <command> --help' describes a command's options.
-        """;
+    @CommandLine.Spec
+    private CommandSpec spec;
 
     private KvGridCli() {
     }
@@ -55,43 +52,80 @@ public final class KvGridCli {
 
     /** Runs one command line; returns the exit status. */
     public static int run(String[] args, PrintStream out, PrintStream err, boolean terminal) {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
-            (args.length == 0 ? err : out).print(USAGE);
-            return args.length == 0 ? 2 : 0;
-        }
-        String cmd = args[0];
-        String[] rest = Arrays.copyOfRange(args, 1, args.length);
-        // kvgrid node logs at --log-level (default info); the other commands log warnings and errors only.
-        if (!cmd.equals("node") && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null)
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+        CommandLine cl = commandLine(out, err, terminal);
         try {
-            return switch (cmd) {
-                case "replay" -> ReplayCommand.run(rest, out, err, terminal);
-                case "bench" -> BenchCommand.run(rest, out, err, terminal);
-                case "node" -> NodeCommand.run(rest, out, err, null);
-                case "certs" -> CertsCommand.run(rest, out);
-                default -> ClientCommands.run(cmd, rest, out, err);
-            };
-        } catch (UsageException e) {
-            err.println("kvgrid " + (isCommand(cmd) ? cmd + ": " : "") + oneLine(e.getMessage())
-                + (e.pointsToHelp() ? " (try 'kvgrid " + (isCommand(cmd) ? cmd + " " : "") + "--help')" : ""));
-            return 2;
-        } catch (Replayer.ReplayException | KvGridException | UncheckedIOException e) {
-            err.println("kvgrid " + cmd + ": " + oneLine(e.getMessage()));
-            return 1;
-        } catch (Exception e) {
-            err.println("kvgrid " + cmd + ": failed: " + e);
-            e.printStackTrace(err);
-            return 1;
+            return cl.execute(args);
+        } finally {
+            cl.getOut().flush();
+            cl.getErr().flush();
         }
     }
 
-    private static boolean isCommand(String c) {
-        return c.equals("replay") || c.equals("bench") || c.equals("node") || c.equals("certs") || ClientCommands.isCommand(c);
+    /** {@code kvgrid} and its subcommands, writing to {@code out} and {@code err}. */
+    static CommandLine commandLine(PrintStream out, PrintStream err, boolean terminal) {
+        CommandLine cl = parser(new KvGridCli());
+        for (Object sub : List.of(new ReplayCommand(out, err, terminal), new BenchCommand(out, err, terminal),
+            new NodeCommand(out, err), new CertsCommand(out), new CompletionCommand(out),
+            new CommandLine.HelpCommand(),
+            new ClientCommands.Put(out), new ClientCommands.Get(out), new ClientCommands.Ls(out),
+            new ClientCommands.Rm(out), new ClientCommands.Stats(out), new FillCheck.Fill(out),
+            new FillCheck.Check(out, err)))
+            cl.addSubcommand(parser(sub));
+        cl.getSubcommands().get("help").getCommandSpec().usageMessage()
+            .header("print the usage text of a command: kvgrid help COMMAND");
+        style(cl);
+        cl.getCommandSpec().usageMessage().commandListHeading("");
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST,
+            CommandList::render);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setParameterExceptionHandler(CliErrors::badCommandLine);
+        cl.setExecutionExceptionHandler(CliErrors::failed);
+        cl.setExecutionStrategy(pr -> {
+            // kvgrid node logs at --log-level (default info); the other commands log warnings and errors only.
+            boolean node = pr.subcommand() != null && pr.subcommand().commandSpec().name().equals("node");
+            if (!node && System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null)
+                System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            return new CommandLine.RunLast().execute(pr);
+        });
+        return cl;
     }
 
-    /** Errors are one line each: a message that spans lines (some of Ignite's do) is joined. */
-    private static String oneLine(String message) {
-        return String.valueOf(message).replaceAll("\\s*\\R\\s*", " ").strip();
+    /**
+     * A command line for one command object, as kvgrid parses it: {@code --help}, underscores in numbers, no
+     * {@code @file} expansion (a key may start with {@code @}), no abbreviated flags.
+     */
+    static CommandLine parser(Object command) {
+        CommandLine cl = new CommandLine(command);
+        cl.registerConverter(Long.class, new Flags.WholeNumber());
+        cl.setExpandAtFiles(false);
+        if (!(command instanceof CommandLine.HelpCommand))
+            cl.getCommandSpec().addOption(OptionSpec.builder("--help").usageHelp(true)
+                .description("print this help and exit").build());
+        return cl;
+    }
+
+    /** The usage layout of every command: 'usage: ', sections apart, options in the order they are declared. */
+    private static void style(CommandLine cl) {
+        cl.setUsageHelpWidth(WIDTH);
+        cl.setUsageHelpLongOptionsMaxWidth(24);
+        for (CommandLine c : allOf(cl)) {
+            CommandSpec spec = c.getCommandSpec();
+            spec.usageMessage().sortOptions(false).synopsisHeading("usage: ").descriptionHeading("%n")
+                .parameterListHeading("%n").optionListHeading("%n").footerHeading("%n");
+        }
+    }
+
+    private static List<CommandLine> allOf(CommandLine cl) {
+        List<CommandLine> all = new ArrayList<>(List.of(cl));
+        all.addAll(cl.getSubcommands().values());
+        return all;
+    }
+
+    /** {@code kvgrid} alone prints the usage text on stderr and exits 2, as any other incomplete command line. */
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return 2;
     }
 }

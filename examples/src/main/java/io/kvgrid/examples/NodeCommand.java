@@ -13,6 +13,8 @@ import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.failure.StopNodeOrHaltFailureHandler;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -23,8 +25,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -33,65 +35,78 @@ import java.util.concurrent.TimeUnit;
  * settings (discovery on 127.0.0.1, port {@code kvgrid.discovery.port}, default 47500); with {@code --config} the
  * Spring XML file is loaded by Ignite (kvgrid's plugin is added from the classpath if the file does not name it).
  */
-final class NodeCommand {
-    static final String USAGE = """
-        usage: kvgrid node [--config FILE.xml] [--tls-dir DIR [--tls-node NAME]] [--log-level LEVEL]
-
-        Starts a kvgrid server node and runs until stopped (Ctrl-C or SIGTERM shut it down cleanly). Once started
-        it prints where it serves thin clients: the host:port that 'kvgrid put/get/ls/rm/stats --connect' takes.
-
-          --config FILE.xml   Ignite Spring XML configuration: a file, or a shipped one by name (kvgrid-default.xml,
-                              kvgrid-replicated.xml, kvgrid-ssd.xml, kvgrid-jgroups.xml, kvgrid-tls.xml); default:
-                              embedded node on 127.0.0.1 with defaults (-Dkvgrid.discovery.port=P through
-                              KVGRID_JAVA_OPTS picks its discovery port)
-          --tls-dir DIR       certificates made by 'kvgrid certs': fills kvgrid-tls.xml's kvgrid.tls.dir; without
-                              --config, the embedded node gets the same mutual TLS
-          --tls-node NAME     this node's key store in DIR (default: node-0); each node of a cluster takes its own
-          --log-level LEVEL   trace, debug, info (default), warn, error or off: kvgrid's and Ignite's log on stderr
-
-        The node serves Prometheus metrics at http://HOST:PORT/metrics and its health at /health (200 while it is
-        in the topology and its tiers have room, else 503): PORT is metricsPort of KvGridConfiguration (default
-        9464, 0 turns it off), HOST the node's localHost (every interface when it has none).
-        """;
-
+@Command(name = "node",
+    customSynopsis = "kvgrid node [--config FILE.xml] [--tls-dir DIR [--tls-node NAME]] [--log-level LEVEL]",
+    description = {"run a kvgrid server node until stopped", "",
+        "Starts a kvgrid server node and runs until stopped (Ctrl-C or SIGTERM shut it down cleanly). Once started it "
+            + "prints where it serves thin clients: the host:port that 'kvgrid put/get/ls/rm/stats --connect' takes."},
+    footer = "The node serves Prometheus metrics at http://HOST:PORT/metrics and its health at /health (200 while it is "
+        + "in the topology and its tiers have room, else 503): PORT is metricsPort of KvGridConfiguration (default "
+        + "9464, 0 turns it off), HOST the node's localHost (every interface when it has none).")
+final class NodeCommand implements Callable<Integer> {
     /** Ignite's node attribute holding the bound thin-client port (ClientListenerProcessor.CLIENT_LISTENER_PORT). */
     private static final String CLIENT_PORT_ATTR = "clientListenerPort";
 
-    private NodeCommand() {
+    /** Restarts, at most, of a node that Ignite stopped by itself before {@code kvgrid node} gives up. */
+    private static final int MAX_RESTARTS = 100;
+
+    @Option(names = "--config", paramLabel = "FILE.xml", converter = Flags.NonEmpty.class,
+        description = "Ignite Spring XML configuration: a file, or a shipped one by name (kvgrid-default.xml, "
+            + "kvgrid-replicated.xml, kvgrid-ssd.xml, kvgrid-jgroups.xml, kvgrid-tls.xml); default: embedded node on "
+            + "127.0.0.1 with defaults (-Dkvgrid.discovery.port=P through KVGRID_JAVA_OPTS picks its discovery port)")
+    String config;
+    @Option(names = "--tls-dir", paramLabel = "DIR", converter = Flags.NonEmpty.class,
+        description = "certificates made by 'kvgrid certs': fills kvgrid-tls.xml's kvgrid.tls.dir; without --config, "
+            + "the embedded node gets the same mutual TLS")
+    String tlsDir;
+    @Option(names = "--tls-node", paramLabel = "NAME", converter = Flags.NonEmpty.class,
+        description = "this node's key store in DIR (default: node-0); each node of a cluster takes its own")
+    String tlsNodeName;
+    @Option(names = "--log-level", paramLabel = "LEVEL", converter = Flags.NonEmpty.class,
+        description = "trace, debug, info (default), warn, error or off: kvgrid's and Ignite's log on stderr")
+    String logLevel;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    NodeCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws InterruptedException {
+        return serve(null);
     }
 
     /**
-     * Runs a node until {@code stop} is counted down, or, when it is null, until the JVM is asked to shut down.
-     * Returns 0 once the node has stopped cleanly.
+     * Parses {@code args} as {@code kvgrid node} does and runs a node until {@code stop} is counted down, or, when it
+     * is null, until the JVM is asked to shut down. Returns 0 once the node has stopped cleanly.
      */
-    /** Restarts, at most, of a node that Ignite stopped by itself before {@code kvgrid node} gives up. */
-    private static final int MAX_RESTARTS = 100;
+    static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) throws InterruptedException {
+        NodeCommand node = new NodeCommand(out, err);
+        KvGridCli.parser(node).parseArgs(args);
+        return node.serve(stop);
+    }
 
     /**
      * Runs a node until {@code stop} is counted down, or, when it is null, until the JVM is asked to shut down.
      * A node that Ignite stops by itself (it was dropped from the cluster while frozen or cut off, or a critical
      * failure) is started again from the same configuration, so it rejoins. Returns 0 once stopped cleanly.
      */
-    static int run(String[] args, PrintStream out, PrintStream err, CountDownLatch stop) throws InterruptedException {
-        CliArgs a = new CliArgs(args, Set.of("--config", "--tls-dir", "--tls-node", "--log-level"), Set.of("--help"));
-        if (a.flag("--help")) {
-            out.print(USAGE);
-            return 0;
-        }
-        String config = a.string("--config");
-        String tlsDir = a.string("--tls-dir");
-        String tlsNode = a.has("--tls-node") ? a.string("--tls-node") : "node-0";
+    private int serve(CountDownLatch stop) throws InterruptedException {
+        String tlsNode = tlsNodeName != null ? tlsNodeName : "node-0";
         if (config != null && !Files.isRegularFile(Path.of(config))
             && NodeCommand.class.getClassLoader().getResource(config) == null)
             throw new UsageException("--config: no such file " + config + " (nor a shipped configuration such as "
                 + "kvgrid-tls.xml)");
-        if (a.has("--tls-node") && tlsDir == null)
+        if (tlsNodeName != null && tlsDir == null)
             throw new UsageException("--tls-node needs --tls-dir DIR (the directory 'kvgrid certs' wrote)");
         if (tlsDir != null && !Files.isDirectory(Path.of(tlsDir)))
             throw new UsageException("--tls-dir: no such directory " + tlsDir);
         if (tlsDir != null && !Files.isRegularFile(Path.of(tlsDir, tlsNode + ".p12")))
             throw new UsageException("--tls-node: no key store " + tlsNode + ".p12 in " + tlsDir);
-        NodeTelemetry.logLevel(a.string("--log-level"));
+        NodeTelemetry.logLevel(logLevel);
 
         Map<String, String> overrides = new HashMap<>();
         if (tlsDir != null) {
@@ -115,7 +130,7 @@ final class NodeCommand {
                 IgniteConfiguration cfg = config == null
                     ? embeddedConfiguration(tlsDir == null ? null : Path.of(tlsDir), tlsNode)
                     : xmlConfiguration(config, overrides);
-                if (!serve(cfg, out, done))
+                if (!serveOnce(cfg, out, done))
                     return 0;
                 if (restarts >= MAX_RESTARTS) {
                     err.println("kvgrid node: stopped by Ignite " + (restarts + 1) + " times; giving up");
@@ -136,7 +151,7 @@ final class NodeCommand {
      * Starts a node from {@code cfg} and serves until {@code done} (returns false, the node closed) or until Ignite
      * stops the node by itself (returns true).
      */
-    private static boolean serve(IgniteConfiguration cfg, PrintStream out, CountDownLatch done)
+    private static boolean serveOnce(IgniteConfiguration cfg, PrintStream out, CountDownLatch done)
         throws InterruptedException {
         // A node dropped from the cluster (frozen past the failure detection timeout) is stopped, not its JVM halted,
         // so that run() can start it again; a stop that hangs still halts after 30 s.

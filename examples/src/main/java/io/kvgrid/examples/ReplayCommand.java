@@ -1,81 +1,101 @@
 package io.kvgrid.examples;
 
 import io.kvgrid.ssd.SsdTierConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Set;
+import java.util.concurrent.Callable;
 
 /** {@code kvgrid replay}: replays a Mooncake trace (or the built-in generator) against an embedded cluster. */
-final class ReplayCommand {
-    static final String USAGE = """
-        usage: kvgrid replay [--trace FILE] [--nodes N] [--capacity-blocks N] [--tokens-per-block T]
-                             [--bytes-per-token B] [--ssd-dir DIR --ssd-bytes N] [--max-requests N] [--seed S] [--json]
-
-        Replays a Mooncake-format JSONL trace (timestamp, input_length, output_length, hash_ids) against an embedded
-        kvgrid cluster: per request lookupOnPrefixLength, load of the hit prefix (bytes verified), dump of the rest.
-
-          --trace FILE          trace to replay (default: built-in multi-turn conversation generator)
-          --nodes N             embedded server nodes, 1 to 10 (default 1)
-          --capacity-blocks N   blocks the memory tier of the whole cluster holds (default: unbounded)
-          --tokens-per-block T  tokens per block, the trace's block size (default 512)
-          --bytes-per-token B   KV bytes per token; blocks are T x B bytes (default 16)
-          --ssd-dir DIR         SSD tier behind the memory tier: evicted blocks spill there (each node uses
-                                DIR/<node id>; with --ssd-bytes)
-          --ssd-bytes N         SSD tier capacity per node in bytes
-          --max-requests N      replay at most N requests (generator default 1000)
-          --seed S              seed of the built-in generator (default 1)
-          --json                print the summary as one JSON object on the last line
-        """;
-
-    private static final Set<String> VALUES = Set.of("--trace", "--nodes", "--capacity-blocks", "--tokens-per-block",
-        "--bytes-per-token", "--ssd-dir", "--ssd-bytes", "--max-requests", "--seed");
-    private static final Set<String> SWITCHES = Set.of("--json", "--help");
+@Command(name = "replay", customSynopsis = {
+    "kvgrid replay [--trace FILE] [--nodes N] [--capacity-blocks N] [--tokens-per-block T]",
+    "                     [--bytes-per-token B] [--ssd-dir DIR --ssd-bytes N] [--max-requests N] [--seed S] [--json]"},
+    description = {"replay a Mooncake KV-cache trace against an embedded cluster and report hit rates and latencies",
+        "",
+        "Replays a Mooncake-format JSONL trace (timestamp, input_length, output_length, hash_ids) against an embedded "
+            + "kvgrid cluster: per request lookupOnPrefixLength, load of the hit prefix (bytes verified), dump of the "
+            + "rest."})
+final class ReplayCommand implements Callable<Integer> {
     private static final int MAX_BLOCK_BYTES = 256 << 20;
 
-    private ReplayCommand() {
+    @Option(names = "--trace", paramLabel = "FILE", converter = Flags.NonEmpty.class,
+        description = "trace to replay (default: built-in multi-turn conversation generator)")
+    String trace;
+    @Option(names = "--nodes", paramLabel = "N", description = "embedded server nodes, 1 to 10 (default 1)")
+    Long nodes;
+    @Option(names = "--capacity-blocks", paramLabel = "N",
+        description = "blocks the memory tier of the whole cluster holds (default: unbounded)")
+    Long capacityBlocks;
+    @Option(names = "--tokens-per-block", paramLabel = "T",
+        description = "tokens per block, the trace's block size (default 512)")
+    Long tokensPerBlock;
+    @Option(names = "--bytes-per-token", paramLabel = "B",
+        description = "KV bytes per token; blocks are T x B bytes (default 16)")
+    Long bytesPerToken;
+    @Option(names = "--ssd-dir", paramLabel = "DIR", converter = Flags.NonEmpty.class,
+        description = "SSD tier behind the memory tier: evicted blocks spill there (each node uses DIR/<node id>; "
+            + "with --ssd-bytes)")
+    String ssdDir;
+    @Option(names = "--ssd-bytes", paramLabel = "N", description = "SSD tier capacity per node in bytes")
+    Long ssdBytes;
+    @Option(names = "--max-requests", paramLabel = "N",
+        description = "replay at most N requests (generator default 1000)")
+    Long maxRequests;
+    @Option(names = "--seed", paramLabel = "S", description = "seed of the built-in generator (default 1)")
+    Long seed;
+    @Option(names = "--json", description = "print the summary as one JSON object on the last line")
+    boolean json;
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final boolean terminal;
+
+    ReplayCommand(PrintStream out, PrintStream err, boolean terminal) {
+        this.out = out;
+        this.err = err;
+        this.terminal = terminal;
     }
 
     /** Validated options; every error is a {@link UsageException} naming the flag. */
-    static ReplayOptions parse(CliArgs a) {
-        int nodes = a.intNumber("--nodes", 1, 1, 10);
-        long capacity = a.number("--capacity-blocks", 0, 1, Long.MAX_VALUE);
-        int t = a.intNumber("--tokens-per-block", 512, 1, 1 << 20);
-        int b = a.intNumber("--bytes-per-token", 16, 1, 1 << 30);
+    ReplayOptions options() {
+        int n = Flags.intNumber("--nodes", nodes, 1, 1, 10);
+        long capacity = Flags.number("--capacity-blocks", capacityBlocks, 0, 1, Long.MAX_VALUE);
+        int t = Flags.intNumber("--tokens-per-block", tokensPerBlock, 512, 1, 1 << 20);
+        int b = Flags.intNumber("--bytes-per-token", bytesPerToken, 16, 1, 1 << 30);
         if ((long) t * b > MAX_BLOCK_BYTES)
             throw new UsageException("--tokens-per-block x --bytes-per-token is " + (long) t * b
                 + " bytes a block; at most " + MAX_BLOCK_BYTES);
-        int max = a.intNumber("--max-requests", Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
-        long seed = a.number("--seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
-        String ssdDir = a.string("--ssd-dir");
-        long ssdBytes = a.number("--ssd-bytes", 0, 1, Long.MAX_VALUE);
-        if ((ssdDir == null) != (ssdBytes == 0))
+        int max = Flags.intNumber("--max-requests", maxRequests, Integer.MAX_VALUE, 1, Integer.MAX_VALUE);
+        long s = Flags.number("--seed", seed, 1, Long.MIN_VALUE, Long.MAX_VALUE);
+        long ssdCapacity = Flags.number("--ssd-bytes", ssdBytes, 0, 1, Long.MAX_VALUE);
+        if ((ssdDir == null) != (ssdCapacity == 0))
             throw new UsageException("--ssd-dir and --ssd-bytes go together");
         Path ssd = null;
         if (ssdDir != null) {
             ssd = Path.of(ssdDir);
             if (Files.exists(ssd) && !Files.isDirectory(ssd))
                 throw new UsageException("--ssd-dir: " + ssdDir + " is not a directory");
-            if (ssdBytes < SsdTierConfig.MIN_CAPACITY_BYTES)
+            if (ssdCapacity < SsdTierConfig.MIN_CAPACITY_BYTES)
                 throw new UsageException("--ssd-bytes must be at least " + SsdTierConfig.MIN_CAPACITY_BYTES
-                    + " (64 KiB), was " + ssdBytes);
-            if (ssdBytes < (long) t * b)
-                throw new UsageException("--ssd-bytes " + ssdBytes + " does not hold one block of " + (long) t * b
+                    + " (64 KiB), was " + ssdCapacity);
+            if (ssdCapacity < (long) t * b)
+                throw new UsageException("--ssd-bytes " + ssdCapacity + " does not hold one block of " + (long) t * b
                     + " bytes");
         }
-        String trace = a.string("--trace");
         Path file = null;
         if (trace != null) {
             file = Path.of(trace);
             if (!Files.isRegularFile(file))
                 throw new UsageException("--trace: no such file " + trace);
-            if (a.has("--seed"))
+            if (seed != null)
                 throw new UsageException("--seed only applies to the built-in generator, not to --trace");
         }
-        return new ReplayOptions(file, nodes, capacity, t, b, max, seed, ssd, ssdBytes);
+        return new ReplayOptions(file, n, capacity, t, b, max, s, ssd, ssdCapacity);
     }
 
     static List<TraceRequest> requests(ReplayOptions o) throws IOException {
@@ -85,13 +105,9 @@ final class ReplayCommand {
         return new ConversationGenerator(o.seed(), o.tokensPerBlock()).generate(n);
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err, boolean terminal) throws IOException {
-        CliArgs a = new CliArgs(args, VALUES, SWITCHES);
-        if (a.flag("--help")) {
-            out.print(USAGE);
-            return 0;
-        }
-        ReplayOptions o = parse(a);
+    @Override
+    public Integer call() throws IOException {
+        ReplayOptions o = options();
         List<TraceRequest> reqs = requests(o);
         if (reqs.isEmpty())
             throw new UsageException("--trace: " + o.trace() + " holds no requests");
@@ -109,7 +125,7 @@ final class ReplayCommand {
         if (bar != null)
             bar.finish();
         s.print(out);
-        if (a.flag("--json"))
+        if (json)
             out.println(Json.write(s.toJson()));
         if (s.verifyFailures > 0 || s.loadErrors > 0) {
             err.println("kvgrid replay: " + s.verifyFailures + " blocks loaded with wrong bytes, " + s.loadErrors

@@ -2,9 +2,16 @@ package io.kvgrid.examples;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 @Timeout(600)
 class CommandLineTest {
@@ -65,8 +72,61 @@ class CommandLineTest {
             assertEquals(0, run.code());
             assertTrue(run.out().startsWith("usage: kvgrid " + cmd), run.out());
         }
+        Traces.Run viaHelp = Traces.cli("help", "replay");
+        assertEquals(0, viaHelp.code());
+        assertTrue(viaHelp.out().startsWith("usage: kvgrid replay"), viaHelp.out());
         Traces.Run none = Traces.cli();
         assertEquals(2, none.code());
         assertTrue(none.err().contains("usage: kvgrid <command>"));
+    }
+
+    @Test
+    void underscoresInNumbersAreAcceptedAndStillRangeChecked() {
+        assertUsageError("--nodes must be from 1 to 10, was 11", "replay", "--nodes", "1_1");
+        assertUsageError("--threads must be from 1 to 256, was 1000", "fill", "--connect", "127.0.0.1:1", "--count",
+            "1_000", "--block-bytes", "10", "--threads", "1_000");
+        assertUsageError("--trace must not be empty", "replay", "--trace", " ");
+    }
+
+    @Test
+    void theTopLevelNamesAnUnknownCommandOrFlag() {
+        assertUsageError("kvgrid unknown option '--frobnicate'", "--frobnicate");
+        assertUsageError("did you mean replay", "replya");
+        assertUsageError("kvgrid unknown command 'nosuch'", "help", "nosuch");
+    }
+
+    @Test
+    void completionPrintsABashScriptForEveryCommandAndItsFlags() {
+        Traces.Run run = Traces.cli("completion");
+        assertEquals(0, run.code(), run.err());
+        String script = run.out();
+        assertTrue(script.startsWith("#!/usr/bin/env bash"), script.lines().findFirst().orElse(""));
+        assertTrue(script.contains("complete -F _complete_kvgrid"), "the script registers itself for kvgrid");
+        String commands = script.lines().filter(l -> l.strip().startsWith("local commands=")).findFirst()
+            .orElseThrow(() -> new AssertionError("no top-level command list in the script"));
+        for (String cmd : new String[] {"replay", "bench", "node", "certs", "put", "get", "ls", "rm", "stats", "fill",
+            "check"})
+            assertTrue(commands.matches(".*[\\s\"]" + cmd + "[\\s\"].*"), cmd + " is completed: " + commands);
+        assertTrue(script.contains("--tokens-per-block") && script.contains("--block-bytes")
+            && script.contains("--tls-dir"), "each command's flags are completed");
+    }
+
+    /** The script run by bash itself: completing a command's name and a flag of that command. */
+    @Test
+    void bashCompletesCommandNamesAndFlagsWithTheScript(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/bin/bash")), "bash is installed");
+        Path script = Files.writeString(dir.resolve("kvgrid-completion.bash"), Traces.cli("completion").out());
+        assertEquals("[replay]", complete(script, "kvgrid", "rep"));
+        assertEquals("[--tokens-per-block]", complete(script, "kvgrid", "replay", "--tok"));
+        assertEquals("[--threads]", complete(script, "kvgrid", "fill", "--thr"));
+    }
+
+    private static String complete(Path script, String... words) throws Exception {
+        String line = String.join(" ", words);
+        Process p = new ProcessBuilder("/bin/bash", "-c", "source \"$0\" && COMP_WORDS=(" + line + ") && COMP_CWORD="
+            + (words.length - 1) + " && COMP_LINE='" + line + "' && _complete_kvgrid 2>/dev/null; "
+            + "echo \"[${COMPREPLY[*]}]\"", script.toString()).redirectErrorStream(true).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "bash finished");
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
     }
 }
