@@ -21,7 +21,6 @@ import org.apache.ignite.configuration.ClientConfiguration;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -308,7 +307,7 @@ public final class KvGridClient implements BlockStore {
 
     @Override
     public BlockTask load(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
-        checkShardArgs(ids, shardIndex, buffers, true);
+        Args.checkShardArgs(ids, shardIndex, buffers, true, topology().shardsPerBlock);
         return tasks.submit(() -> {
             byte[][] shards = new byte[ids.size()][];
             perNode(ids, (node, idx) -> {
@@ -336,18 +335,9 @@ public final class KvGridClient implements BlockStore {
 
     @Override
     public BlockTask dump(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
-        checkShardArgs(ids, shardIndex, buffers, false);
-        int n = topology().shardsPerBlock;
-        if (n == 1 && new LinkedHashSet<>(ids).size() != ids.size())
-            throw Args.invalid("ids", "must not contain the same block twice");
-        for (int i = 0; i < ids.size(); i++) {
-            long block = (long) buffers.get(i).remaining() * n;
-            if (block > topology().maxBlockBytes)
-                throw Args.invalid("buffers[" + i + "]", "block of " + block + " bytes (" + n + " shards of "
-                    + buffers.get(i).remaining() + ") exceeds maxBlockBytes " + topology().maxBlockBytes);
-            if (n > 1 && buffers.get(i).remaining() == 0)
-                throw Args.invalid("buffers[" + i + "]", "a shard must not be empty");
-        }
+        WireTopology t = topology();
+        Args.checkShardArgs(ids, shardIndex, buffers, false, t.shardsPerBlock);
+        Args.checkDumpArgs(ids, buffers, t.shardsPerBlock, t.maxBlockBytes);
         return tasks.submit(() -> perNode(ids, (node, idx) -> {
             int[] si = new int[idx.size()];
             List<byte[]> bytes = new ArrayList<>(idx.size());
@@ -358,18 +348,6 @@ public final class KvGridClient implements BlockStore {
             }
             throwCallError(router.call(node, s -> s.dumpShards(pick(ids, idx), si, bytes)));
         }));
-    }
-
-    private void checkShardArgs(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers, boolean writable) {
-        Args.checkKeys(ids, "ids", false);
-        Args.nonNull(shardIndex, "shardIndex");
-        Args.sameLength(ids.size(), shardIndex.length, "shardIndex");
-        Args.checkBuffers(buffers, "buffers", writable);
-        Args.sameLength(ids.size(), buffers.size(), "buffers");
-        int n = topology().shardsPerBlock;
-        for (int i = 0; i < shardIndex.length; i++)
-            if (shardIndex[i] < 0 || shardIndex[i] >= n)
-                throw Args.invalid("shardIndex[" + i + "]", shardIndex[i] + " is outside 0.." + (n - 1));
     }
 
     // ================================================================ stats

@@ -90,6 +90,39 @@ public final class Args {
         }
     }
 
+    /** The arguments of {@code load}/{@code dump} for a store of {@code shardsPerBlock} shards a block. */
+    public static void checkShardArgs(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers, boolean writable,
+                                      int shardsPerBlock) {
+        checkKeys(ids, "ids", false);
+        nonNull(shardIndex, "shardIndex");
+        sameLength(ids.size(), shardIndex.length, "shardIndex");
+        checkBuffers(buffers, "buffers", writable);
+        sameLength(ids.size(), buffers.size(), "buffers");
+        checkShardIndexes(shardIndex, shardsPerBlock);
+    }
+
+    /** Every shard index within {@code 0 .. shardsPerBlock - 1}. */
+    public static void checkShardIndexes(int[] shardIndex, int shardsPerBlock) {
+        for (int i = 0; i < shardIndex.length; i++)
+            if (shardIndex[i] < 0 || shardIndex[i] >= shardsPerBlock)
+                throw invalid("shardIndex[" + i + "]", shardIndex[i] + " is outside 0.." + (shardsPerBlock - 1));
+    }
+
+    /** What {@code dump} checks beyond {@link #checkShardArgs}: no block twice, block sizes, no empty shard. */
+    public static void checkDumpArgs(List<String> ids, List<ByteBuffer> buffers, int shardsPerBlock, int maxBlockBytes) {
+        int n = shardsPerBlock;
+        if (n == 1 && new HashSet<>(ids).size() != ids.size())
+            throw invalid("ids", "must not contain the same block twice");
+        for (int i = 0; i < ids.size(); i++) {
+            long block = (long) buffers.get(i).remaining() * n;
+            if (block > maxBlockBytes)
+                throw invalid("buffers[" + i + "]", "block of " + block + " bytes (" + n + " shards of "
+                    + buffers.get(i).remaining() + ") exceeds maxBlockBytes " + maxBlockBytes);
+            if (n > 1 && buffers.get(i).remaining() == 0)
+                throw invalid("buffers[" + i + "]", "a shard must not be empty");
+        }
+    }
+
     public static Pattern regex(String regex) {
         if (regex == null)
             throw invalid("regex", "must not be null");

@@ -1087,8 +1087,8 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public BlockTask load(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
         ensureOpen();
-        checkShardArgs(ids, shardIndex, buffers, true);
         int n = cfg.getShardsPerBlock();
+        Args.checkShardArgs(ids, shardIndex, buffers, true, n);
         return tasks.submit(timed(meters.load, () -> {
             if (n == 1) {
                 throwFirst(batchGetInto(ids, buffers));
@@ -1128,18 +1128,9 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public BlockTask dump(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
         ensureOpen();
-        checkShardArgs(ids, shardIndex, buffers, false);
         int n = cfg.getShardsPerBlock();
-        if (n == 1 && new LinkedHashSet<>(ids).size() != ids.size())
-            throw Args.invalid("ids", "must not contain the same block twice");
-        for (int i = 0; i < ids.size(); i++) {
-            long block = (long) buffers.get(i).remaining() * n;
-            if (block > cfg.getMaxBlockBytes())
-                throw Args.invalid("buffers[" + i + "]", "block of " + block + " bytes (" + n + " shards of "
-                    + buffers.get(i).remaining() + ") exceeds maxBlockBytes " + cfg.getMaxBlockBytes());
-            if (n > 1 && buffers.get(i).remaining() == 0)
-                throw Args.invalid("buffers[" + i + "]", "a shard must not be empty");
-        }
+        Args.checkShardArgs(ids, shardIndex, buffers, false, n);
+        Args.checkDumpArgs(ids, buffers, n, cfg.getMaxBlockBytes());
         return tasks.submit(timed(meters.dump, () -> {
             if (n == 1) {
                 List<byte[]> payloads = new ArrayList<>();
@@ -1185,18 +1176,6 @@ public final class GridBlockStore implements BlockStore {
         for (String id : complete)
             staging.forget(id, n);
         throwFirst(written);
-    }
-
-    private void checkShardArgs(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers, boolean writable) {
-        Args.checkKeys(ids, "ids", false);
-        Args.nonNull(shardIndex, "shardIndex");
-        Args.sameLength(ids.size(), shardIndex.length, "shardIndex");
-        Args.checkBuffers(buffers, "buffers", writable);
-        Args.sameLength(ids.size(), buffers.size(), "buffers");
-        int n = cfg.getShardsPerBlock();
-        for (int i = 0; i < shardIndex.length; i++)
-            if (shardIndex[i] < 0 || shardIndex[i] >= n)
-                throw Args.invalid("shardIndex[" + i + "]", shardIndex[i] + " is outside 0.." + (n - 1));
     }
 
     private static void throwFirst(List<? extends KeyResult<?>> results) {
