@@ -64,7 +64,7 @@ public final class StoreService implements KvGridService, Service {
             for (int i = 0; i < keys.length; i++)
                 Payloads.totalSize(List.of(ByteBuffer.wrap(Args.nonNull(values.get(i), "values[" + i + "]"))),
                     store.config().getMaxBlockBytes(), "values[" + i + "]");
-            countRelays(keys);
+            boolean stale = countRelays(keys);
             // The arrays arrived with the request and belong to this call: stored as they are, no copy.
             List<KeyResult<PutResult>> res = store.write(keyList, values, b.build(), upsert);
             WireReply r = new WireReply().perKey(keys.length);
@@ -79,6 +79,7 @@ public final class StoreService implements KvGridService, Service {
                     r.fail(i, k.error());
                 }
             }
+            r.routingStale = stale;
             return r;
         });
     }
@@ -87,7 +88,7 @@ public final class StoreService implements KvGridService, Service {
     public WireReply get(String[] keys) {
         return reply(ClientRole.READ, "get", () -> {
             Args.nonNull(keys, "keys");
-            countRelays(keys);
+            boolean stale = countRelays(keys);
             List<KeyResult<byte[]>> res = runtime().store().batchGet(Arrays.asList(keys));
             WireReply r = new WireReply().perKey(keys.length);
             r.payloads = new ArrayList<>(keys.length);
@@ -97,6 +98,7 @@ public final class StoreService implements KvGridService, Service {
                 if (!k.ok())
                     r.fail(i, k.error());
             }
+            r.routingStale = stale;
             return r;
         });
     }
@@ -108,9 +110,7 @@ public final class StoreService implements KvGridService, Service {
             Args.nonNull(shardIndex, "shardIndex");
             Args.sameLength(keys.length, shardIndex.length, "shardIndex");
             int n = runtime().store().config().getShardsPerBlock();
-            for (int i = 0; i < shardIndex.length; i++)
-                if (shardIndex[i] < 0 || shardIndex[i] >= n)
-                    throw Args.invalid("shardIndex[" + i + "]", shardIndex[i] + " is outside 0.." + (n - 1));
+            Args.checkShardIndexes(shardIndex, n);
             WireReply r = get(keys);
             if (r.callCode >= 0 || n == 1)
                 return r;
@@ -136,12 +136,14 @@ public final class StoreService implements KvGridService, Service {
         return reply(ClientRole.WRITE, "dump", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(shards, "shards");
-            countRelays(keys);
+            boolean stale = countRelays(keys);
             List<ByteBuffer> bufs = new ArrayList<>(shards.size());
             for (byte[] s : shards)
                 bufs.add(ByteBuffer.wrap(Args.nonNull(s, "buffers")));
             runtime().store().dump(Arrays.asList(keys), shardIndex, bufs).await();
-            return new WireReply();
+            WireReply r = new WireReply();
+            r.routingStale = stale;
+            return r;
         });
     }
 
@@ -217,7 +219,7 @@ public final class StoreService implements KvGridService, Service {
             WireNodeStats w = new WireNodeStats();
             w.nodeId = local.id();
             w.consistentId = String.valueOf(local.consistentId());
-            w.endpoint = String.join(",", ThinTopology.endpoints(local));
+            w.endpoint = String.join(",", ThinTopology.localEndpoints(ignite));
             w.blocks = s.blocks();
             w.bytesUsed = s.bytesUsed();
             w.capacityBytes = s.capacityBytes();
@@ -243,20 +245,19 @@ public final class StoreService implements KvGridService, Service {
      * Counts keys of a payload call whose partition this node is not the primary of, and flags the reply so the
      * client refreshes its routing (primaries move when rebalancing ends, without a new topology version).
      */
-    private void countRelays(String[] keys) {
+    private boolean countRelays(String[] keys) {
         String cache = GridCaches.metaCache(runtime().store().config());
         ClusterNode local = ignite.cluster().localNode();
         var aff = ignite.affinity(cache);
+        boolean any = false;
         for (String k : keys) {
             if (k != null && !aff.isPrimary(local, k)) {
                 relayed.incrementAndGet();
-                RELAYED_HERE.set(Boolean.TRUE);
+                any = true;
             }
         }
+        return any;
     }
-
-    /** Set by {@link #countRelays} for the reply being built in this thread. */
-    private static final ThreadLocal<Boolean> RELAYED_HERE = new ThreadLocal<>();
 
     private KvGridRuntime runtime() {
         KvGridRuntime rt = KvGridRuntime.of(ignite);
@@ -272,7 +273,6 @@ public final class StoreService implements KvGridService, Service {
     private WireReply reply(ClientRole needed, String operation, java.util.function.Supplier<WireReply> body) {
         long t0 = System.nanoTime();
         WireReply r;
-        RELAYED_HERE.remove();
         try {
             KvGridSecurityProcessor.require(ignite, needed, operation);
             try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
@@ -281,8 +281,6 @@ public final class StoreService implements KvGridService, Service {
         } catch (Exception e) {
             r = WireReply.failed(Failures.wrap(e, "kvgrid service"));
         }
-        r.routingStale = RELAYED_HERE.get() != null;
-        RELAYED_HERE.remove();
         r.servedBy = ignite.cluster().localNode().id();
         r.topologyVersion = ignite.cluster().topologyVersion();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
