@@ -42,7 +42,7 @@ final class BenchThin implements BenchTarget {
         LocalCluster c = null;
         try {
             c = LocalCluster.kvgrid(1, cfg, n -> tls ? KvGridTls.applyToNode(n, certs, "node-0") : n);
-            String host = "127.0.0.1:" + c.ignite(0).cluster().localNode().attribute("clientListenerPort");
+            String host = io.kvgrid.grid.ThinClientGateway.endpoints(c.ignite(0));
             client = tls ? KvGridClient.connect(host, certs, "admin") : KvGridClient.connect(host);
         } catch (RuntimeException e) {
             if (c != null)

@@ -5,11 +5,11 @@ import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.KvGridException;
 import io.kvgrid.config.XmlConfigs;
 import io.kvgrid.KvGridNode;
+import io.kvgrid.grid.ThinClientGateway;
 import io.kvgrid.tls.KvGridTls;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteState;
 import org.apache.ignite.Ignition;
-import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.IgnitionListener;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.failure.StopNodeOrHaltFailureHandler;
@@ -19,11 +19,8 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -44,8 +41,6 @@ import java.util.concurrent.TimeUnit;
         + "in the topology and its tiers have room, else 503): PORT is metricsPort of KvGridConfiguration (default "
         + "9464, 0 turns it off), HOST the node's localHost (every interface when it has none).")
 final class NodeCommand implements Callable<Integer> {
-    /** Ignite's node attribute holding the bound thin-client port (ClientListenerProcessor.CLIENT_LISTENER_PORT). */
-    private static final String CLIENT_PORT_ATTR = "clientListenerPort";
 
     /** Restarts, at most, of a node that Ignite stopped by itself before {@code kvgrid node} gives up. */
     private static final int MAX_RESTARTS = 100;
@@ -173,7 +168,7 @@ final class NodeCommand implements Callable<Integer> {
         Ignition.addListener(lsnr);
         try {
             // One print, so that whoever waits for "started" finds the thin-client line with it.
-            String endpoints = thinClientEndpoints(ignite);
+            String endpoints = ThinClientGateway.endpoints(ignite);
             telemetry.started(node, endpoints);
             String metrics = telemetry.metricsUrl(ignite);
             out.print(String.format("kvgrid node %s started: %d server node(s) in the cluster, discovery %s; stop "
@@ -201,29 +196,6 @@ final class NodeCommand implements Callable<Integer> {
             telemetry.close();
             Ignition.removeListener(lsnr);
         }
-    }
-
-    /**
-     * Where this node serves thin clients, as {@code host:port[,host:port...]} for {@code --connect}: the port the
-     * node bound (Ignite's node attribute {@code clientListenerPort}) on the connector's host, else the node's local
-     * host, else (bound to every interface) each of the node's addresses. Null when the connector is disabled.
-     */
-    static String thinClientEndpoints(Ignite ignite) {
-        ClusterNode local = ignite.cluster().localNode();
-        Object port = local.attribute(CLIENT_PORT_ATTR);
-        if (port == null)
-            return null;
-        IgniteConfiguration cfg = ignite.configuration();
-        String host = cfg.getClientConnectorConfiguration() == null ? null
-            : cfg.getClientConnectorConfiguration().getHost();
-        if (host == null || host.isBlank())
-            host = cfg.getLocalHost();
-        Collection<String> hosts = host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::")
-            ? local.addresses() : List.of(host);
-        List<String> out = new ArrayList<>();
-        for (String h : hosts)
-            out.add((h.indexOf(':') >= 0 ? "[" + h + "]" : h) + ":" + port);
-        return String.join(",", out);
     }
 
     private static boolean requiresClientCertificates(Ignite ignite) {

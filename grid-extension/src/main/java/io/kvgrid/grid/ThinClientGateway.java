@@ -36,6 +36,15 @@ public final class ThinClientGateway {
         return cfg.getCacheNamePrefix() + "-sql";
     }
 
+    /**
+     * Where this node serves thin clients, {@code host:port[,host:port...]} as {@code KvGridClient.connect} takes it,
+     * or null when its thin-client connector is disabled.
+     */
+    public static String endpoints(Ignite ignite) {
+        List<String> e = ThinTopology.localEndpoints(ignite);
+        return e.isEmpty() ? null : String.join(",", e);
+    }
+
     /** Adds the store service (one instance on each server node) to a node's configuration. */
     public static void addService(IgniteConfiguration ignite) {
         List<ServiceConfiguration> services = new ArrayList<>();

@@ -48,11 +48,31 @@ final class ThinTopology {
 
     /** {@code host:port} of each address of {@code node} on its thin-client port; empty when it has no connector. */
     static List<String> endpoints(ClusterNode node) {
+        return endpoints(node, node.addresses());
+    }
+
+    /**
+     * Where the local node serves thin clients: its bound port (node attribute {@code clientListenerPort}) on the
+     * connector's host, else the node's local host, else (bound to every interface) each of its addresses. Empty when
+     * its connector is disabled.
+     */
+    static List<String> localEndpoints(Ignite ignite) {
+        ClusterNode local = ignite.cluster().localNode();
+        var cfg = ignite.configuration();
+        String host = cfg.getClientConnectorConfiguration() == null ? null
+            : cfg.getClientConnectorConfiguration().getHost();
+        if (host == null || host.isBlank())
+            host = cfg.getLocalHost();
+        boolean everywhere = host == null || host.isBlank() || host.equals("0.0.0.0") || host.equals("::");
+        return endpoints(local, everywhere ? local.addresses() : List.of(host));
+    }
+
+    private static List<String> endpoints(ClusterNode node, java.util.Collection<String> hosts) {
         Object port = node.attribute(CLIENT_PORT_ATTR);
         List<String> out = new ArrayList<>();
         if (port == null)
             return out;
-        for (String host : node.addresses())
+        for (String host : hosts)
             out.add((host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port);
         return out;
     }
