@@ -136,7 +136,7 @@ class NothingOpenByAccidentTest {
                 .setLocalHost("127.0.0.1")
                 .setWorkDirectory(tmp.resolve("plain-work").toString())
                 .setConnectorConfiguration(null)
-                .setPluginProviders(new PlainIgnitePlugin())
+                .setPluginProviders(new io.kvgrid.testing.OtherPlugin())
                 .setDataStorageConfiguration(new org.apache.ignite.configuration.DataStorageConfiguration()
                     .setPageSize(16384)) // as kvgrid's nodes: so only the security check can tell it apart
                 .setClientConnectorConfiguration(null)

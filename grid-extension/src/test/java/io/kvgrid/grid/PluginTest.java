@@ -8,17 +8,9 @@ import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.Ignition;
-import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
 import org.apache.ignite.logger.NullLogger;
-import org.apache.ignite.plugin.CachePluginContext;
-import org.apache.ignite.plugin.CachePluginProvider;
-import org.apache.ignite.plugin.ExtensionRegistry;
-import org.apache.ignite.plugin.IgnitePlugin;
-import org.apache.ignite.plugin.PluginConfiguration;
-import org.apache.ignite.plugin.PluginContext;
-import org.apache.ignite.plugin.PluginProvider;
 import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.apache.ignite.spi.discovery.tcp.ipfinder.vm.TcpDiscoveryVmIpFinder;
 import org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi;
@@ -26,7 +18,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
-import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -93,29 +84,10 @@ class PluginTest {
     void aNodeStartedWithoutThePluginGivesInvalidConfigFromKvGridStore() throws IOException {
         // An explicit provider list replaces the ServiceLoader lookup, so this node really has no kvgrid plugin.
         IgniteConfiguration cfg = bareNode("no-plugin-" + UUID.randomUUID());
-        cfg.setPluginProviders(new OtherPlugin());
+        cfg.setPluginProviders(new io.kvgrid.testing.OtherPlugin());
         try (Ignite ignite = Ignition.start(cfg)) {
             assertFails(ErrorCode.INVALID_CONFIG, "pluginProviders", () -> KvGrid.store(ignite));
             assertTrue(ignite.cacheNames().stream().noneMatch(n -> n.startsWith("kvgrid")), "no kvgrid caches");
         }
-    }
-
-    /** Some other plugin: a node whose only plugin is not kvgrid. */
-    public static final class OtherPlugin implements PluginProvider<PluginConfiguration> {
-        @Override public String name() { return "other"; }
-        @Override public String version() { return "1"; }
-        @Override public String copyright() { return ""; }
-        @SuppressWarnings("unchecked")
-        @Override public <T extends IgnitePlugin> T plugin() { return (T) new IgnitePlugin() { }; }
-        @Override public void initExtensions(PluginContext ctx, ExtensionRegistry registry) { }
-        @Override public <T> T createComponent(PluginContext ctx, Class<T> cls) { return null; }
-        @Override public CachePluginProvider createCacheProvider(CachePluginContext ctx) { return null; }
-        @Override public void start(PluginContext ctx) { }
-        @Override public void stop(boolean cancel) { }
-        @Override public void onIgniteStart() { }
-        @Override public void onIgniteStop(boolean cancel) { }
-        @Override public Serializable provideDiscoveryData(UUID nodeId) { return null; }
-        @Override public void receiveDiscoveryData(UUID nodeId, Serializable data) { }
-        @Override public void validateNewNode(ClusterNode node) { }
     }
 }
