@@ -260,7 +260,7 @@ final class ClientCommands {
                 return 0;
             }
             TextTable t = new TextTable("node", "thin clients", "blocks", "memory used", "of high wm", "evictions",
-                "evicted", "leased", "pinned", "relayed", "ssd blocks", "ssd used");
+                "evicted", "leased", "pinned", "relayed", "copies waiting", "ssd blocks", "ssd used");
             for (ServerStats s : nodes) {
                 var n = s.stats();
                 boolean ssd = s.lowerTierBlocks() >= 0;
@@ -268,6 +268,7 @@ final class ClientCommands {
                     TextTable.bytes(n.bytesUsed()) + " / " + TextTable.bytes(n.capacityBytes()),
                     String.format("%.1f%%", 100 * ofHighWatermark(s)), n.evictions(),
                     TextTable.bytes(n.evictedBytes()), n.leased(), n.pinned(), s.relayedRequests(),
+                    s.copiesWaiting(),
                     ssd ? s.lowerTierBlocks() : "-",
                     ssd ? TextTable.bytes(s.lowerTierBytes()) + " / " + TextTable.bytes(s.lowerTierCapacityBytes())
                         : "-");
@@ -298,6 +299,8 @@ final class ClientCommands {
         m.put("leased", n.leased());
         m.put("pinned", n.pinned());
         m.put("relayedRequests", s.relayedRequests());
+        m.put("copiesWaiting", s.copiesWaiting());
+        m.put("copiesRestored", s.copiesRestored());
         Map<String, Object> ssd = null;
         if (s.lowerTierBlocks() >= 0) {
             ssd = new LinkedHashMap<>();

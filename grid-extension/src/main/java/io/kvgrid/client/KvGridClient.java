@@ -18,6 +18,8 @@ import io.kvgrid.grid.WireNodeStats;
 import io.kvgrid.grid.WireReply;
 import io.kvgrid.grid.WireTopology;
 import org.apache.ignite.configuration.ClientConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -40,6 +42,7 @@ import java.util.UUID;
  * }</pre>
  */
 public final class KvGridClient implements BlockStore {
+    private static final Logger LOG = LoggerFactory.getLogger(KvGridClient.class);
     /** Per-request limit when the client configuration sets no timeout. */
     static final long DEFAULT_TIMEOUT_MILLIS = 60_000;
 
@@ -354,13 +357,24 @@ public final class KvGridClient implements BlockStore {
 
     /** The counters of every server node, one request each. */
     public List<ServerStats> serverStats() {
+        // The current servers, not the routing snapshot: a node lost since then would fail the call.
+        router.refresh();
         WireTopology t = topology();
         List<ServerStats> out = new ArrayList<>();
         for (UUID id : t.nodeIds) {
-            WireNodeStats w = router.stats(id);
+            WireNodeStats w;
+            try {
+                w = router.stats(id);
+            } catch (KvGridException e) {
+                if (e.code() == ErrorCode.FORBIDDEN)
+                    throw e;
+                // Left the cluster between the topology and this call.
+                LOG.debug("kvgrid: no counters from server {}: {}", id, e.toString());
+                continue;
+            }
             out.add(new ServerStats(w.consistentId, w.endpoint, new NodeStats(w.blocks, w.bytesUsed, w.capacityBytes,
                 w.evictions, w.evictedBytes, w.leased, w.pinned), w.highWatermark, w.lowerTierBlocks,
-                w.lowerTierBytes, w.lowerTierCapacityBytes, w.relayedPayloadRequests));
+                w.lowerTierBytes, w.lowerTierCapacityBytes, w.relayedPayloadRequests, w.copiesWaiting, w.copiesRestored));
         }
         return out;
     }

@@ -91,7 +91,7 @@ final class Router implements AutoCloseable {
         return snapshot;
     }
 
-    private void refresh() {
+    void refresh() {
         WireTopology t = guard(() -> seedService.topology());
         snapshot = new Snapshot(t, new KvGridAffinity(t.partitions));
         List<UUID> live = List.of(t.nodeIds);

@@ -19,8 +19,11 @@ import io.kvgrid.NodeStats;
  * @param lowerTierBytes         bytes the SSD tier uses, or -1
  * @param lowerTierCapacityBytes bytes the SSD tier may use, or -1
  * @param relayedRequests        payload requests the node served for keys it is not the primary of
+ * @param copiesWaiting          partitions of block copies assigned to the node (after a node was lost, or on
+ *                               joining) that wait for room in its region; their blocks keep fewer copies meanwhile
+ * @param copiesRestored         partitions of block copies the node received once it had made room for them
  */
 public record ServerStats(String consistentId, String endpoint, NodeStats stats, double highWatermark,
                           long lowerTierBlocks, long lowerTierBytes, long lowerTierCapacityBytes,
-                          long relayedRequests) {
+                          long relayedRequests, long copiesWaiting, long copiesRestored) {
 }

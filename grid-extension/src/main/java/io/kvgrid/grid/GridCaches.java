@@ -36,9 +36,22 @@ public final class GridCaches {
             .setDataRegionName(metaRegion(cfg));
     }
 
+    /**
+     * Payload caches rebalance only when kvgrid asks ({@link CopyRestorer}): Ignite's own rebalancing would copy a
+     * lost node's blocks into survivors whose regions are full, and its failure handler stops a node that runs out
+     * of pages.
+     */
+    @SuppressWarnings("deprecation")
     static CacheConfiguration<String, byte[]> dataConfig(KvGridConfiguration cfg, int replicas) {
         return base(new CacheConfiguration<String, byte[]>(dataCache(cfg, replicas)), replicas - 1, cfg)
-            .setDataRegionName(cfg.getDataRegionName());
+            .setDataRegionName(cfg.getDataRegionName())
+            .setRebalanceDelay(-1);
+    }
+
+    /** {@link #dataConfig} named {@code name}, rebalanced by Ignite as soon as the topology changes. */
+    @SuppressWarnings("deprecation")
+    static CacheConfiguration<String, byte[]> scratchConfig(KvGridConfiguration cfg, int replicas, String name) {
+        return dataConfig(cfg, replicas).setName(name).setRebalanceDelay(0);
     }
 
     private static <K, V> CacheConfiguration<K, V> base(CacheConfiguration<K, V> c, int backups,

@@ -17,6 +17,7 @@ public final class KvGridRuntime implements AutoCloseable {
     private final OrphanCleaner cleaner;
     private final TierBridge bridge;
     private final PauseWatchdog watchdog;
+    private final CopyRestorer restorer;
 
     private KvGridRuntime(String nodeName, GridBlockStore store, SpaceGovernor governor, OrphanCleaner cleaner,
                           TierBridge bridge) {
@@ -26,6 +27,7 @@ public final class KvGridRuntime implements AutoCloseable {
         this.cleaner = cleaner;
         this.bridge = bridge;
         this.watchdog = governor == null ? null : new PauseWatchdog(store.ignite());
+        this.restorer = governor == null ? null : new CopyRestorer(store.ignite(), store, governor);
     }
 
     public static KvGridRuntime start(Ignite ignite, KvGridConfiguration cfg) {
@@ -65,6 +67,14 @@ public final class KvGridRuntime implements AutoCloseable {
         return rt == null ? null : rt.bridge;
     }
 
+    long copiesWaiting() {
+        return restorer == null ? 0 : restorer.waiting();
+    }
+
+    long copiesRestored() {
+        return restorer == null ? 0 : restorer.restored();
+    }
+
     public GridBlockStore store() {
         return store;
     }
@@ -74,6 +84,8 @@ public final class KvGridRuntime implements AutoCloseable {
         BY_NODE.remove(String.valueOf(nodeName), this);
         if (watchdog != null)
             watchdog.close();
+        if (restorer != null)
+            restorer.close();
         if (cleaner != null)
             cleaner.close();
         if (governor != null)

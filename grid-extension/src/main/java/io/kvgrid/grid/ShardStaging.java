@@ -31,8 +31,8 @@ final class ShardStaging {
     private final IgniteCache<String, byte[]> cache;
 
     ShardStaging(Ignite ignite, KvGridConfiguration cfg) {
-        CacheConfiguration<String, byte[]> c = GridCaches.dataConfig(cfg, cfg.getDefaultReplicas());
-        c.setName(cfg.getCacheNamePrefix() + "-staging");
+        CacheConfiguration<String, byte[]> c = GridCaches.scratchConfig(cfg, cfg.getDefaultReplicas(),
+            cfg.getCacheNamePrefix() + "-staging");
         c.setExpiryPolicyFactory(CreatedExpiryPolicy.factoryOf(new Duration(TimeUnit.MINUTES, 10)));
         c.setEagerTtl(true);
         this.cache = ignite.getOrCreateCache(c);

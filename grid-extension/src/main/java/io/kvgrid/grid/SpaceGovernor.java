@@ -132,6 +132,10 @@ final class SpaceGovernor implements AutoCloseable {
         return metaUsedPages() >= (long) (metaUsablePages * (hw + (1 - hw) / 2));
     }
 
+    int pageSize() {
+        return pageSize;
+    }
+
     /** Bytes block payloads may occupy in this node's region. */
     long capacity() {
         return usablePages * pageSize;
@@ -168,6 +172,11 @@ final class SpaceGovernor implements AutoCloseable {
      * high watermark. Returns a reservation id; NO_SPACE when nothing more can be evicted.
      */
     synchronized long reserve(long pages) {
+        return reserve(pages, RESERVATION_TTL_NANOS);
+    }
+
+    /** {@link #reserve(long)}, held for up to {@code ttlNanos} unless released before. */
+    synchronized long reserve(long pages, long ttlNanos) {
         expire();
         long high = (long) (usablePages * cfg.getHighWatermark());
         if (pages > high)
@@ -184,7 +193,7 @@ final class SpaceGovernor implements AutoCloseable {
             }
             if (used + pages <= usablePages) {
                 long id = ++nextId;
-                pending.put(id, new long[] {pages, System.nanoTime() + RESERVATION_TTL_NANOS});
+                pending.put(id, new long[] {pages, System.nanoTime() + ttlNanos});
                 pendingPages += pages;
                 return id;
             }
@@ -407,8 +416,7 @@ final class SpaceGovernor implements AutoCloseable {
      * blocks. Returns the pages touched.
      */
     long preTouch() {
-        var scratchCfg = GridCaches.dataConfig(cfg, 1);
-        scratchCfg.setName(cfg.getCacheNamePrefix() + "-pretouch");
+        var scratchCfg = GridCaches.scratchConfig(cfg, 1, cfg.getCacheNamePrefix() + "-pretouch");
         var scratch = ignite.<String, byte[]>getOrCreateCache(scratchCfg);
         ClusterNode local = ignite.cluster().localNode();
         var aff = ignite.affinity(scratchCfg.getName());

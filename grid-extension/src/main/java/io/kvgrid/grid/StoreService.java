@@ -237,6 +237,8 @@ public final class StoreService implements KvGridService, Service {
                 w.lowerTierCapacityBytes = bridge.tier().capacityBytes();
             }
             w.relayedPayloadRequests = relayed.get();
+            w.copiesWaiting = rt.copiesWaiting();
+            w.copiesRestored = rt.copiesRestored();
             return w;
         });
     }

@@ -24,4 +24,7 @@ public final class WireNodeStats {
     public long lowerTierCapacityBytes = -1;
     /** Payload requests this node served for keys whose partition it is not the primary of (a relay). */
     public long relayedPayloadRequests;
+    /** Partitions of block copies waiting for room on this node; partitions it received after reserving room. */
+    public long copiesWaiting;
+    public long copiesRestored;
 }

@@ -12,11 +12,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A cluster of {@link ServerProcess} JVMs on this test's own ports; closing it ends them (stdin closed, then kill). */
+/**
+ * A cluster of {@link ServerProcess} JVMs on this test's own ports; closing it ends them (stdin closed, then kill).
+ * Servers can be killed with SIGKILL, frozen with SIGSTOP and resumed, and restarted under the same name.
+ */
 final class ServerProcesses implements AutoCloseable {
     private final int base = LoopbackPorts.freeRange(KvGrid.DISCOVERY_PORT_RANGE + KvGrid.THIN_CLIENT_PORT_RANGE);
     private final List<Process> processes = new ArrayList<>();
     private final List<String> addresses = new ArrayList<>();
+    private final List<List<String>> arguments = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
+    private int starts;
 
     /** Starts {@code n} server processes, {@code extra} appended to each one's arguments (see ServerProcess). */
     static ServerProcesses start(int n, Path logs, long regionBytes, String name, String... extra) throws Exception {
@@ -25,17 +31,26 @@ final class ServerProcesses implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 List<String> args = new ArrayList<>(List.of(String.valueOf(s.base),
                     String.valueOf(s.base + KvGrid.DISCOVERY_PORT_RANGE), String.valueOf(regionBytes), name + "-" + i));
-                args.addAll(List.of(extra));
-                Path log = logs.resolve(name + "-" + i + ".log");
-                Process p = ChildJvm.start(ServerProcess.class, log, args.toArray(new String[0]));
-                s.processes.add(p);
-                s.addresses.add("127.0.0.1:" + awaitReady(p, log));
+                for (String e : extra)
+                    args.add(e.replace("{i}", String.valueOf(i)));
+                s.arguments.add(args);
+                s.logs.add(logs);
+                s.processes.add(null);
+                s.addresses.add(null);
+                s.launch(i);
             }
         } catch (Exception | AssertionError e) {
             s.close();
             throw e;
         }
         return s;
+    }
+
+    private void launch(int i) throws IOException {
+        Path log = logs.get(i).resolve(arguments.get(i).get(3) + "." + (starts++) + ".log");
+        Process p = ChildJvm.start(ServerProcess.class, log, arguments.get(i).toArray(new String[0]));
+        processes.set(i, p);
+        addresses.set(i, "127.0.0.1:" + awaitReady(p, log));
     }
 
     /** {@code host:port,...} of every server's thin-client connector. */
@@ -47,9 +62,39 @@ final class ServerProcesses implements AutoCloseable {
         return addresses.get(i);
     }
 
+    int size() {
+        return processes.size();
+    }
+
     /** True when every server process is still running. */
     boolean allAlive() {
         return processes.stream().allMatch(Process::isAlive);
+    }
+
+    boolean alive(int i) {
+        return processes.get(i).isAlive();
+    }
+
+    /** kill -9 of server {@code i}; returns once the process is gone. */
+    void kill(int i) throws InterruptedException {
+        Process p = processes.get(i);
+        p.destroyForcibly();
+        if (!p.waitFor(30, TimeUnit.SECONDS))
+            throw new AssertionError("server " + i + " survived SIGKILL");
+    }
+
+    /** Starts server {@code i} again under its name and arguments (after {@link #kill}). */
+    void restart(int i) throws IOException {
+        if (processes.get(i).isAlive())
+            throw new IllegalStateException("server " + i + " is running");
+        launch(i);
+    }
+
+    /** Sends {@code signal} (STOP, CONT, ...) to server {@code i}. */
+    void signal(int i, String signal) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + signal, String.valueOf(processes.get(i).pid())).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0)
+            throw new AssertionError("kill -" + signal + " failed");
     }
 
     private static String awaitReady(Process p, Path log) throws IOException {
@@ -65,9 +110,13 @@ final class ServerProcesses implements AutoCloseable {
     @Override
     public void close() throws Exception {
         for (Process p : processes)
-            p.getOutputStream().close();
+            if (p != null) {
+                if (p.isAlive())
+                    new ProcessBuilder("kill", "-CONT", String.valueOf(p.pid())).start().waitFor();
+                p.getOutputStream().close();
+            }
         for (Process p : processes)
-            if (!p.waitFor(20, TimeUnit.SECONDS))
+            if (p != null && !p.waitFor(20, TimeUnit.SECONDS))
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 }
