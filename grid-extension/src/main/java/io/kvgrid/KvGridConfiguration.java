@@ -39,6 +39,8 @@ public class KvGridConfiguration {
     private boolean preTouchRegion;
     private long regexTimeoutMillis = 5_000;
     private long joinTimeoutMillis = 30_000;
+    private long readDeadlineMillis = 100;
+    private long writeDeadlineMillis = 2_000;
     private MeterRegistry meterRegistry;
     private int metricsPort = DEFAULT_METRICS_PORT;
 
@@ -75,6 +77,8 @@ public class KvGridConfiguration {
         preTouchRegion = other.preTouchRegion;
         regexTimeoutMillis = other.regexTimeoutMillis;
         joinTimeoutMillis = other.joinTimeoutMillis;
+        readDeadlineMillis = other.readDeadlineMillis;
+        writeDeadlineMillis = other.writeDeadlineMillis;
         meterRegistry = other.meterRegistry;
         metricsPort = other.metricsPort;
     }
@@ -294,6 +298,34 @@ public class KvGridConfiguration {
         if (v < 1)
             throw bad("regexTimeoutMillis", "must be positive, was " + v);
         regexTimeoutMillis = v;
+    }
+
+    /**
+     * Longest time a read ({@code get}, {@code getInto} and their batch forms, {@code lookup},
+     * {@code lookupOnPrefixLength}, a {@code load} shard) waits for the nodes holding its blocks. A block whose
+     * node does not answer in time (a GC pause, a stopped process) counts as missing: gets report it with TIMEOUT,
+     * lookups as a miss, a load fails that shard with TIMEOUT. A missing block is recomputed; a stalled engine is
+     * worse. Default 100 ms.
+     */
+    public long getReadDeadlineMillis() { return readDeadlineMillis; }
+
+    public void setReadDeadlineMillis(long v) {
+        if (v < 1)
+            throw bad("readDeadlineMillis", "must be positive, was " + v);
+        readDeadlineMillis = v;
+    }
+
+    /**
+     * Longest time a write ({@code put}, {@code upsert}, their batch forms, a {@code dump} shard) waits for the nodes
+     * that must hold its copies; past it the write fails with TIMEOUT and the block is not acknowledged (it becomes
+     * visible, whole, only if the stalled node answers later). Default 2 s.
+     */
+    public long getWriteDeadlineMillis() { return writeDeadlineMillis; }
+
+    public void setWriteDeadlineMillis(long v) {
+        if (v < 1)
+            throw bad("writeDeadlineMillis", "must be positive, was " + v);
+        writeDeadlineMillis = v;
     }
 
     /**

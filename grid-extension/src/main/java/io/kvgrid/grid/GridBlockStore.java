@@ -156,7 +156,7 @@ public final class GridBlockStore implements BlockStore {
         Args.checkKey(key, "key");
         long t0 = System.nanoTime();
         try {
-            return readBlocks(List.of(key)).get(0).valueOrThrow();
+            return reading(() -> readBlocks(List.of(key))).get(0).valueOrThrow();
         } finally {
             meters.get.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
@@ -171,7 +171,7 @@ public final class GridBlockStore implements BlockStore {
             throw Args.invalid("buffer", "is read-only");
         long t0 = System.nanoTime();
         try {
-            return getInto(List.of(key), List.of(buffer), i -> "buffer").get(0).valueOrThrow();
+            return reading(() -> getInto(List.of(key), List.of(buffer), i -> "buffer")).get(0).valueOrThrow();
         } finally {
             meters.get.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
@@ -229,7 +229,8 @@ public final class GridBlockStore implements BlockStore {
         long t0 = System.nanoTime();
         List<KeyResult<PutResult>> res;
         try {
-            res = writeBlocks(keys, payloads, options, replace);
+            res = Deadlines.within(cfg.getWriteDeadlineMillis(), "writeDeadlineMillis",
+                () -> writeBlocks(keys, payloads, options, replace));
         } catch (KvGridException e) {
             keys.forEach(k -> meters.rejected(e.code()));
             throw e;
@@ -285,21 +286,34 @@ public final class GridBlockStore implements BlockStore {
         Map<String, byte[]> toWrite = new HashMap<>();
         for (int i = 0; i < keys.size(); i++)
             toWrite.put(recs.get(keys.get(i)).dataKey, payloads.get(i));
+        org.apache.ignite.lang.IgniteFuture<Void> writing = null;
         try {
-            PayloadAccess.putAll(cache, toWrite);
+            writing = PayloadAccess.putAllAsync(cache, toWrite);
+            Deadlines.get(writing, "writing payload of " + keys.size() + " blocks");
         } catch (RuntimeException e) {
             KvGridException err = Failures.wrap(e, "writing payload of " + keys.size() + " blocks");
-            freeQuietly(recs.values());
+            if (writing != null && Deadlines.passed(err))
+                afterwards(writing, () -> freeQuietly(recs.values())); // no record will name them
+            else
+                freeQuietly(recs.values());
             return failedAll(keys, err);
         }
 
         Map<String, MetaOps.Install> installs = new LinkedHashMap<>();
         recs.forEach((k, r) -> installs.put(k, new MetaOps.Install(r, replace, softPinTtl)));
         Map<String, EntryProcessorResult<MetaOps.Result>> installed;
+        org.apache.ignite.lang.IgniteFuture<Map<String, EntryProcessorResult<MetaOps.Result>>> installing = null;
         try {
-            installed = meta.invokeAll(installs);
+            installing = meta.invokeAllAsync(installs);
+            installed = Deadlines.get(installing, "installing " + keys.size() + " records");
         } catch (RuntimeException e) {
-            return settleFailedInstall(keys, recs, Failures.wrap(e, "installing " + keys.size() + " records"));
+            KvGridException err = Failures.wrap(e, "installing " + keys.size() + " records");
+            if (installing == null || !Deadlines.passed(err))
+                return settleFailedInstall(keys, recs, err);
+            // Not acknowledged: each record appears whole when the stalled node answers, or never; once the
+            // install is done, the payloads of records not installed are dropped.
+            afterwards(installing, () -> settleFailedInstall(keys, recs, err));
+            return failedAll(keys, err);
         }
         KeyResult<PutResult>[] out = newResults(keys.size());
         List<BlockRecord> garbage = new ArrayList<>();
@@ -363,6 +377,17 @@ public final class GridBlockStore implements BlockStore {
         }
         freeQuietly(garbage);
         return out;
+    }
+
+    /** Runs {@code then} on the store's executor once {@code request} is done (a write that ran past its deadline). */
+    private void afterwards(org.apache.ignite.lang.IgniteFuture<?> request, Runnable then) {
+        request.listen(f -> {
+            try {
+                tasks.submit(then);
+            } catch (RuntimeException e) {
+                LOG.warn("kvgrid: store closing, a late write is left to the orphan cleaner: {}", e.toString());
+            }
+        });
     }
 
     private static List<KeyResult<PutResult>> failedAll(List<String> keys, KvGridException err) {
@@ -521,7 +546,7 @@ public final class GridBlockStore implements BlockStore {
                 if (e.getKey().isLocal() && g != null)
                     granted.put(e.getKey(), g.reserve(e.getValue()));
             for (Map.Entry<ClusterNode, org.apache.ignite.lang.IgniteFuture<long[]>> e : remote.entrySet()) {
-                long[] r = e.getValue().get();
+                long[] r = Deadlines.get(e.getValue(), "reserving room on node " + e.getKey().consistentId());
                 if (r[0] >= 0)
                     newCredit(e.getKey(), r[0], r[1] - need.get(e.getKey()));
                 granted.put(e.getKey(), FROM_CREDIT);
@@ -616,7 +641,12 @@ public final class GridBlockStore implements BlockStore {
         if (renewal[0] == null)
             return;
         try {
-            renewal[0].get();
+            Deadlines.get(renewal[0], "renewing leases");
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            // The payloads are read; only their leases were not renewed in time (the renewal runs on).
+            LOG.debug("kvgrid: {}", e.getMessage());
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "renewing leases");
         }
@@ -639,7 +669,7 @@ public final class GridBlockStore implements BlockStore {
         Map<String, BlockRecord> out = new HashMap<>();
         try {
             Set<String> stale = new LinkedHashSet<>();
-            meta.getAll(set).forEach((k, r) -> {
+            Deadlines.get(meta.getAllAsync(set), "reading metadata of " + set.size() + " keys").forEach((k, r) -> {
                 if (!r.complete())
                     return;
                 out.put(k, r);
@@ -669,13 +699,24 @@ public final class GridBlockStore implements BlockStore {
             }
             if (stale.isEmpty())
                 return out;
-            meta.invokeAll(stale, new MetaOps.Touch(lt, payloadRead)).forEach((k, v) -> {
+            Map<String, EntryProcessorResult<BlockRecord>> touched;
+            try {
+                touched = Deadlines.get(meta.invokeAllAsync(stale, new MetaOps.Touch(lt, payloadRead)),
+                    "leasing " + stale.size() + " blocks");
+            } catch (KvGridException e) {
+                if (!Deadlines.passed(e))
+                    throw e;
+                return out; // read as they were, unleased: the touch runs on
+            }
+            touched.forEach((k, v) -> {
                 BlockRecord r = MetaOps.value(v);
                 if (r != null)
                     out.put(k, r);
                 else
                     out.remove(k); // removed between the read and the touch
             });
+        } catch (KvGridException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading metadata of " + set.size() + " keys");
         }
@@ -710,18 +751,32 @@ public final class GridBlockStore implements BlockStore {
         Set<String> present = new HashSet<>();
         Set<String> stale = new LinkedHashSet<>();
         try {
-            metaBinary.getAll(set).forEach((k, b) -> {
+            Deadlines.get(metaBinary.getAllAsync(set), "reading metadata of " + set.size() + " keys").forEach((k, b) -> {
                 if ((int) b.field("state") != BlockRecord.COMPLETE)
                     return;
                 present.add(k);
                 if ((long) b.field("lastAccess") < now - grain || (long) b.field("leaseUntil") < now + lt - grain)
                     stale.add(k);
             });
-            if (!stale.isEmpty())
-                meta.invokeAll(stale, new MetaOps.Touch(lt, false)).forEach((k, v) -> {
+            if (!stale.isEmpty()) {
+                Map<String, EntryProcessorResult<BlockRecord>> touched;
+                try {
+                    touched = Deadlines.get(meta.invokeAllAsync(stale, new MetaOps.Touch(lt, false)),
+                        "leasing " + stale.size() + " blocks");
+                } catch (KvGridException e) {
+                    if (!Deadlines.passed(e))
+                        throw e;
+                    // Not leased in time: a lookup promises the block stays for a lease, so these are misses.
+                    present.removeAll(stale);
+                    return present;
+                }
+                touched.forEach((k, v) -> {
                     if (MetaOps.value(v) == null)
                         present.remove(k);
                 });
+            }
+        } catch (KvGridException e) {
+            throw e;
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading metadata of " + set.size() + " keys");
         }
@@ -761,15 +816,18 @@ public final class GridBlockStore implements BlockStore {
                     if (!got.containsKey(dk))
                         rest.add(dk);
                 if (remoteGot != null)
-                    got.putAll(remoteGot.get());
+                    late(() -> got.putAll(Deadlines.get(remoteGot, "reading payloads")), remote, dataToKey, out);
                 if (rest.size() == 1) {
                     // Ignite's single-key get takes a lighter path than getAll (one request, no multi-key future).
                     String dk = rest.iterator().next();
-                    byte[] b = cache.get(dk);
-                    if (b != null)
-                        got.put(dk, b);
+                    late(() -> {
+                        byte[] b = Deadlines.get(cache.getAsync(dk), "reading a payload");
+                        if (b != null)
+                            got.put(dk, b);
+                    }, rest, dataToKey, out);
                 } else if (!rest.isEmpty()) {
-                    got.putAll(cache.getAll(rest));
+                    late(() -> got.putAll(Deadlines.get(cache.getAllAsync(rest), "reading payloads")), rest,
+                        dataToKey, out);
                 }
                 got.forEach((dk, bytes) -> out.put(dataToKey.get(dk), bytes));
             });
@@ -793,9 +851,33 @@ public final class GridBlockStore implements BlockStore {
         return out;
     }
 
+    /**
+     * Runs a payload request; past the read deadline its blocks get the TIMEOUT (not null: a payload not answered for
+     * is not a payload lost, and must not correct the record).
+     */
+    private static void late(Runnable request, Set<String> dataKeys, Map<String, String> dataToKey,
+                             Map<String, Object> out) {
+        try {
+            request.run();
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            for (String dk : dataKeys)
+                out.putIfAbsent(dataToKey.get(dk), e);
+        }
+    }
+
     /** Applies {@link MetaOps.MemoryGone} for a record whose payload was not found; returns the record now. */
     BlockRecord memoryGone(String key, BlockRecord r) {
-        BlockRecord now = MetaOps.value(meta.invokeAll(Set.of(key), new MetaOps.MemoryGone(r.dataKey)).get(key));
+        BlockRecord now;
+        try {
+            now = MetaOps.value(Deadlines.get(meta.invokeAllAsync(Set.of(key), new MetaOps.MemoryGone(r.dataKey)),
+                "correcting the record of " + key).get(key));
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            return r; // the correction runs on; this read reports the block missing
+        }
         if (now == null && KvGridAffinity.displaced(r.dataKey))
             meta.remove(r.dataKey); // its placement marker
         return now;
@@ -812,7 +894,15 @@ public final class GridBlockStore implements BlockStore {
         if (n.isLocal())
             return TierJobs.read(KvGridRuntime.bridge(ignite), keys);
         try {
-            return ignite.compute(ignite.cluster().forNode(n)).call(new TierJobs.Read(keys));
+            return Deadlines.get(ignite.compute(ignite.cluster().forNode(n)).callAsync(new TierJobs.Read(keys)),
+                "reading lower tier of " + node);
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            Map<String, Object> out = new HashMap<>();
+            for (String k : keys)
+                out.put(k, e);
+            return out;
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading lower tier of " + node);
         }
@@ -881,15 +971,35 @@ public final class GridBlockStore implements BlockStore {
         Args.checkKeys(keys, "keys", false);
         long t0 = System.nanoTime();
         try {
-            return readBlocks(keys);
+            return reading(() -> readBlocks(keys));
         } finally {
             meters.batchGet.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
     }
 
+    /** {@code body} under the read deadline ({@link Deadlines}). */
+    private <T> T reading(java.util.function.Supplier<T> body) {
+        return Deadlines.within(cfg.getReadDeadlineMillis(), "readDeadlineMillis", body);
+    }
+
+    /** Every key failed with {@code e}. */
+    private static <T> List<KeyResult<T>> failedKeys(List<String> keys, KvGridException e) {
+        KeyResult<T>[] out = newResults(keys.size());
+        for (int i = 0; i < out.length; i++)
+            out[i] = KeyResult.failed(keys.get(i), e);
+        return List.of(out);
+    }
+
     private List<KeyResult<byte[]>> readBlocks(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        Map<String, BlockRecord> recs = touch(keys, true, true, renewal);
+        Map<String, BlockRecord> recs;
+        try {
+            recs = touch(keys, true, true, renewal);
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            return failedKeys(keys, e);
+        }
         Map<String, Object> bytes = fetch(recs);
         awaitRenewal(renewal);
         KeyResult<byte[]>[] out = newResults(keys.size());
@@ -916,7 +1026,7 @@ public final class GridBlockStore implements BlockStore {
         Args.sameLength(keys.size(), buffers.size(), "buffers");
         long t0 = System.nanoTime();
         try {
-            return getInto(keys, buffers, i -> "buffers[" + i + "]");
+            return reading(() -> getInto(keys, buffers, i -> "buffers[" + i + "]"));
         } finally {
             meters.batchGet.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
@@ -925,7 +1035,14 @@ public final class GridBlockStore implements BlockStore {
     private List<KeyResult<Integer>> getInto(List<String> keys, List<ByteBuffer> buffers,
                                              java.util.function.IntFunction<String> bufferArg) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        Map<String, BlockRecord> recs = touch(keys, true, true, renewal);
+        Map<String, BlockRecord> recs;
+        try {
+            recs = touch(keys, true, true, renewal);
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            return failedKeys(keys, e);
+        }
         Map<String, BlockRecord> wanted = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             BlockRecord r = recs.get(keys.get(i));
@@ -988,7 +1105,14 @@ public final class GridBlockStore implements BlockStore {
         if (ids.isEmpty())
             return found;
         long t0 = System.nanoTime();
-        Set<String> present = lease(ids);
+        Set<String> present;
+        try {
+            present = reading(() -> lease(ids));
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            present = Set.of(); // nodes holding the records did not answer in time: every id is a miss
+        }
         for (int i = 0; i < found.length; i++)
             found[i] = present.contains(ids.get(i));
         meters.lookup.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
@@ -999,7 +1123,7 @@ public final class GridBlockStore implements BlockStore {
     public int lookupOnPrefixLength(List<String> ids) {
         long t0 = System.nanoTime();
         try {
-            return BlockStore.super.lookupOnPrefixLength(ids);
+            return reading(() -> BlockStore.super.lookupOnPrefixLength(ids));
         } finally {
             meters.lookupOnPrefixLength.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
@@ -1131,7 +1255,8 @@ public final class GridBlockStore implements BlockStore {
         int n = cfg.getShardsPerBlock();
         Args.checkShardArgs(ids, shardIndex, buffers, false, n);
         Args.checkDumpArgs(ids, buffers, n, cfg.getMaxBlockBytes());
-        return tasks.submit(timed(meters.dump, () -> {
+        return tasks.submit(timed(meters.dump, () -> Deadlines.within(cfg.getWriteDeadlineMillis(),
+            "writeDeadlineMillis", () -> {
             if (n == 1) {
                 List<byte[]> payloads = new ArrayList<>();
                 for (ByteBuffer b : buffers)
@@ -1140,7 +1265,8 @@ public final class GridBlockStore implements BlockStore {
             } else {
                 dumpShards(ids, shardIndex, buffers, n);
             }
-        }));
+            return null;
+        })));
     }
 
     /** Stages shards in the grid; blocks whose last shard this call supplied are assembled and written. */

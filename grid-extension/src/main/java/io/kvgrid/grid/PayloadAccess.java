@@ -49,6 +49,15 @@ final class PayloadAccess {
         ((IgniteCache) cache).putAll(wrapped);
     }
 
+    /** {@link #putAll}, asynchronously. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static org.apache.ignite.lang.IgniteFuture<Void> putAllAsync(IgniteCache<String, byte[]> cache,
+                                                                 Map<String, byte[]> values) {
+        Map<String, Object> wrapped = new HashMap<>();
+        values.forEach((k, v) -> wrapped.put(k, new CacheObjectByteArrayImpl(v)));
+        return ((IgniteCache) cache).putAllAsync(wrapped);
+    }
+
     /** {@code cache.put(key, value)}, the array stored as it is. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static void put(IgniteCache<String, byte[]> cache, String key, byte[] value) {

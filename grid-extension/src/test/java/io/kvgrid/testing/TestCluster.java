@@ -33,6 +33,10 @@ public final class TestCluster implements AutoCloseable {
         c.setDataRegionBytes(64L << 20);
         c.setMetaRegionBytes(64L << 20);
         c.setPartitions(64);
+        // Tests of other behaviour must not depend on this machine's speed (a loaded 2-core CI box can pause a JVM
+        // past 100 ms); the deadline tests set the default back themselves.
+        c.setReadDeadlineMillis(5_000);
+        c.setWriteDeadlineMillis(20_000);
         return c;
     }
 

@@ -29,6 +29,8 @@ public final class ServerProcess {
                 cfg.setMetaRegionBytes(Long.parseLong(a));
             else if (a.startsWith("leaseMs="))
                 cfg.setLeaseTtlMillis(Long.parseLong(value(a)));
+            else if (a.startsWith("readDeadlineMs="))
+                cfg.setReadDeadlineMillis(Long.parseLong(value(a)));
             else if (a.startsWith("ssd="))
                 cfg.setLowerTier(new SsdTierFactory().setDirectory(value(a)).setCapacityBytes(256L << 20));
             else

@@ -62,6 +62,11 @@ final class ServerProcesses implements AutoCloseable {
         return addresses.get(i);
     }
 
+    /** The first discovery port of the servers (for a client node joining them). */
+    int discoveryPort() {
+        return base;
+    }
+
     int size() {
         return processes.size();
     }

@@ -1,0 +1,66 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import org.apache.ignite.lang.IgniteFuture;
+import org.apache.ignite.lang.IgniteFutureTimeoutException;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The deadline of the store operation running on this thread. A node that is alive but not answering (a long GC
+ * pause, a stopped process, a hung host) holds a request until Ignite's failure detection drops it, seconds later;
+ * an inference engine waiting that long for a cache is worse off than one that recomputes. So every cluster round
+ * trip of an operation waits at most until the operation's deadline ({@code readDeadlineMillis} for reads and
+ * lookups, {@code writeDeadlineMillis} for puts and dumps) and then fails with TIMEOUT; the request itself runs on in
+ * the background. Code that runs outside an operation (background renewals, eviction) waits as Ignite does.
+ */
+final class Deadlines {
+    private static final ThreadLocal<Deadline> CURRENT = new ThreadLocal<>();
+
+    private record Deadline(long atNanos, long millis, String setting) {
+    }
+
+    private Deadlines() {
+    }
+
+    /** Runs {@code body} with a deadline {@code millis} from now, named by {@code setting} in its TIMEOUT errors. */
+    static <T> T within(long millis, String setting, Supplier<T> body) {
+        Deadline outer = CURRENT.get();
+        Deadline d = new Deadline(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis), millis, setting);
+        // A nested operation keeps the earlier of the two deadlines.
+        CURRENT.set(outer != null && outer.atNanos - d.atNanos < 0 ? outer : d);
+        try {
+            return body.get();
+        } finally {
+            if (outer == null)
+                CURRENT.remove();
+            else
+                CURRENT.set(outer);
+        }
+    }
+
+    /** {@code future}'s result, waiting no longer than the current deadline; TIMEOUT past it. */
+    static <T> T get(IgniteFuture<T> future, String what) {
+        Deadline d = CURRENT.get();
+        if (d == null)
+            return future.get();
+        try {
+            return future.get(Math.max(0, d.atNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (IgniteFutureTimeoutException e) {
+            throw timeout(d, what);
+        }
+    }
+
+    /** True when {@code e} is a deadline's TIMEOUT. */
+    static boolean passed(KvGridException e) {
+        return e.code() == ErrorCode.TIMEOUT;
+    }
+
+    private static KvGridException timeout(Deadline d, String what) {
+        return new KvGridException(ErrorCode.TIMEOUT, d.setting, what + " took longer than " + d.millis
+            + " ms: a node holding it did not answer in time (treated as missing; the cluster drops a node that stays "
+            + "silent past its failure detection timeout)");
+    }
+}
