@@ -61,7 +61,34 @@ final class CopyRestorer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::pass, 200, 1_000, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::pass, 0, 200, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Waits, at most {@code timeoutMillis}, until no server of the cluster has payload partitions waiting for their
+     * data, or this node waits for room: a node joining a cluster returns from its start owning its share, as it
+     * would with Ignite's own rebalancing.
+     */
+    void awaitSettled(long timeoutMillis) {
+        long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (System.nanoTime() - end < 0 && waiting.get() == 0) {
+            int moving = 0;
+            for (int r = 1; r <= cfg.getMaxReplicas(); r++) {
+                IgniteCache<?, ?> c = ignite.cache(GridCaches.dataCache(cfg, r));
+                if (c != null)
+                    moving += PartitionStates.movingAnywhere(c);
+            }
+            if (moving == 0)
+                return;
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (waiting.get() == 0)
+            LOG.warn("kvgrid node {}: started before every server received its copies", ignite.name());
     }
 
     /** Partitions waiting for room here now. */
@@ -100,6 +127,7 @@ final class CopyRestorer implements AutoCloseable {
                 if (waiting.getAndSet(parts) != parts)
                     LOG.warn("kvgrid node {}: {} partitions of block copies wait for room, their blocks keep fewer "
                         + "copies meanwhile: {}", ignite.name(), parts, e.getMessage());
+                // Retried by the next pass; nothing to wait for meanwhile.
                 return;
             }
             waiting.set(0);
@@ -108,8 +136,9 @@ final class CopyRestorer implements AutoCloseable {
             startedAt = System.nanoTime();
             // One forced rebalance covers every cache of this node.
             running = ignite.cache(moving.keySet().iterator().next()).rebalance();
-            LOG.info("kvgrid node {}: receiving copies of {} partitions ({} bytes reserved)", ignite.name(), parts,
-                pages * governor.pageSize());
+            if (pages > 0)
+                LOG.info("kvgrid node {}: receiving copies of {} partitions ({} bytes reserved)", ignite.name(), parts,
+                    pages * governor.pageSize());
         } catch (RuntimeException e) {
             // Node stopping, or the topology changing under the pass: the next pass starts over.
             LOG.debug("kvgrid node {}: copy restore pass failed: {}", ignite.name(), e.toString());

@@ -10,6 +10,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /** What the plugin runs on one node: the store and, on server nodes, the space governor and orphan cleaner. */
 public final class KvGridRuntime implements AutoCloseable {
     private static final Map<String, KvGridRuntime> BY_NODE = new ConcurrentHashMap<>();
+    /** How long a starting server waits for the cluster's payload copies to settle (see CopyRestorer). */
+    private static final long JOIN_SETTLE_MILLIS = 30_000;
 
     private final String nodeName;
     private final GridBlockStore store;
@@ -41,12 +43,15 @@ public final class KvGridRuntime implements AutoCloseable {
             governor.lowerTier(bridge);
         if (server)
             ThinClientGateway.startSql(ignite, cfg);
-        if (governor != null && cfg.isPreTouchRegion())
-            governor.preTouch();
         NodeGauges.bind(store.meters(), store, governor, bridge);
         KvGridRuntime rt = new KvGridRuntime(ignite.name(), store, governor,
             server ? new OrphanCleaner((IgniteEx) ignite, store) : null, bridge);
         BY_NODE.put(String.valueOf(ignite.name()), rt);
+        if (rt.restorer != null)
+            rt.restorer.awaitSettled(JOIN_SETTLE_MILLIS);
+        // After the copies settled: a node owns its share of scratch keys only once the cluster's affinity moved.
+        if (governor != null && cfg.isPreTouchRegion())
+            governor.preTouch();
         if (bridge != null)
             bridge.announce();
         return rt;

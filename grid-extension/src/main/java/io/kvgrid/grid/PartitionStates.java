@@ -3,6 +3,7 @@ package io.kvgrid.grid;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.internal.processors.cache.GridCacheContext;
 import org.apache.ignite.internal.processors.cache.IgniteCacheProxy;
+import org.apache.ignite.internal.processors.cache.distributed.dht.preloader.GridDhtPartitionMap;
 import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtLocalPartition;
 import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtPartitionState;
 
@@ -25,6 +26,17 @@ final class PartitionStates {
     /** Partitions of {@code cache} this node owns (holds all the data of). */
     static Set<Integer> owning(IgniteCache<?, ?> cache) {
         return inState(cache, GridDhtPartitionState.OWNING);
+    }
+
+    /** MOVING partitions of {@code cache} on every server node, as this node last heard. */
+    static int movingAnywhere(IgniteCache<?, ?> cache) {
+        GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();
+        int n = 0;
+        for (GridDhtPartitionMap m : cctx.topology().partitionMap(false).values())
+            for (GridDhtPartitionState s : m.map().values())
+                if (s == GridDhtPartitionState.MOVING)
+                    n++;
+        return n;
     }
 
     private static Set<Integer> inState(IgniteCache<?, ?> cache, GridDhtPartitionState state) {
