@@ -112,13 +112,15 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
         }
         boolean tcp = stack.getTransport() instanceof BasicTCP;
         Address self = channel.getAddress();
+        // A restarted member may find the file of its killed predecessor, which had the same port: not someone else.
+        PhysicalAddress ownPort = stack.getTransport().localPhysicalAddress();
         View v;
         synchronized (this) {
             v = view;
         }
         for (PingData p : answers) {
             Address a = p.getAddress();
-            if (a == null || a.equals(self) || v != null && v.containsMember(a))
+            if (a == null || a.equals(self) || v != null && v.containsMember(a) || ownPort.equals(p.getPhysicalAddr()))
                 continue;
             if (!tcp || accepts(p.getPhysicalAddr()))
                 return true;
