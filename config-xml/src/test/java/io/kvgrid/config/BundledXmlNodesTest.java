@@ -162,9 +162,9 @@ class BundledXmlNodesTest {
             finder.getRegisteredAddresses().stream().map(InetSocketAddress::getPort).collect(Collectors.toSet()));
     }
 
-    @Test
-    void theJGroupsFileFormsAClusterThroughJGroupsDiscovery() {
-        int jgroupsPort = io.kvgrid.testing.LoopbackPorts.freeRange(3);
+    /** Two nodes from {@code xml} with this test's JGroups cluster and ports; a block put on one reads on the other. */
+    private List<KvGridNode> twoJGroupsNodes(String xml, Map<String, String> extra) {
+        int jgroupsPort = io.kvgrid.testing.LoopbackPorts.freeRange(3, 100, 101, 102, 103);
         List<KvGridNode> n = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
             Map<String, String> o = overrides(i);
@@ -173,17 +173,68 @@ class BundledXmlNodesTest {
             o.put("kvgrid.jgroups.port.range", "2");
             o.put("kvgrid.jgroups.initial.hosts", "127.0.0.1[" + jgroupsPort + "]");
             o.put("kvgrid.jgroups.join.timeout.millis", "500");
-            IgniteConfiguration cfg = XmlConfigs.load("kvgrid-jgroups.xml", o);
+            o.putAll(extra);
+            IgniteConfiguration cfg = XmlConfigs.load(xml, o);
             JGroupsIpFinder finder = (JGroupsIpFinder) ((TcpDiscoverySpi) cfg.getDiscoverySpi()).getIpFinder();
-            assertEquals(jgroupsPort, finder.getBindPort());
+            assertEquals("xml-" + jgroupsPort, finder.getClusterName());
             KvGridNode node = KvGrid.start(cfg);
             nodes.add(node);
             n.add(node);
-            assertEquals(i + 1, finder.memberCount());
+            assertEquals(i + 1, finder.memberCount(), xml + ": JGroups members seen by node " + i);
         }
         assertEquals(2, n.get(0).ignite().cluster().nodes().size());
-        byte[] v = Payload.of("xml/jgroups", 70_000);
-        assertTrue(n.get(1).store().put("xml/jgroups", v).stored());
-        assertArrayEquals(v, n.get(0).store().get("xml/jgroups"));
+        byte[] v = Payload.of("xml/" + xml, 70_000);
+        assertTrue(n.get(1).store().put("xml/" + xml, v).stored());
+        assertArrayEquals(v, n.get(0).store().get("xml/" + xml));
+        return n;
+    }
+
+    @Test
+    void theJGroupsFileFormsAClusterThroughJGroupsDiscovery() {
+        List<KvGridNode> n = twoJGroupsNodes("kvgrid-jgroups.xml", Map.of());
+        JGroupsIpFinder finder = (JGroupsIpFinder) ((TcpDiscoverySpi) n.get(0).ignite().configuration()
+            .getDiscoverySpi()).getIpFinder();
+        assertNull(finder.getStack(), "the built-in TCP + TCPPING stack");
+        assertEquals(List.of("127.0.0.1[" + finder.getBindPort() + "]"), finder.getInitialHosts());
+    }
+
+    @Test
+    void theFilePingFileFormsAClusterThroughASharedDirectory(@org.junit.jupiter.api.io.TempDir Path shared)
+        throws Exception {
+        List<KvGridNode> n = twoJGroupsNodes("kvgrid-jgroups-file.xml",
+            Map.of("kvgrid.jgroups.file.location", shared.toString()));
+        JGroupsIpFinder finder = (JGroupsIpFinder) ((TcpDiscoverySpi) n.get(1).ignite().configuration()
+            .getDiscoverySpi()).getIpFinder();
+        assertEquals("kvgrid-stack-file.xml", finder.getStack());
+        try (var files = java.nio.file.Files.list(shared.resolve(finder.getClusterName()))) {
+            assertTrue(files.anyMatch(p -> p.toString().endsWith(".list")), "FILE_PING's member list is in " + shared);
+        }
+    }
+
+    @Test
+    void theMulticastFileFormsAClusterByMulticastOnLoopback() {
+        String group = "239.255.77.79";
+        int port = io.kvgrid.testing.LoopbackPorts.freeRange(1);
+        String why = io.kvgrid.testing.LoopbackMulticast.whyNot(group, port);
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, () -> "skipped: " + why);
+        List<KvGridNode> n = twoJGroupsNodes("kvgrid-jgroups-multicast.xml", Map.of(
+            "kvgrid.jgroups.mcast.address", group, "kvgrid.jgroups.mcast.port", Integer.toString(port),
+            "kvgrid.jgroups.ip.ttl", "0"));
+        JGroupsIpFinder finder = (JGroupsIpFinder) ((TcpDiscoverySpi) n.get(0).ignite().configuration()
+            .getDiscoverySpi()).getIpFinder();
+        assertEquals("kvgrid-stack-udp.xml", finder.getStack());
+    }
+
+    @Test
+    void theDnsFileFormsAClusterThroughTheAddressesItsQueryResolvesTo() throws Exception {
+        java.net.InetAddress[] localhost = java.net.InetAddress.getAllByName("localhost");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Arrays.stream(localhost)
+                .allMatch(a -> a.getHostAddress().equals("127.0.0.1")),
+            () -> "needs 'localhost' to resolve to 127.0.0.1 only, it resolves to " + Arrays.toString(localhost));
+        List<KvGridNode> n = twoJGroupsNodes("kvgrid-jgroups-dns.xml", Map.of("kvgrid.jgroups.dns.query", "localhost"));
+        JGroupsIpFinder finder = (JGroupsIpFinder) ((TcpDiscoverySpi) n.get(0).ignite().configuration()
+            .getDiscoverySpi()).getIpFinder();
+        assertEquals("kvgrid-stack-dns.xml", finder.getStack());
+        assertEquals("localhost", finder.getStackProperties().get("kvgrid.jgroups.dns.query"));
     }
 }

@@ -36,11 +36,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NothingOpenByAccidentTest {
     private static final List<String> SHIPPED = List.of("kvgrid-default.xml", "kvgrid-replicated.xml",
-        "kvgrid-ssd.xml", "kvgrid-jgroups.xml", "kvgrid-tls.xml");
+        "kvgrid-ssd.xml", "kvgrid-jgroups.xml", "kvgrid-tls.xml", "kvgrid-jgroups-file.xml",
+        "kvgrid-jgroups-multicast.xml", "kvgrid-jgroups-dns.xml");
+    private static final String MCAST_GROUP = "239.255.77.80";
     private final int discoveryPort = LoopbackPorts.freeRange(10);
     private final int communicationPort = LoopbackPorts.freeRange(10);
     private final int thinPort = LoopbackPorts.freeRange(10);
     private final int jgroupsPort = LoopbackPorts.freeRange(3);
+    private final int mcastPort = LoopbackPorts.freeRange(1);
     @TempDir
     Path tmp;
 
@@ -62,6 +65,11 @@ class NothingOpenByAccidentTest {
         m.put("kvgrid.jgroups.port.range", "2");
         m.put("kvgrid.jgroups.initial.hosts", "127.0.0.1[" + jgroupsPort + "]");
         m.put("kvgrid.jgroups.join.timeout.millis", "500");
+        m.put("kvgrid.jgroups.file.location", tmp.resolve("jgroups-files").toString());
+        m.put("kvgrid.jgroups.mcast.address", MCAST_GROUP);
+        m.put("kvgrid.jgroups.mcast.port", Integer.toString(mcastPort));
+        m.put("kvgrid.jgroups.ip.ttl", "0");
+        m.put("kvgrid.jgroups.dns.query", "localhost");
         m.put("kvgrid.tls.dir", tmp.resolve("tls").toString());
         return m;
     }
@@ -85,9 +93,13 @@ class NothingOpenByAccidentTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"kvgrid-default.xml", "kvgrid-replicated.xml", "kvgrid-ssd.xml", "kvgrid-jgroups.xml",
-        "kvgrid-tls.xml"})
+        "kvgrid-tls.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml", "kvgrid-jgroups-dns.xml"})
     void aNodeFromEachShippedFileListensOnlyOnItsDeclaredPorts(String xml) throws Exception {
         assumeTrue(ListeningPorts.supported(), "needs /proc");
+        if (xml.contains("multicast")) {
+            String why = io.kvgrid.testing.LoopbackMulticast.whyNot(MCAST_GROUP, mcastPort);
+            assumeTrue(why == null, () -> "skipped: " + why);
+        }
         TlsDirectory.create(tmp.resolve("tls"), 1, Map.of("admin", ClientRole.ADMIN), 1);
         Set<Integer> before = ListeningPorts.ofThisProcess();
         IgniteConfiguration cfg = XmlConfigs.load(xml, overrides());

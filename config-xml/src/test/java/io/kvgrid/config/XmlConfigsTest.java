@@ -2,7 +2,9 @@ package io.kvgrid.config;
 
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
+import io.kvgrid.discovery.JGroupsIpFinder;
 import org.apache.ignite.configuration.IgniteConfiguration;
+import org.apache.ignite.spi.discovery.tcp.TcpDiscoverySpi;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -86,7 +88,7 @@ class XmlConfigsTest {
     @Test
     void everyShippedFileServesMetricsOnPort9464OfItsLocalHostUnlessOverridden() {
         for (String f : new String[] {"kvgrid-default.xml", "kvgrid-jgroups.xml", "kvgrid-replicated.xml",
-            "kvgrid-ssd.xml"}) {
+            "kvgrid-ssd.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml", "kvgrid-jgroups-dns.xml"}) {
             IgniteConfiguration cfg = XmlConfigs.load(f);
             assertEquals(9464, XmlConfigs.kvgridConfiguration(cfg).getMetricsPort(), f);
             assertEquals("127.0.0.1", cfg.getLocalHost(), f);
@@ -108,5 +110,36 @@ class XmlConfigsTest {
             .getIgniteInstanceName());
         assertEquals("by-url", XmlConfigs.load(copy.toUri().toString(), Map.of("kvgrid.instance.name", "by-url"))
             .getIgniteInstanceName());
+    }
+
+    @Test
+    void theJGroupsStackFilesPassOnOnlyTheStackSettingsThatAreGiven() {
+        Map<String, String> stacks = Map.of("kvgrid-jgroups-file.xml", "kvgrid-stack-file.xml",
+            "kvgrid-jgroups-multicast.xml", "kvgrid-stack-udp.xml", "kvgrid-jgroups-dns.xml", "kvgrid-stack-dns.xml");
+        stacks.forEach((xml, stack) -> {
+            JGroupsIpFinder plain = finder(XmlConfigs.load(xml));
+            assertEquals(stack, plain.getStack(), xml);
+            assertEquals(Map.of(), plain.getStackProperties(), xml + ": the stack's own defaults apply");
+            JGroupsIpFinder set = finder(XmlConfigs.load(xml, Map.of("kvgrid.jgroups.port", "7900")));
+            assertEquals(Map.of("kvgrid.jgroups.port", "7900"), set.getStackProperties(), xml);
+        });
+    }
+
+    @Test
+    void aMissingStackOrAValueItCannotUseFailsNamingTheFindersSetting() {
+        KvGridException missing = assertThrows(KvGridException.class,
+            () -> XmlConfigs.load("kvgrid-jgroups-file.xml", Map.of("kvgrid.jgroups.stack", "no-such-stack.xml")));
+        assertEquals(ErrorCode.INVALID_CONFIG, missing.code());
+        assertEquals("stack", missing.argument());
+        assertTrue(missing.getMessage().contains("no-such-stack.xml"), missing.getMessage());
+
+        KvGridException badPort = assertThrows(KvGridException.class,
+            () -> XmlConfigs.load("kvgrid-jgroups-dns.xml", Map.of("kvgrid.jgroups.port", "many")));
+        assertEquals("stackProperties", badPort.argument());
+        assertTrue(badPort.getMessage().contains("many"), badPort.getMessage());
+    }
+
+    private static JGroupsIpFinder finder(IgniteConfiguration cfg) {
+        return (JGroupsIpFinder) ((TcpDiscoverySpi) cfg.getDiscoverySpi()).getIpFinder();
     }
 }

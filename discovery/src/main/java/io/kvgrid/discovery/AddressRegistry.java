@@ -9,25 +9,17 @@ import org.jgroups.View;
 import org.jgroups.blocks.MessageDispatcher;
 import org.jgroups.blocks.RequestHandler;
 import org.jgroups.blocks.RequestOptions;
-import org.jgroups.protocols.BARRIER;
-import org.jgroups.protocols.FD_ALL3;
-import org.jgroups.protocols.FD_SOCK2;
-import org.jgroups.protocols.FRAG4;
-import org.jgroups.protocols.MERGE3;
-import org.jgroups.protocols.MFC;
-import org.jgroups.protocols.TCP;
-import org.jgroups.protocols.TCPPING;
-import org.jgroups.protocols.UFC;
-import org.jgroups.protocols.UNICAST3;
-import org.jgroups.protocols.VERIFY_SUSPECT2;
-import org.jgroups.protocols.pbcast.GMS;
-import org.jgroups.protocols.pbcast.NAKACK2;
-import org.jgroups.protocols.pbcast.STABLE;
-import org.jgroups.stack.Protocol;
+import org.jgroups.PhysicalAddress;
+import org.jgroups.protocols.BasicTCP;
+import org.jgroups.protocols.Discovery;
+import org.jgroups.protocols.PingData;
+import org.jgroups.stack.IpAddress;
+import org.jgroups.stack.ProtocolStack;
+import org.jgroups.util.Responses;
 
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -36,6 +28,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 
 /**
  * One JGroups channel and the replicated map "member -> Ignite discovery addresses it published". Each member owns
@@ -45,8 +38,8 @@ import java.util.Set;
  * time, at least one sees the other.
  */
 final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
-    record Settings(String clusterName, InetAddress bindAddress, int bindPort, int portRange,
-                    List<InetSocketAddress> initialHosts, long joinTimeoutMillis, long syncTimeoutMillis) {
+    /** {@code channels} makes a fresh, unconnected channel on the configured stack. */
+    record Settings(String clusterName, Callable<JChannel> channels, long syncTimeoutMillis) {
     }
 
     private record Entry(long version, Set<InetSocketAddress> addresses) {
@@ -62,7 +55,7 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
 
     private AddressRegistry(Settings settings) throws Exception {
         this.settings = settings;
-        this.channel = new JChannel(stack(settings));
+        this.channel = settings.channels().call();
         this.dispatcher = new MessageDispatcher(channel, this).setReceiver(this);
     }
 
@@ -82,20 +75,19 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
     /**
      * Members that start at the same instant can each miss the others' answers and found a JGroups cluster alone;
      * MERGE3 unites them a moment later, but Ignite, asking this finder for peers meanwhile, would found a cluster of
-     * its own and never merge it. So a member that finds itself alone checks whether any other JGroups port it would
-     * have contacted is listening: if none is, it is the first member and goes on at once; if one is, it waits for
-     * the merge (at most {@link #MERGE_WAIT_MILLIS}).
+     * its own and never merge it. So a member that finds itself alone runs its discovery protocol once more (TCPPING,
+     * PING, FILE_PING, DNS_PING ... whatever the stack has): if nobody outside its view answers, it is the first
+     * member and goes on at once; if someone does, it waits for the merge (at most {@link #MERGE_WAIT_MILLIS}),
+     * asking again every few hundred milliseconds in case the others went away.
      */
     private void awaitMergeIfAlone() throws InterruptedException {
         long deadline = System.nanoTime() + MERGE_WAIT_MILLIS * 1_000_000L;
-        int own = ((org.jgroups.stack.IpAddress) channel.getProtocolStack().getTransport().localPhysicalAddress())
-            .getPort();
         while (System.nanoTime() < deadline) {
             synchronized (this) {
                 if (view != null && view.size() > 1)
                     return;
             }
-            if (!anotherPeerListening(own))
+            if (!othersOutThere())
                 return;
             synchronized (this) {
                 wait(200);
@@ -103,50 +95,58 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
         }
     }
 
-    /** Whether a TCP port of the initial hosts' ranges other than this member's own accepts connections. */
-    private boolean anotherPeerListening(int ownPort) {
-        for (InetSocketAddress h : settings.initialHosts()) {
-            for (int port = h.getPort(); port <= h.getPort() + settings.portRange() && port <= 65535; port++) {
-                if (port == ownPort && h.getAddress() != null && (h.getAddress().equals(settings.bindAddress())
-                    || h.getAddress().isLoopbackAddress() && settings.bindAddress().isLoopbackAddress()))
-                    continue;
-                try (java.net.Socket sock = new java.net.Socket()) {
-                    sock.connect(new InetSocketAddress(h.getAddress(), port), 200);
-                    return true;
-                } catch (java.io.IOException refused) {
-                    // nobody there
-                }
-            }
+    /**
+     * Whether the stack's discovery protocol finds a member outside this one's view. Over a TCP transport an answer
+     * only counts if its address accepts connections: FILE_PING, for one, reads the files of members that crashed.
+     */
+    private boolean othersOutThere() throws InterruptedException {
+        ProtocolStack stack = channel.getProtocolStack();
+        Discovery discovery = stack.findProtocol(Discovery.class);
+        if (discovery == null)
+            return false;
+        Responses answers = discovery.findMembers(null, false, false, 0);
+        try {
+            answers.waitFor(PROBE_MILLIS);
+        } finally {
+            answers.done();
+        }
+        boolean tcp = stack.getTransport() instanceof BasicTCP;
+        Address self = channel.getAddress();
+        // A restarted member may find the file of its killed predecessor, which had the same port: not someone else.
+        PhysicalAddress ownPort = stack.getTransport().localPhysicalAddress();
+        View v;
+        synchronized (this) {
+            v = view;
+        }
+        for (PingData p : answers) {
+            Address a = p.getAddress();
+            if (a == null || a.equals(self) || v != null && v.containsMember(a) || ownPort.equals(p.getPhysicalAddr()))
+                continue;
+            if (!tcp || accepts(p.getPhysicalAddr()))
+                return true;
         }
         return false;
     }
 
+    private static boolean accepts(PhysicalAddress addr) {
+        if (!(addr instanceof IpAddress ip))
+            return true;
+        try (Socket sock = new Socket()) {
+            sock.connect(new InetSocketAddress(ip.getIpAddress(), ip.getPort()), 200);
+            return true;
+        } catch (IOException refused) {
+            return false;
+        }
+    }
+
     /** Longest wait for members that started alone to merge. */
     private static final long MERGE_WAIT_MILLIS = 30_000;
-    /** MERGE3's check intervals: short, so that members that started alone merge within seconds. */
-    private static final long MERGE_MIN_INTERVAL_MILLIS = 500;
-    private static final long MERGE_MAX_INTERVAL_MILLIS = 1_500;
+    /** How long one discovery round collects answers. */
+    private static final long PROBE_MILLIS = 300;
 
-    private static List<Protocol> stack(Settings s) {
-        List<Protocol> p = new ArrayList<>();
-        p.add(new TCP().setBindAddress(s.bindAddress()).setBindPort(s.bindPort()).setPortRange(s.portRange()));
-        TCPPING ping = new TCPPING();
-        ping.setInitialHosts(s.initialHosts());
-        ping.setPortRange(s.portRange());
-        p.add(ping);
-        p.add(new MERGE3().setMinInterval(MERGE_MIN_INTERVAL_MILLIS).setMaxInterval(MERGE_MAX_INTERVAL_MILLIS));
-        p.add(new FD_SOCK2().setBindAddress(s.bindAddress()));
-        p.add(new FD_ALL3());
-        p.add(new VERIFY_SUSPECT2());
-        p.add(new BARRIER());
-        p.add(new NAKACK2());
-        p.add(new UNICAST3());
-        p.add(new STABLE());
-        p.add(new GMS().setJoinTimeout(s.joinTimeoutMillis()).printLocalAddress(false));
-        p.add(new MFC());
-        p.add(new UFC());
-        p.add(new FRAG4());
-        return p;
+    /** The protocols this member runs (for inspection: which discovery protocol, with which settings). */
+    ProtocolStack protocolStack() {
+        return channel.getProtocolStack();
     }
 
     /** The JGroups address of this member. */

@@ -9,19 +9,30 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
+import java.net.URL;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * An Ignite IP finder that finds the other nodes through a JGroups cluster: every node joins the JGroups cluster
- * {@link #setClusterName clusterName} (TCP bound to {@link #setBindAddress bindAddress}:{@link #setBindPort bindPort},
- * members found through TCPPING's {@link #setInitialHosts initialHosts}), publishes its Ignite discovery addresses,
- * and {@link #getRegisteredAddresses()} returns what the live members published. A member that leaves the JGroups
- * cluster (node stopped, process killed) drops out with its addresses. The finder is shared in Ignite's sense.
+ * {@link #setClusterName clusterName}, publishes its Ignite discovery addresses, and {@link #getRegisteredAddresses()}
+ * returns what the live members published. A member that leaves the JGroups cluster (node stopped, process killed)
+ * drops out with its addresses. The finder is shared in Ignite's sense.
+ *
+ * <p>How members find each other is up to the JGroups stack. Without {@link #setStack stack}, the built-in one runs:
+ * TCP bound to {@link #setBindAddress bindAddress}:{@link #setBindPort bindPort}, members found through TCPPING's
+ * {@link #setInitialHosts initialHosts}. With it, any standard JGroups XML stack runs, for example one of those
+ * shipped in this module: {@code kvgrid-stack-tcpping.xml} (static list), {@code kvgrid-stack-udp.xml} (IP
+ * multicast), {@code kvgrid-stack-file.xml} (a shared directory) and {@code kvgrid-stack-dns.xml} (DNS, e.g. a
+ * Kubernetes headless service). Their {@code ${name:default}} placeholders take {@link #setStackProperties
+ * stackProperties} first, then system properties and environment variables.
  *
  * <p>Each setter validates its value at once ({@link ErrorCode#INVALID_CONFIG}, naming the property), so the bean
  * can be configured from Spring XML. Settings are fixed once the channel is up. Give every Ignite node its own
@@ -30,9 +41,9 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * JGroupsIpFinder finder = new JGroupsIpFinder()
  *     .setClusterName("kv-prod")
- *     .setBindAddress("10.0.0.5")
- *     .setBindPort(7800)
- *     .setInitialHosts(List.of("10.0.0.5[7800]", "10.0.0.6[7800]", "10.0.0.7[7800]"));
+ *     .setStack("kvgrid-stack-file.xml")
+ *     .setStackProperties(Map.of("kvgrid.jgroups.bind.address", "10.0.0.5",
+ *         "kvgrid.jgroups.file.location", "/mnt/shared/kvgrid-jgroups"));
  * IgniteConfiguration cfg = KvGrid.configure(new IgniteConfiguration()
  *     .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder)), new KvGridConfiguration());
  * Ignite ignite = Ignition.start(cfg);
@@ -44,10 +55,6 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
     /** JGroups TCP port when none is configured. */
     public static final int DEFAULT_BIND_PORT = 7800;
 
-    private static final Pattern BRACKETED = Pattern.compile("(.+)\\[(\\d{1,5})]");
-    private static final Pattern COLON = Pattern.compile("([^:\\[\\]]+):(\\d{1,5})");
-    private static final Pattern HOST_ONLY = Pattern.compile("[^:\\[\\]\\s]+");
-
     private String clusterName = DEFAULT_CLUSTER_NAME;
     private String bindAddress = "127.0.0.1";
     private int bindPort = DEFAULT_BIND_PORT;
@@ -55,6 +62,12 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
     private List<String> initialHosts = List.of();
     private long joinTimeoutMillis = 2_000;
     private long syncTimeoutMillis = 5_000;
+    /** The stack as configured (null: the built-in one) and where it was found. */
+    private String stack;
+    private URL stackUrl;
+    private Map<String, String> stackProperties = Map.of();
+    /** Settings of the built-in stack given explicitly: they conflict with a stack file. */
+    private final Set<String> builtInSettings = new LinkedHashSet<>();
 
     private AddressRegistry registry;
     /** Set by {@link #close()}: a stopping node may still call in; only a node start joins again. */
@@ -71,6 +84,14 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
     private synchronized void checkNotStarted(String property) {
         if (registry != null)
             throw bad(property, "cannot change while the JGroups channel is running");
+    }
+
+    /** Records a setting of the built-in stack, which a stack file would silently ignore. */
+    private void builtInSetting(String property) {
+        if (stack != null)
+            throw bad(property, "applies to the built-in stack only, and stack " + stack + " is set: set it in"
+                + " the stack file or through stackProperties");
+        builtInSettings.add(property);
     }
 
     /** JGroups cluster name; only members of the same cluster see each other. */
@@ -99,6 +120,7 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
         if (!isLocal(a))
             throw bad("bindAddress", v + " is not an address of this host");
         checkNotStarted("bindAddress");
+        builtInSetting("bindAddress");
         bindAddress = v.trim();
         return this;
     }
@@ -122,6 +144,7 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
         if (v + portRange > 65535)
             throw bad("bindPort", "bindPort + portRange (" + portRange + ") must not exceed 65535, was " + v);
         checkNotStarted("bindPort");
+        builtInSetting("bindPort");
         bindPort = v;
         return this;
     }
@@ -135,6 +158,7 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
         if (bindPort + v > 65535)
             throw bad("portRange", "bindPort (" + bindPort + ") + portRange must not exceed 65535, was " + v);
         checkNotStarted("portRange");
+        builtInSetting("portRange");
         portRange = v;
         return this;
     }
@@ -156,12 +180,13 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
             for (String h : entry.split(",")) {   // "a[7800],b[7800]" from one Spring placeholder
                 if (h.isBlank())
                     continue;
-                if (parseHost(h.trim(), 1) == null)
+                if (JGroupsStack.parseHost(h.trim(), 1) == null)
                     throw bad("initialHosts", "expected host[port], host:port or host, was " + h);
                 copy.add(h.trim());
             }
         }
         checkNotStarted("initialHosts");
+        builtInSetting("initialHosts");
         initialHosts = List.copyOf(copy);
         return this;
     }
@@ -173,6 +198,7 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
         if (v < 100 || v > 600_000)
             throw bad("joinTimeoutMillis", "must be 100..600000, was " + v);
         checkNotStarted("joinTimeoutMillis");
+        builtInSetting("joinTimeoutMillis");
         joinTimeoutMillis = v;
         return this;
     }
@@ -188,43 +214,72 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
         return this;
     }
 
-    /** Host and port of one initial-hosts entry, or null when it is malformed; the host is not resolved. */
-    private static String[] parseHost(String h, int defaultPort) {
-        Matcher m;
-        String host;
-        int port;
-        if ((m = BRACKETED.matcher(h)).matches() || (m = COLON.matcher(h)).matches()) {
-            host = m.group(1).trim();
-            port = Integer.parseInt(m.group(2));
-        } else if (HOST_ONLY.matcher(h).matches()) {
-            host = h;
-            port = defaultPort;
-        } else {
-            return null;
+    /** The JGroups XML stack (file, URL or classpath resource), or null for the built-in TCP + TCPPING stack. */
+    public String getStack() { return stack; }
+
+    /**
+     * Runs this standard JGroups XML stack instead of the built-in one: a file path, a URL, or a classpath resource
+     * such as {@code kvgrid-stack-file.xml}. It is read and checked at once (protocols, attributes, values after
+     * placeholder substitution); the built-in stack's settings (bindAddress, bindPort, portRange, initialHosts,
+     * joinTimeoutMillis) conflict with it.
+     */
+    public JGroupsIpFinder setStack(String v) {
+        if (v == null || v.isBlank())
+            throw bad("stack", "must not be empty (leave it unset for the built-in TCP stack)");
+        if (!builtInSettings.isEmpty())
+            throw bad("stack", "conflicts with " + String.join(", ", builtInSettings) + ", which apply to the"
+                + " built-in stack only: set them in the stack file or through stackProperties");
+        URL url = JGroupsStack.locate(v);
+        if (url == null)
+            throw bad("stack", "no file, URL or classpath resource " + v.trim());
+        check(url, stackProperties, "stack", v.trim());
+        checkNotStarted("stack");
+        stack = v.trim();
+        stackUrl = url;
+        return this;
+    }
+
+    /** Values for the stack's placeholders, consulted before system properties. */
+    public Map<String, String> getStackProperties() { return stackProperties; }
+
+    /**
+     * Values for the {@code ${name:default}} placeholders of the {@link #setStack stack}, consulted before system
+     * properties and environment variables (so several nodes of one JVM can differ). An empty value counts as not
+     * set here, so a Spring file can pass {@code ${kvgrid.jgroups.port:}} through and leave the default to the stack.
+     */
+    public JGroupsIpFinder setStackProperties(Map<String, String> v) {
+        if (v == null)
+            throw bad("stackProperties", "must not be null (use an empty map)");
+        Map<String, String> copy = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : v.entrySet()) {
+            if (e.getKey() == null || e.getKey().isBlank())
+                throw bad("stackProperties", "names must not be empty");
+            if (e.getValue() != null && !e.getValue().isBlank())
+                copy.put(e.getKey().trim(), e.getValue().trim());
         }
-        if (host.isEmpty() || port < 1 || port > 65535)
-            return null;
-        return new String[] {host, Integer.toString(port)};
+        if (stackUrl != null)
+            check(stackUrl, copy, "stackProperties", stack);
+        checkNotStarted("stackProperties");
+        stackProperties = Collections.unmodifiableMap(copy);
+        return this;
+    }
+
+    private static void check(URL url, Map<String, String> properties, String property, String spec) {
+        try {
+            JGroupsStack.check(url, properties);
+        } catch (Exception e) {
+            throw JGroupsStack.invalid(property, "JGroups stack " + spec, e);
+        }
     }
 
     private AddressRegistry.Settings settings() {
-        List<InetSocketAddress> hosts = new ArrayList<>();
-        List<String> entries = initialHosts.isEmpty() ? List.of(bindAddress + "[" + bindPort + "]") : initialHosts;
-        for (String h : entries) {
-            String[] hp = parseHost(h, bindPort);
-            InetSocketAddress a = new InetSocketAddress(hp[0], Integer.parseInt(hp[1]));
-            if (a.isUnresolved())
-                throw bad("initialHosts", "cannot resolve " + hp[0]);
-            hosts.add(a);
+        if (stackUrl != null) {
+            URL url = stackUrl;
+            Map<String, String> props = stackProperties;
+            return new AddressRegistry.Settings(clusterName, () -> JGroupsStack.channel(url, props), syncTimeoutMillis);
         }
-        InetAddress bind;
-        try {
-            bind = InetAddress.getByName(bindAddress);
-        } catch (UnknownHostException e) {
-            throw new KvGridException(ErrorCode.INVALID_CONFIG, "bindAddress", "unknown host " + bindAddress, e);
-        }
-        return new AddressRegistry.Settings(clusterName, bind, bindPort, portRange, hosts, joinTimeoutMillis,
-            syncTimeoutMillis);
+        return new AddressRegistry.Settings(clusterName,
+            JGroupsStack.builtIn(bindAddress, bindPort, portRange, initialHosts, joinTimeoutMillis), syncTimeoutMillis);
     }
 
     /** The running registry, joining the JGroups cluster on first use; null once closed. */
@@ -234,8 +289,9 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
             try {
                 registry = AddressRegistry.start(s);
             } catch (Exception e) {
-                throw new IgniteSpiException("Failed to join JGroups cluster '" + clusterName + "' on " + bindAddress
-                    + "[" + bindPort + ".." + (bindPort + portRange) + "]: " + e.getMessage(), e);
+                throw new IgniteSpiException("Failed to join JGroups cluster '" + clusterName + "' " + (stack != null
+                    ? "with stack " + stack : "on " + bindAddress + "[" + bindPort + ".." + (bindPort + portRange) + "]")
+                    + ": " + e.getMessage(), e);
             }
         }
         return registry;
@@ -244,6 +300,11 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
     /** Whether this finder is a member of its JGroups cluster now. */
     public synchronized boolean isConnected() {
         return registry != null;
+    }
+
+    /** The protocols of the running channel (null when not connected), for tests that look inside. */
+    synchronized org.jgroups.stack.ProtocolStack protocolStack() {
+        return registry == null ? null : registry.protocolStack();
     }
 
     /** Number of members of the JGroups cluster as this finder sees it (0 when not connected). */
@@ -325,7 +386,8 @@ public class JGroupsIpFinder extends TcpDiscoveryIpFinderAdapter {
 
     @Override
     public String toString() {
-        return "JGroupsIpFinder[cluster=" + clusterName + ", bind=" + bindAddress + "[" + bindPort + "+" + portRange
-            + "], initialHosts=" + initialHosts + ", connected=" + isConnected() + "]";
+        String how = stack != null ? "stack=" + stack + ", stackProperties=" + stackProperties
+            : "bind=" + bindAddress + "[" + bindPort + "+" + portRange + "], initialHosts=" + initialHosts;
+        return "JGroupsIpFinder[cluster=" + clusterName + ", " + how + ", connected=" + isConnected() + "]";
     }
 }
