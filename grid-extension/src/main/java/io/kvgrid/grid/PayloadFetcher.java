@@ -1,0 +1,185 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridException;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.lang.IgniteFuture;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Fetches payloads for records: from this node's tiers above memory, from memory (one getAll per data cache), from
+ * the node-local tiers below memory of the nodes holding copies; checks them against their records and hands hits to
+ * promotion.
+ */
+final class PayloadFetcher {
+    private final BlockCaches caches;
+    private final Ignite ignite;
+    private final KvGridConfiguration cfg;
+    private final IgniteCache<String, BlockRecord> meta;
+    private final BlockWriter writer;
+    private final RoomReservations room;
+    private final StoreMeters meters;
+    private final BlockTasks tasks;
+
+    PayloadFetcher(BlockCaches caches, BlockWriter writer, RoomReservations room, BlockTasks tasks) {
+        this.caches = caches;
+        this.ignite = caches.ignite();
+        this.cfg = caches.config();
+        this.meta = caches.metaCache();
+        this.writer = writer;
+        this.room = room;
+        this.meters = caches.meters();
+        this.tasks = tasks;
+    }
+
+    /**
+     * Fetches payloads by block key: from memory with one getAll per data cache (one request per owning node), from
+     * lower tiers with one request per node holding copies. Values are byte[] or the KvGridException of that key.
+     * Blocks read from a lower tier often enough are promoted back into memory.
+     */
+    Map<String, Object> fetch(Map<String, BlockRecord> recs) {
+        Map<Integer, Map<String, String>> memory = new HashMap<>();
+        Map<String, List<String>> lower = new HashMap<>();
+        for (Map.Entry<String, BlockRecord> e : recs.entrySet()) {
+            BlockRecord r = e.getValue();
+            if (r.inMemory())
+                memory.computeIfAbsent(r.replicas, x -> new HashMap<>()).put(r.dataKey, e.getKey());
+            else if (r.onSsd())
+                lower.computeIfAbsent(r.ssdNode, x -> new ArrayList<>()).add(e.getKey());
+        }
+        Map<String, Object> out = new HashMap<>();
+        try {
+            memory.forEach((rep, dataToKey) -> {
+                // Copies held here are read without Ignite's extra copy, while the request for the others is out;
+                // what could not be read here after all goes with one get or getAll.
+                Map<String, byte[]> got = new HashMap<>();
+                IgniteCache<String, byte[]> cache = caches.data(rep);
+                Set<String> local = PayloadAccess.owned(cache, dataToKey.keySet());
+                Set<String> remote = new HashSet<>(dataToKey.keySet());
+                remote.removeAll(local);
+                IgniteFuture<Map<String, byte[]>> remoteGot = local.isEmpty() || remote.isEmpty() ? null
+                    : cache.getAllAsync(remote);
+                Set<String> rest = remoteGot == null ? remote : new HashSet<>();
+                PayloadAccess.read(cache, local, got);
+                for (String dk : local)
+                    if (!got.containsKey(dk))
+                        rest.add(dk);
+                if (remoteGot != null)
+                    got.putAll(remoteGot.get());
+                if (rest.size() == 1) {
+                    // Ignite's single-key get takes a lighter path than getAll (one request, no multi-key future).
+                    String dk = rest.iterator().next();
+                    byte[] b = cache.get(dk);
+                    if (b != null)
+                        got.put(dk, b);
+                } else if (!rest.isEmpty()) {
+                    got.putAll(cache.getAll(rest));
+                }
+                got.forEach((dk, bytes) -> out.put(dataToKey.get(dk), bytes));
+            });
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "reading payloads");
+        }
+        // A complete record whose payload is missing: lost with its nodes, or a crash between a spill and its metadata
+        // update. Correct the record; read the lower-tier copy where one exists.
+        for (Map<String, String> dataToKey : memory.values())
+            for (String k : dataToKey.values())
+                if (out.get(k) == null) {
+                    BlockRecord now = memoryGone(k, recs.get(k));
+                    if (now != null && now.onSsd() && !now.inMemory())
+                        lower.computeIfAbsent(now.ssdNode, x -> new ArrayList<>()).add(k);
+                }
+        lower.forEach((node, keys) -> out.putAll(readLower(node, keys)));
+        for (Map.Entry<String, List<String>> e : lower.entrySet())
+            for (String k : e.getValue())
+                if (out.get(k) instanceof byte[] b && recs.get(k).lowerReads >= cfg.getPromotionThreshold())
+                    promoteLater(k, recs.get(k), b);
+        return out;
+    }
+
+    /** Applies {@link MetaOps.MemoryGone} for a record whose payload was not found; returns the record now. */
+    BlockRecord memoryGone(String key, BlockRecord r) {
+        BlockRecord now = MetaOps.value(meta.invokeAll(Set.of(key), new MetaOps.MemoryGone(r.dataKey)).get(key));
+        if (now == null && KvGridAffinity.displaced(r.dataKey))
+            meta.remove(r.dataKey); // its placement marker
+        return now;
+    }
+
+    private Map<String, Object> readLower(String node, List<String> keys) {
+        ClusterNode n = caches.serverByConsistentId(node);
+        if (n == null) {
+            Map<String, Object> out = new HashMap<>();
+            for (String k : keys)
+                out.put(k, new KvGridException(ErrorCode.NODE_UNAVAILABLE, "key", "node " + node + " holding " + k + " left"));
+            return out;
+        }
+        if (n.isLocal())
+            return TierJobs.read(KvGridRuntime.bridge(ignite), keys);
+        try {
+            return ignite.compute(ignite.cluster().forNode(n)).call(new TierJobs.Read(keys));
+        } catch (RuntimeException e) {
+            throw Failures.wrap(e, "reading lower tier of " + node);
+        }
+    }
+
+
+    /**
+     * Copies a lower-tier block back into memory (best effort: no room, or a rewrite meanwhile, skips it). The write
+     * is asynchronous and stores its array as it is, so it takes a copy: {@code read} also goes to the caller.
+     */
+    private void promoteLater(String key, BlockRecord r, byte[] read) {
+        byte[] bytes = read.clone();
+        try {
+            tasks.submit(() -> {
+                BlockRecord m = r.copy();
+                m.replicas = Math.max(1, Math.min(r.replicas, cfg.getMaxReplicas()));
+                IgniteCache<String, byte[]> cache = caches.data(m.replicas);
+                m.dataCache = cache.getName();
+                m.dataKey = writer.placement(key, m.dataCache, null);
+                Map<ClusterNode, Long> reserved = room.reserve(List.of(m));
+                try {
+                    PayloadAccess.put(cache, m.dataKey, bytes);
+                    if (!Boolean.TRUE.equals(meta.invoke(key, new MetaOps.Promote(m))))
+                        cache.remove(m.dataKey);
+                    else
+                        meters.promoted();
+                } finally {
+                    room.release(reserved);
+                }
+            });
+        } catch (KvGridException ignored) {
+            // store closing
+        }
+    }
+
+    /** The payload of {@code r}, checked; the key's own error, NOT_FOUND or CHECKSUM_MISMATCH as a typed error. */
+    byte[] verified(String key, BlockRecord r, Object fetched) {
+        if (fetched instanceof KvGridException e) {
+            if (e.code() == ErrorCode.CHECKSUM_MISMATCH)
+                meters.verifyFailed();
+            throw e;
+        }
+        byte[] bytes = (byte[]) fetched;
+        if (bytes == null)
+            throw new KvGridException(ErrorCode.NOT_FOUND, "key", "block " + key + " was removed or evicted while read");
+        if (bytes.length != r.size || (cfg.isVerifyOnRead() && Payloads.crc(bytes) != r.crc)) {
+            meters.verifyFailed();
+            throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "key", "payload of " + key + " does not match its metadata");
+        }
+        return bytes;
+    }
+
+    private static KvGridException notFound(String key) {
+        return new KvGridException(ErrorCode.NOT_FOUND, "key", "no block " + key);
+    }
+
+}
