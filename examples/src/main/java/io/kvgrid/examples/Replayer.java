@@ -85,10 +85,10 @@ final class Replayer {
         cfg.setMetaRegionBytes(MemorySizing.metaRegionBytes(unique, Math.min(cfg.getMaxReplicas(), opts.nodes()),
             opts.nodes()));
         if (opts.ssd())
-            cfg.setLowerTier(new SsdTierFactory().setDirectory(opts.ssdDir().toString())
+            cfg.setTiers(java.util.List.of(io.kvgrid.KvGridConfiguration.MEMORY, new SsdTierFactory().setDirectory(opts.ssdDir().toString())
                 .setCapacityBytes(opts.ssdBytes())
                 // The index holds as many blocks as the tier can: each takes whole 4 KiB units of the data file.
-                .setMaxBlocks(Math.max(256, opts.ssdBytes() / ((blockBytes + 4095L) / 4096 * 4096))));
+                .setMaxBlocks(Math.max(256, opts.ssdBytes() / ((blockBytes + 4095L) / 4096 * 4096)))));
         return cfg;
     }
 

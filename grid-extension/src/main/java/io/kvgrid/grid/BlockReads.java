@@ -9,6 +9,8 @@ import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * A read of whole blocks: records touched (leases renewed while payloads are fetched), payloads fetched, each checked
@@ -33,14 +35,15 @@ final class BlockReads {
     List<KeyResult<byte[]>> readBlocks(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
         Map<String, BlockRecord> recs = touch.touch(keys, true, true, renewal);
-        Map<String, Object> bytes = fetcher.fetch(recs);
+        Set<String> above = new HashSet<>();
+        Map<String, Object> bytes = fetcher.fetch(recs, above);
         RecordTouch.awaitRenewal(renewal);
         KeyResult<byte[]>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
             BlockRecord r = recs.get(k);
             try {
-                meters.read(r);
+                meters.read(r, above.contains(k));
                 if (r == null)
                     throw notFound(k);
                 out[i] = KeyResult.ok(k, fetcher.verified(k, r, bytes.get(k)));
@@ -62,7 +65,8 @@ final class BlockReads {
             if (r != null && r.size <= buffers.get(i).remaining())
                 wanted.put(keys.get(i), r);
         }
-        Map<String, Object> bytes = fetcher.fetch(wanted);
+        Set<String> above = new HashSet<>();
+        Map<String, Object> bytes = fetcher.fetch(wanted, above);
         RecordTouch.awaitRenewal(renewal);
         KeyResult<Integer>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
@@ -70,7 +74,7 @@ final class BlockReads {
             BlockRecord r = recs.get(k);
             ByteBuffer buf = buffers.get(i);
             try {
-                meters.read(r);
+                meters.read(r, above.contains(k));
                 if (r == null)
                     throw notFound(k);
                 if (r.size > buf.remaining())

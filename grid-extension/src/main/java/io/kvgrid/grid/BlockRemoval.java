@@ -68,19 +68,22 @@ final class BlockRemoval {
 
     /** Drops the lower-tier copies of removed blocks: one request per node holding copies. */
     private void dropLower(Map<String, BlockRecord> removed) {
+        NodeTiers local = KvGridRuntime.tiers(ignite);
+        if (local != null)
+            removed.keySet().forEach(local::dropAbove);
         Map<String, List<String>> byNode = new HashMap<>();
         removed.forEach((k, r) -> {
-            if (r.onSsd())
-                byNode.computeIfAbsent(r.ssdNode, x -> new ArrayList<>()).add(k);
+            if (r.belowMemory())
+                byNode.computeIfAbsent(r.tierNode, x -> new ArrayList<>()).add(k);
         });
         byNode.forEach((node, ks) -> {
             ClusterNode n = caches.serverByConsistentId(node);
             if (n == null)
                 return;
             if (n.isLocal()) {
-                TierBridge b = KvGridRuntime.bridge(ignite);
-                if (b != null)
-                    ks.forEach(b::drop);
+                NodeTiers t = KvGridRuntime.tiers(ignite);
+                if (t != null)
+                    ks.forEach(t::drop);
             } else {
                 ignite.compute(ignite.cluster().forNode(n)).call(new TierJobs.Drop(ks));
             }

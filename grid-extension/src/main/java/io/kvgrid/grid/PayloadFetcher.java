@@ -53,8 +53,8 @@ final class PayloadFetcher {
             BlockRecord r = e.getValue();
             if (r.inMemory())
                 memory.computeIfAbsent(r.replicas, x -> new HashMap<>()).put(r.dataKey, e.getKey());
-            else if (r.onSsd())
-                lower.computeIfAbsent(r.ssdNode, x -> new ArrayList<>()).add(e.getKey());
+            else if (r.belowMemory())
+                lower.computeIfAbsent(r.tierNode, x -> new ArrayList<>()).add(e.getKey());
         }
         Map<String, Object> out = new HashMap<>();
         try {
@@ -95,8 +95,8 @@ final class PayloadFetcher {
             for (String k : dataToKey.values())
                 if (out.get(k) == null) {
                     BlockRecord now = memoryGone(k, recs.get(k));
-                    if (now != null && now.onSsd() && !now.inMemory())
-                        lower.computeIfAbsent(now.ssdNode, x -> new ArrayList<>()).add(k);
+                    if (now != null && now.belowMemory() && !now.inMemory())
+                        lower.computeIfAbsent(now.tierNode, x -> new ArrayList<>()).add(k);
                 }
         lower.forEach((node, keys) -> out.putAll(readLower(node, keys)));
         for (Map.Entry<String, List<String>> e : lower.entrySet())
@@ -104,6 +104,57 @@ final class PayloadFetcher {
                 if (out.get(k) instanceof byte[] b && recs.get(k).lowerReads >= cfg.getPromotionThreshold())
                     promoteLater(k, recs.get(k), b);
         return out;
+    }
+
+    /**
+     * {@link #fetch}, served first from this node's tiers above memory where they hold the block the record names
+     * ({@code servedAbove} receives those keys); blocks read from below count towards their promotion there.
+     */
+    Map<String, Object> fetch(Map<String, BlockRecord> recs, Set<String> servedAbove) {
+        NodeTiers nt = KvGridRuntime.tiers(ignite);
+        NodeStore above = nt == null ? null : nt.above();
+        if (above == null || recs.isEmpty())
+            return fetch(recs);
+        Map<String, Object> out = new HashMap<>();
+        Map<String, BlockRecord> rest = new HashMap<>();
+        recs.forEach((k, r) -> {
+            byte[] b = fromAbove(above, k, r);
+            if (b == null) {
+                rest.put(k, r);
+            } else {
+                out.put(k, b);
+                servedAbove.add(k);
+            }
+        });
+        if (rest.isEmpty())
+            return out;
+        fetch(rest).forEach((k, v) -> {
+            out.put(k, v);
+            BlockRecord r = rest.get(k);
+            if (v instanceof byte[] b && b.length == r.size) {
+                try {
+                    above.hit(k, b, r.crc);
+                } catch (KvGridException e) {
+                    // bytes that do not match their record: the read reports it; nothing goes up
+                }
+            }
+        });
+        return out;
+    }
+
+    /** The copy above memory if it is the block {@code r} names (else it is stale and dropped); null when none. */
+    private static byte[] fromAbove(NodeStore above, String key, BlockRecord r) {
+        try {
+            long crc = above.checksum(key);
+            if (crc < 0)
+                return null;
+            if ((int) crc == r.crc && above.size(key) == r.size)
+                return above.get(key);
+            above.remove(key);
+        } catch (KvGridException e) {
+            // a damaged copy (dropped by the chain): read it from below
+        }
+        return null;
     }
 
     /** Applies {@link MetaOps.MemoryGone} for a record whose payload was not found; returns the record now. */
@@ -123,7 +174,7 @@ final class PayloadFetcher {
             return out;
         }
         if (n.isLocal())
-            return TierJobs.read(KvGridRuntime.bridge(ignite), keys);
+            return TierJobs.read(KvGridRuntime.tiers(ignite), keys);
         try {
             return ignite.compute(ignite.cluster().forNode(n)).call(new TierJobs.Read(keys));
         } catch (RuntimeException e) {
