@@ -65,6 +65,12 @@ public final class GpuTier implements TierStore {
         return new GpuTier(memory, false, capacityBytes, guard);
     }
 
+    /** A tier in {@code memory}, which is closed with the tier. */
+    static GpuTier openOwning(DeviceMemory memory, long capacityBytes, EvictionGuard guard) {
+        validate(memory, capacityBytes, guard);
+        return new GpuTier(memory, true, capacityBytes, guard);
+    }
+
     /** A tier on CUDA device {@code device}; the device memory is closed with the tier. */
     public static GpuTier openCuda(int device, long capacityBytes, EvictionGuard guard) {
         if (guard == null)
@@ -119,8 +125,10 @@ public final class GpuTier implements TierStore {
     /**
      * Copies the remaining bytes of {@code payload} to the device, replacing any copy of {@code key}. Makes room by
      * dropping least recently used blocks the guard allows; when that cannot make enough room it drops nothing and
-     * returns false (also when the device itself is out of memory, after the drops). CHECKSUM_MISMATCH ("checksum")
-     * when {@code checksum} is not the CRC32C of the payload; nothing is stored then.
+     * returns false. The new copy is allocated and written before anything is dropped: when the device itself is out
+     * of memory (other users share it) the victims are freed and the allocation tried once more, and if it still
+     * fails the put returns false with the old copy of {@code key} in place. CHECKSUM_MISMATCH ("checksum") when
+     * {@code checksum} is not the CRC32C of the payload; nothing is stored then.
      */
     @Override
     public synchronized boolean put(String key, ByteBuffer payload, int checksum) {
@@ -136,21 +144,17 @@ public final class GpuTier implements TierStore {
         List<String> victims = victims(key, length - (capacityBytes - usedBytes + (old == null ? 0 : old.length())));
         if (victims == null)
             return false;
-        for (String v : victims) {
-            drop(v);
-            evictions++;
-        }
-        if (old != null)
-            drop(key);
         long handle = 0;
         if (length > 0) {
-            try {
-                handle = memory.allocate(length);
-            } catch (KvGridException e) {
-                if (e.code() == ErrorCode.NO_SPACE)
-                    return false;
-                throw e;
+            Long h = allocate(length);
+            if (h == null && !victims.isEmpty()) {
+                dropAll(victims);
+                victims = List.of();
+                h = allocate(length);
             }
+            if (h == null)
+                return false;
+            handle = h;
             try {
                 memory.copyToDevice(payload, handle);
             } catch (RuntimeException e) {
@@ -158,9 +162,30 @@ public final class GpuTier implements TierStore {
                 throw e;
             }
         }
+        dropAll(victims);
+        if (old != null)
+            drop(key);
         blocks.put(key, new Block(handle, length, checksum));
         usedBytes += length;
         return true;
+    }
+
+    /** The handle of a new device allocation, or null when the device has no room. */
+    private Long allocate(int length) {
+        try {
+            return memory.allocate(length);
+        } catch (KvGridException e) {
+            if (e.code() == ErrorCode.NO_SPACE)
+                return null;
+            throw e;
+        }
+    }
+
+    private void dropAll(List<String> victims) {
+        for (String v : victims) {
+            drop(v);
+            evictions++;
+        }
     }
 
     /** Least recently used blocks, other than {@code key}, that free {@code needed} bytes; null when impossible. */
@@ -223,6 +248,14 @@ public final class GpuTier implements TierStore {
         checkKey(key);
         Block b = blocks.get(key);
         return b == null ? -1 : b.length();
+    }
+
+    /** The CRC32C the block was stored with, or -1 when absent: no copy back from the device. */
+    @Override
+    public synchronized long checksum(String key) {
+        checkKey(key);
+        Block b = blocks.get(key);
+        return b == null ? -1 : b.checksum() & 0xffffffffL;
     }
 
     @Override

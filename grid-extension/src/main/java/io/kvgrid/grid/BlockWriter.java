@@ -108,11 +108,26 @@ final class BlockWriter {
         } catch (KvGridException e) {
             return failedAll(keys, e);
         }
+        List<KeyResult<PutResult>> res;
         try {
-            return writeAndInstall(keys, payloads, replace, softPinTtl, cache, recs);
+            res = writeAndInstall(keys, payloads, replace, softPinTtl, cache, recs);
         } finally {
             room.release(reserved);
         }
+        if (options.gpuPin())
+            pinAbove(keys, payloads, recs, res);
+        return res;
+    }
+
+    /** The GPU pin put option: stored blocks also go into this node's tiers above memory, pinned there. */
+    private void pinAbove(List<String> keys, List<byte[]> payloads, Map<String, BlockRecord> recs,
+                          List<KeyResult<PutResult>> res) {
+        NodeTiers tiers = KvGridRuntime.tiers(ignite);
+        if (tiers == null || tiers.above() == null)
+            return;
+        for (int i = 0; i < keys.size(); i++)
+            if (res.get(i).ok() && !res.get(i).value().existed())
+                tiers.pinAbove(keys.get(i), payloads.get(i), recs.get(keys.get(i)).crc);
     }
 
     private List<KeyResult<PutResult>> writeAndInstall(List<String> keys, List<byte[]> payloads, boolean replace,

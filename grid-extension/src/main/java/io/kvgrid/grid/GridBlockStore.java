@@ -249,7 +249,15 @@ public final class GridBlockStore implements BlockStore {
         ensureOpen();
         Args.checkKey(key, "key");
         BlockRecord r = touch.touch(List.of(key), true, false, null).get(key);
-        return r == null ? Optional.empty() : Optional.of(r.toMeta(key, replicaNodes(r)));
+        if (r == null)
+            return Optional.empty();
+        // Copies above memory are node-local: this node names its own (the block's tiers as seen from here).
+        NodeTiers nt = KvGridRuntime.tiers(ignite);
+        if (nt != null && nt.above() != null && nt.above().checksum(key) == (r.crc & 0xffffffffL)) {
+            r = r.copy();
+            r.tiers |= nt.above().holding(key);
+        }
+        return Optional.of(r.toMeta(key, replicaNodes(r)));
     }
 
     @Override
@@ -299,19 +307,20 @@ public final class GridBlockStore implements BlockStore {
         Args.checkKeys(ids, "ids", false);
         if (ids.isEmpty())
             return;
-        // A hint: refresh access times so the blocks stay resident; failures are nobody's business.
+        // A hint, run in the background: refresh access times so the blocks stay resident, bring blocks below memory
+        // back into memory and, on a node with tiers above memory, copy them up. Failures are nobody's business.
+        List<String> keys = List.copyOf(new LinkedHashSet<>(ids));
         try {
-            meta.invokeAllAsync(new LinkedHashSet<>(ids), new MetaOps.Touch(-1))
-                .listen(f -> {
-                    try {
-                        f.get();
-                    } catch (RuntimeException e) {
-                        LOG.warn("kvgrid: prefetch of {} block(s) (first {}) failed: {}", ids.size(), ids.get(0),
-                            e.toString());
-                    }
-                });
-        } catch (RuntimeException e) {
-            // best effort
+            tasks.submit(() -> {
+                try {
+                    fetcher.warm(touch.touch(keys, false, false, null));
+                } catch (RuntimeException e) {
+                    LOG.warn("kvgrid: prefetch of {} block(s) (first {}) failed: {}", keys.size(), keys.get(0),
+                        e.toString());
+                }
+            });
+        } catch (KvGridException e) {
+            // store closing
             LOG.warn("kvgrid: prefetch of {} block(s) (first {}) failed: {}", ids.size(), ids.get(0), e.toString());
         }
     }

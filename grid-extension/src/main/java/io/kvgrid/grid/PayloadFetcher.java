@@ -157,6 +157,39 @@ final class PayloadFetcher {
         return null;
     }
 
+    /**
+     * Prefetch: brings blocks below memory back into memory at once (no read threshold) and, when this node has
+     * tiers above memory, copies the blocks up there. Returns the blocks brought up.
+     */
+    int warm(Map<String, BlockRecord> recs) {
+        NodeTiers nt = KvGridRuntime.tiers(ignite);
+        NodeStore above = nt == null ? null : nt.above();
+        Map<String, BlockRecord> wanted = new HashMap<>();
+        recs.forEach((k, r) -> {
+            if (!r.inMemory() || (above != null && above.checksum(k) != (r.crc & 0xffffffffL)))
+                wanted.put(k, r);
+        });
+        if (wanted.isEmpty())
+            return 0;
+        int up = 0;
+        for (Map.Entry<String, Object> e : fetch(wanted).entrySet()) {
+            BlockRecord r = wanted.get(e.getKey());
+            if (!(e.getValue() instanceof byte[] b) || b.length != r.size || Payloads.crc(b) != r.crc)
+                continue;
+            if (!r.inMemory() && r.lowerReads < cfg.getPromotionThreshold())
+                promoteLater(e.getKey(), r, b); // (fetch promotes those past the threshold itself)
+            if (above != null) {
+                try {
+                    above.put(e.getKey(), b, r.crc);
+                } catch (KvGridException ex) {
+                    // no room above: the block stays below
+                }
+            }
+            up++;
+        }
+        return up;
+    }
+
     /** Applies {@link MetaOps.MemoryGone} for a record whose payload was not found; returns the record now. */
     BlockRecord memoryGone(String key, BlockRecord r) {
         BlockRecord now = MetaOps.value(meta.invokeAll(Set.of(key), new MetaOps.MemoryGone(r.dataKey)).get(key));

@@ -27,7 +27,7 @@ final class TierChain {
     interface Node {
         String nodeId();
 
-        /** A tier of the chain dropped its copy of {@code key}. */
+        /** A tier of the chain dropped its copy of {@code key}, or moved it to a tier of another kind. */
         void dropped(String key);
     }
 
@@ -81,7 +81,7 @@ final class TierChain {
         NodeStore chain = stacks.get(stacks.size() - 1);
         targets.get(stacks.size() - 1).store = chain;
         for (int i = stacks.size() - 2; i >= 0; i--) {
-            chain = new WriteDownStore(stacks.get(i), chain);
+            chain = new WriteDownStore(stacks.get(i), chain, node::dropped);
             targets.get(i).store = chain;
         }
         return chain;
