@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NothingOpenByAccidentTest {
     private static final List<String> SHIPPED = List.of("kvgrid-default.xml", "kvgrid-replicated.xml",
-        "kvgrid-ssd.xml", "kvgrid-jgroups.xml", "kvgrid-tls.xml");
+        "kvgrid-ssd.xml", "kvgrid-tiers.xml", "kvgrid-jgroups.xml", "kvgrid-tls.xml");
     private final int discoveryPort = LoopbackPorts.freeRange(10);
     private final int communicationPort = LoopbackPorts.freeRange(10);
     private final int thinPort = LoopbackPorts.freeRange(10);
@@ -84,8 +84,8 @@ class NothingOpenByAccidentTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"kvgrid-default.xml", "kvgrid-replicated.xml", "kvgrid-ssd.xml", "kvgrid-jgroups.xml",
-        "kvgrid-tls.xml"})
+    @ValueSource(strings = {"kvgrid-default.xml", "kvgrid-replicated.xml", "kvgrid-ssd.xml", "kvgrid-tiers.xml",
+        "kvgrid-jgroups.xml", "kvgrid-tls.xml"})
     void aNodeFromEachShippedFileListensOnlyOnItsDeclaredPorts(String xml) throws Exception {
         assumeTrue(ListeningPorts.supported(), "needs /proc");
         TlsDirectory.create(tmp.resolve("tls"), 1, Map.of("admin", ClientRole.ADMIN), 1);
