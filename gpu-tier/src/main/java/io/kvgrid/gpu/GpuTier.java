@@ -1,5 +1,7 @@
 package io.kvgrid.gpu;
 
+import io.kvgrid.DeviceBuffer;
+import io.kvgrid.DeviceTier;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import io.kvgrid.Tier;
@@ -33,7 +35,7 @@ import java.util.zip.CRC32C;
  * }
  * }</pre>
  */
-public final class GpuTier implements TierStore {
+public final class GpuTier implements TierStore, DeviceTier {
     private record Block(long handle, int length, int checksum) {
     }
 
@@ -47,7 +49,7 @@ public final class GpuTier implements TierStore {
     private long evictions;
     private long hits;
     private long misses;
-    private boolean closed;
+    private volatile boolean closed;
 
     private GpuTier(DeviceMemory memory, boolean ownsMemory, long capacityBytes, EvictionGuard guard) {
         this.memory = memory;
@@ -286,6 +288,63 @@ public final class GpuTier implements TierStore {
     @Override
     public long capacityBytes() {
         return capacityBytes;
+    }
+
+    /** The memory this tier allocates from: allocate buffers for {@code load}/{@code dump} into device memory here. */
+    public DeviceMemory deviceMemory() {
+        return memory;
+    }
+
+    @Override
+    public String device() {
+        return memory.deviceName();
+    }
+
+    private void sameDevice(DeviceBuffer b, String arg) {
+        if (b == null)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, arg, "must not be null");
+        if (!b.device().equals(device()))
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, arg, "is on " + b.device() + ", this tier on "
+                + device());
+    }
+
+    /** Device to device, without a trip through the host; counts as a read (hit, most recently used). */
+    @Override
+    public synchronized boolean copyBlock(String key, int crc, long offset, DeviceBuffer dst) {
+        checkKey(key);
+        sameDevice(dst, "dst");
+        checkOpen();
+        Block b = blocks.get(key);
+        if (b == null || b.checksum() != crc) {
+            misses++;
+            return false;
+        }
+        if (offset < 0 || offset + dst.length() > b.length())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "offset", offset + "+" + dst.length()
+                + " bytes are outside block " + key + " of " + b.length());
+        if (dst.length() > 0)
+            memory.copyToAddress(b.handle(), offset, dst.pointer(), dst.length());
+        hits++;
+        blocks.remove(key);
+        blocks.put(key, b);
+        return true;
+    }
+
+    @Override
+    public void copyIn(ByteBuffer src, DeviceBuffer dst) {
+        sameDevice(dst, "dst");
+        if (src.remaining() > dst.length())
+            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "dst", src.remaining() + " bytes do not fit "
+                + dst.length());
+        checkOpen();
+        memory.copyIn(src, dst.pointer());
+    }
+
+    @Override
+    public void copyOut(DeviceBuffer src, ByteBuffer dst) {
+        sameDevice(src, "src");
+        checkOpen();
+        memory.copyOut(src.pointer(), dst, src.length());
     }
 
     /** Reads that found their block on the GPU (and returned it checked) since the tier opened. */

@@ -46,7 +46,7 @@ public final class HostDeviceMemory implements DeviceMemory {
             allocated.addAndGet(-bytes);
             throw new KvGridException(ErrorCode.NO_SPACE, "bytes", "host stand-in has no room for " + bytes + " bytes");
         }
-        long h = nextHandle.getAndIncrement();
+        long h = nextHandle.getAndIncrement(); // below 2^31: addresses keep it in their upper half
         allocations.put(h, ByteBuffer.allocateDirect((int) bytes));
         return h;
     }
@@ -91,6 +91,51 @@ public final class HostDeviceMemory implements DeviceMemory {
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "length", "must fit both allocations, was " + length);
         from.limit((int) length);
         to.put(from);
+    }
+
+    @Override
+    public String deviceName() {
+        return "host";
+    }
+
+    /** Addresses here are the allocation's handle in the upper 32 bits and the offset in it in the lower ones. */
+    @Override
+    public long address(long handle) {
+        allocation(handle);
+        return handle << 32;
+    }
+
+    /** The {@code length} bytes at {@code address}, as a buffer positioned on them. */
+    private ByteBuffer at(long address, long length, String arg) {
+        ByteBuffer b = allocations.get(address >>> 32);
+        long off = address & 0xffffffffL;
+        if (b == null || length < 0 || off + length > b.capacity())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, arg, length + " bytes at 0x"
+                + Long.toHexString(address) + " are not inside an allocation of this host stand-in");
+        ByteBuffer d = b.duplicate();
+        d.limit((int) (off + length)).position((int) off);
+        return d;
+    }
+
+    @Override
+    public void copyToAddress(long handle, long offset, long dstAddress, long length) {
+        ByteBuffer from = at(address(handle) + offset, length, "offset");
+        at(dstAddress, length, "dstAddress").put(from);
+    }
+
+    @Override
+    public void copyIn(ByteBuffer src, long dstAddress) {
+        at(dstAddress, src.remaining(), "dstAddress").put(src.duplicate());
+    }
+
+    @Override
+    public void copyOut(long srcAddress, ByteBuffer dst, long length) {
+        if (dst.isReadOnly())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "dst", "is read-only");
+        if (dst.remaining() < length)
+            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "dst", dst.remaining() + " bytes left, "
+                + length + " needed");
+        dst.duplicate().put(at(srcAddress, length, "srcAddress"));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.kvgrid.grid;
 import io.kvgrid.BlockMeta;
 import io.kvgrid.BlockStore;
 import io.kvgrid.BlockTask;
+import io.kvgrid.DeviceBuffer;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridConfiguration;
@@ -49,6 +50,7 @@ public final class GridBlockStore implements BlockStore {
     private final PayloadFetcher fetcher;
     private final BlockRemoval removal;
     private final ShardTransfers transfers;
+    private final DeviceTransfers deviceTransfers;
 
     public GridBlockStore(Ignite ignite, KvGridConfiguration cfg) {
         this.ignite = ignite;
@@ -65,6 +67,7 @@ public final class GridBlockStore implements BlockStore {
         this.reads = new BlockReads(touch, fetcher, meters);
         ShardStaging staging = this.cfg.getShardsPerBlock() > 1 ? new ShardStaging(ignite, this.cfg) : null;
         this.transfers = new ShardTransfers(this, this.cfg, tasks, staging, meters, room);
+        this.deviceTransfers = new DeviceTransfers(this, tasks, touch, transfers);
     }
 
     StoreMeters meters() {
@@ -361,6 +364,18 @@ public final class GridBlockStore implements BlockStore {
     public BlockTask dump(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
         ensureOpen();
         return transfers.dump(ids, shardIndex, buffers);
+    }
+
+    @Override
+    public BlockTask load(List<String> ids, int[] shardIndex, DeviceBuffer[] buffers) {
+        ensureOpen();
+        return deviceTransfers.load(ids, shardIndex, buffers);
+    }
+
+    @Override
+    public BlockTask dump(List<String> ids, int[] shardIndex, DeviceBuffer[] buffers) {
+        ensureOpen();
+        return deviceTransfers.dump(ids, shardIndex, buffers);
     }
     // ================================================================ stats
 

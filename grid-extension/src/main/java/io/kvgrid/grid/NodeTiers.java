@@ -105,6 +105,14 @@ final class NodeTiers implements AutoCloseable {
         return out;
     }
 
+    /** The tier above memory that reaches buffers of {@code device} ({@code cuda:N}, {@code host}), or null. */
+    io.kvgrid.DeviceTier deviceTier(String device) {
+        for (TierStore t : tierStores())
+            if (t instanceof io.kvgrid.DeviceTier d && d.device().equals(device))
+                return d;
+        return null;
+    }
+
     /** The tiers below memory. */
     List<TierStore> belowTiers() {
         List<TierStore> out = new ArrayList<>();

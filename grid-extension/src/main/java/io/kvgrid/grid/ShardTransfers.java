@@ -64,7 +64,7 @@ final class ShardTransfers {
     }
 
     /** {@code body}, recording its run time (from submission, so queueing counts) on {@code timer}. */
-    private static Runnable timed(io.micrometer.core.instrument.Timer timer, Runnable body) {
+    static Runnable timed(io.micrometer.core.instrument.Timer timer, Runnable body) {
         long t0 = System.nanoTime();
         return () -> {
             try {
@@ -79,16 +79,20 @@ final class ShardTransfers {
         int n = cfg.getShardsPerBlock();
         Args.checkShardArgs(ids, shardIndex, buffers, false, n);
         Args.checkDumpArgs(ids, buffers, n, cfg.getMaxBlockBytes());
-        return tasks.submit(timed(meters.dump, () -> {
-            if (n == 1) {
-                List<byte[]> payloads = new ArrayList<>();
-                for (ByteBuffer b : buffers)
-                    payloads.add(Payloads.asArray(List.of(b), b.remaining()));
-                throwFirst(store.write(ids, payloads, PutOptions.defaults(), false));
-            } else {
-                dumpShards(ids, shardIndex, buffers, n);
-            }
-        }));
+        return tasks.submit(timed(meters.dump, () -> dumpNow(ids, shardIndex, buffers)));
+    }
+
+    /** The body of a dump whose arguments were checked: whole blocks written, or shards staged. */
+    void dumpNow(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers) {
+        int n = cfg.getShardsPerBlock();
+        if (n == 1) {
+            List<byte[]> payloads = new ArrayList<>();
+            for (ByteBuffer b : buffers)
+                payloads.add(Payloads.asArray(List.of(b), b.remaining()));
+            throwFirst(store.write(ids, payloads, PutOptions.defaults(), false));
+        } else {
+            dumpShards(ids, shardIndex, buffers, n);
+        }
     }
 
     /** Stages shards in the grid; blocks whose last shard this call supplied are assembled and written. */
