@@ -1,8 +1,10 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.NodeStats;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.IgniteCache;
+import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.cluster.ClusterNode;
 
 import java.util.ArrayList;
@@ -100,5 +102,33 @@ final class BlockCaches {
             if (id.equals(String.valueOf(n.consistentId())))
                 return n;
         return null;
+    }
+
+    /** Block copies (primary and backup) in this node's data caches: {@code cache.size} and NodeStats#blocks. */
+    long localBlocks() {
+        long blocks = 0;
+        for (IgniteCache<String, byte[]> c : openDataCaches())
+            blocks += c.localSizeLong(CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+        return blocks;
+    }
+
+    /** This node's share: blocks, region use and evictions ({@code g}, null on clients), leases and pins. */
+    NodeStats localStats(SpaceGovernor g) {
+        long blocks = localBlocks();
+        long now = cfg.getTicker().millis();
+        long leased = 0;
+        long pinned = 0;
+        for (var e : meta.localEntries(CachePeekMode.PRIMARY)) {
+            BlockRecord r = e.getValue();
+            if (!r.complete())
+                continue;
+            if (r.leaseUntil > now)
+                leased++;
+            if (r.hardPin || r.softPinUntil > now)
+                pinned++;
+        }
+        if (g == null)
+            return new NodeStats(blocks, 0, 0, 0, 0, leased, pinned);
+        return new NodeStats(blocks, g.used(), g.capacity(), g.evictions(), g.evictedBytes(), leased, pinned);
     }
 }

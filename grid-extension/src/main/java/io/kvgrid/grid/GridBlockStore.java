@@ -382,23 +382,7 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public NodeStats localStats() {
         ensureOpen();
-        long blocks = localBlocks();
-        SpaceGovernor g = room.governor();
-        long now = cfg.getTicker().millis();
-        long leased = 0;
-        long pinned = 0;
-        for (var e : meta.localEntries(org.apache.ignite.cache.CachePeekMode.PRIMARY)) {
-            BlockRecord r = e.getValue();
-            if (!r.complete())
-                continue;
-            if (r.leaseUntil > now)
-                leased++;
-            if (r.hardPin || r.softPinUntil > now)
-                pinned++;
-        }
-        if (g == null)
-            return new NodeStats(blocks, 0, 0, 0, 0, leased, pinned);
-        return new NodeStats(blocks, g.used(), g.capacity(), g.evictions(), g.evictedBytes(), leased, pinned);
+        return caches.localStats(room.governor());
     }
 
     private volatile boolean closed;
@@ -411,10 +395,7 @@ public final class GridBlockStore implements BlockStore {
 
     /** Block copies (primary and backup) in this node's data caches: {@code cache.size} and NodeStats#blocks. */
     long localBlocks() {
-        long blocks = 0;
-        for (IgniteCache<String, byte[]> c : caches.openDataCaches())
-            blocks += c.localSizeLong(org.apache.ignite.cache.CachePeekMode.PRIMARY, org.apache.ignite.cache.CachePeekMode.BACKUP);
-        return blocks;
+        return caches.localBlocks();
     }
 
     @Override
