@@ -89,6 +89,26 @@ public interface BlockStore extends AutoCloseable {
      */
     BlockTask dump(List<String> ids, int[] shardIndex, List<ByteBuffer> buffers);
 
+    /**
+     * {@link #load(List, int[], List)} into buffers in accelerator memory: blocks the node's GPU tier holds are copied
+     * device to device, others host to device through pinned staging; same shard arithmetic, {@link BlockTask}
+     * semantics and errors. INVALID_ARGUMENT ("buffers[i]") when no GPU tier of this node reaches a buffer's device
+     * (thin clients and nodes without one use the {@code ByteBuffer} form).
+     */
+    default BlockTask load(List<String> ids, int[] shardIndex, DeviceBuffer[] buffers) {
+        throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "buffers", "this store reaches no device memory; load "
+            + "into ByteBuffers, or through an embedded server node with a GPU tier");
+    }
+
+    /**
+     * {@link #dump(List, int[], List)} from buffers in accelerator memory (copied device to host through pinned
+     * staging). INVALID_ARGUMENT ("buffers[i]") when no GPU tier of this node reaches a buffer's device.
+     */
+    default BlockTask dump(List<String> ids, int[] shardIndex, DeviceBuffer[] buffers) {
+        throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "buffers", "this store reaches no device memory; dump "
+            + "from ByteBuffers, or through an embedded server node with a GPU tier");
+    }
+
     /** Counters of this node's share of the store. */
     NodeStats localStats();
 

@@ -2,6 +2,11 @@ package io.kvgrid;
 
 import io.micrometer.core.instrument.MeterRegistry;
 
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
 /**
  * Settings of a kvgrid store. A Java bean, so Spring XML can set it; each setter validates its value at once and
  * rejects values that conflict with another setting ({@link ErrorCode#INVALID_CONFIG}, naming the property).
@@ -34,7 +39,7 @@ public class KvGridConfiguration {
     private int asyncThreads = 4;
     private Ticker ticker = Ticker.system();
     private EvictionListener evictionListener;
-    private TierStoreFactory lowerTier;
+    private List<Object> tiers = List.of(MEMORY);
     private int promotionThreshold = 2;
     private boolean preTouchRegion;
     private long regexTimeoutMillis = 5_000;
@@ -43,6 +48,9 @@ public class KvGridConfiguration {
     private long writeDeadlineMillis = 2_000;
     private MeterRegistry meterRegistry;
     private int metricsPort = DEFAULT_METRICS_PORT;
+
+    /** The grid's own memory tier in {@link #setTiers}: always there, once. */
+    public static final String MEMORY = "memory";
 
     /** Port of {@code kvgrid node}'s metrics endpoint when the configuration names none (Prometheus' default). */
     public static final int DEFAULT_METRICS_PORT = 9464;
@@ -72,7 +80,7 @@ public class KvGridConfiguration {
         asyncThreads = other.asyncThreads;
         ticker = other.ticker;
         evictionListener = other.evictionListener;
-        lowerTier = other.lowerTier;
+        tiers = other.tiers;
         promotionThreshold = other.promotionThreshold;
         preTouchRegion = other.preTouchRegion;
         regexTimeoutMillis = other.regexTimeoutMillis;
@@ -265,12 +273,57 @@ public class KvGridConfiguration {
 
     public void setEvictionListener(EvictionListener v) { evictionListener = v; }
 
-    /** The tier evicted blocks spill to (the SSD tier); {@code null} drops evicted blocks. */
-    public TierStoreFactory getLowerTier() { return lowerTier; }
+    /**
+     * The tiers of each server node, fastest first: {@value #MEMORY} (the grid, always there, exactly once) and
+     * {@link TierStoreFactory tier factories} around it. Tiers before memory hold node-local copies of hot blocks
+     * (the GPU tier: blocks read {@link #getPromotionThreshold()} times on a node come up, least recently used ones
+     * leave, their copy below stands). Tiers after memory take evicted blocks (the SSD tier), each writing what it
+     * must drop down into the next. Default: memory alone, so evicted blocks are dropped. A factory may open no tier
+     * on a node (a GPU tier without CUDA): the node then runs without it.
+     *
+     * <pre>{@code
+     * cfg.setTiers(List.of(new GpuTierFactory().setDevice("cuda:0").setCapacityBytes(8L << 30),
+     *                      KvGridConfiguration.MEMORY,
+     *                      new SsdTierFactory().setDirectory("/nvme/kvgrid").setCapacityBytes(256L << 30)));
+     * }</pre>
+     *
+     * In Spring XML: {@code <list><ref bean="gpu"/><value>memory</value><ref bean="ssd"/></list>}.
+     */
+    public List<Object> getTiers() { return tiers; }
 
-    public void setLowerTier(TierStoreFactory v) { lowerTier = v; }
+    public void setTiers(List<?> v) {
+        if (v == null)
+            throw bad("tiers", "must not be null (memory alone is [\"memory\"])");
+        List<Object> out = new ArrayList<>();
+        Map<Object, Boolean> seen = new IdentityHashMap<>();
+        int memory = 0;
+        for (int i = 0; i < v.size(); i++) {
+            Object t = v.get(i);
+            if (t instanceof String s && s.trim().equalsIgnoreCase(MEMORY)) {
+                memory++;
+                out.add(MEMORY);
+            } else if (t instanceof TierStoreFactory f) {
+                if (seen.put(f, Boolean.TRUE) != null)
+                    throw bad("tiers", "element " + i + " is a tier factory listed twice");
+                out.add(f);
+            } else {
+                throw bad("tiers", "element " + i + " must be \"memory\" or a TierStoreFactory, was " + t);
+            }
+        }
+        if (memory != 1)
+            throw bad("tiers", "must name the memory tier (the grid) exactly once, named it " + memory + " times");
+        tiers = List.copyOf(out);
+    }
 
-    /** Reads from the lower tier after which a block is promoted back into memory (admission threshold). */
+    /** Whether tiers below memory take evicted blocks (else evicted blocks are dropped). */
+    public boolean hasTiersBelowMemory() {
+        return !MEMORY.equals(tiers.get(tiers.size() - 1));
+    }
+
+    /**
+     * Reads from below after which a block is promoted: from a tier below memory back into memory, and from memory
+     * into this node's tiers above it (admission threshold). Default 2.
+     */
     public int getPromotionThreshold() { return promotionThreshold; }
 
     public void setPromotionThreshold(int v) {

@@ -21,12 +21,14 @@ public final class PutOptions {
     private final Duration softPinTtl;
     private final boolean hardPin;
     private final String preferredNode;
+    private final boolean gpuPin;
 
     private PutOptions(Builder b) {
         this.replicas = b.replicas;
         this.softPinTtl = b.softPinTtl;
         this.hardPin = b.hardPin;
         this.preferredNode = b.preferredNode;
+        this.gpuPin = b.gpuPin;
     }
 
     /** Default replicas, no pin, no preferred node. */
@@ -52,6 +54,15 @@ public final class PutOptions {
         return hardPin;
     }
 
+    /**
+     * Whether the block is also pinned in the GPU tier of the writing node (a hard pin kept there too): it is copied
+     * up at once and least-recently-used demotion passes it by while it stays hard-pinned. Its copy in the grid
+     * stands. Nodes without a tier above memory keep it in the grid only.
+     */
+    public boolean gpuPin() {
+        return gpuPin;
+    }
+
     /** Consistent id of the node that should hold the primary copy, or {@code null}. Best effort. */
     public String preferredNode() {
         return preferredNode;
@@ -63,6 +74,7 @@ public final class PutOptions {
         private Duration softPinTtl;
         private boolean hardPin;
         private String preferredNode;
+        private boolean gpuPin;
 
         private Builder() {
         }
@@ -95,6 +107,19 @@ public final class PutOptions {
             if (softPinTtl != null)
                 throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "hardPin", "a block cannot be soft- and hard-pinned");
             this.hardPin = true;
+            return this;
+        }
+
+        /**
+         * Hard-pins the block and pins it in the writing node's GPU tier as well (see {@link PutOptions#gpuPin()});
+         * rejected together with a soft pin.
+         */
+        public Builder gpuPin() {
+            if (softPinTtl != null)
+                throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "gpuPin", "a GPU pin is a hard pin; the block "
+                    + "cannot be soft-pinned as well");
+            this.hardPin = true;
+            this.gpuPin = true;
             return this;
         }
 

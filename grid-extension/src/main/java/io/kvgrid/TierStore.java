@@ -62,7 +62,10 @@ public interface TierStore extends AutoCloseable {
     /** @return true when a copy was removed */
     boolean remove(String key);
 
-    /** Calls {@code action} for each stored key (weakly consistent). */
+    /**
+     * Calls {@code action} for each stored key (weakly consistent), least recently used first where the tier keeps
+     * recency: a tier above another writes its blocks down in this order before it must drop them.
+     */
     void forEachKey(Consumer<String> action);
 
     long usedBytes();

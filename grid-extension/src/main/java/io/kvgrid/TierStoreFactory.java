@@ -1,15 +1,18 @@
 package io.kvgrid;
 
 /**
- * Opens a server node's lower tier (the SSD tier) when the node starts. Set it with
- * {@link KvGridConfiguration#setLowerTier(TierStoreFactory)}; evicted blocks then spill to that tier instead of being
- * dropped, and blocks read from it often enough come back into memory.
+ * Opens one of a server node's tiers (the SSD tier, the GPU tier, a tier of your own) when the node starts. List it in
+ * {@link KvGridConfiguration#setTiers}: after {@code memory}, evicted blocks go down into it instead of being
+ * dropped and come back into memory when read often enough; before {@code memory}, it holds copies of the node's
+ * hottest blocks.
  *
  * <pre>{@code
- * config.setLowerTier(ctx -> SsdTier.open(Path.of("/nvme/kvgrid", ctx.nodeId()), 64L << 30, ctx));
+ * config.setTiers(List.of(KvGridConfiguration.MEMORY,
+ *         ctx -> MyTier.open(Path.of("/nvme/kvgrid", ctx.nodeId()), 64L << 30, ctx)));
  * }</pre>
  */
 @FunctionalInterface
 public interface TierStoreFactory {
+    /** The tier for this node, or {@code null} when it cannot run here (say why in the log): the node runs without. */
     TierStore open(TierContext context);
 }

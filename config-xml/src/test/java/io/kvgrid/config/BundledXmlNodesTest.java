@@ -112,6 +112,43 @@ class BundledXmlNodesTest {
     }
 
     @Test
+    void theTiersFileRunsGpuMemoryAndSsdTogetherAndEveryBlockReadsBackByteForByte(
+        @org.junit.jupiter.api.io.TempDir Path ssd) {
+        Map<String, String> o = overrides(0);
+        o.put("kvgrid.gpu.device", "host");
+        o.put("kvgrid.gpu.bytes", Long.toString(8L << 20));
+        o.put("kvgrid.ssd.dir", ssd.toString());
+        o.put("kvgrid.ssd.bytes", Long.toString(256L << 20));
+        o.put("kvgrid.ssd.preallocate", "false");
+        o.put("kvgrid.data.region.bytes", Long.toString(32L << 20));
+        org.apache.ignite.configuration.IgniteConfiguration cfg = XmlConfigs.load("kvgrid-tiers.xml", o);
+        List<Object> tiers = XmlConfigs.kvgridConfiguration(cfg).getTiers();
+        assertEquals(3, tiers.size());
+        assertInstanceOf(io.kvgrid.gpu.GpuTierFactory.class, tiers.get(0));
+        assertEquals("host", ((io.kvgrid.gpu.GpuTierFactory) tiers.get(0)).getDevice());
+        assertEquals(KvGridConfiguration.MEMORY, tiers.get(1));
+        assertInstanceOf(io.kvgrid.ssd.SsdTierFactory.class, tiers.get(2));
+        KvGridNode n = KvGrid.start(cfg);
+        nodes.add(n);
+        int blocks = 64; // 64 MiB of 1 MiB blocks into a 32 MiB region: most go down to the SSD
+        for (int i = 0; i < blocks; i++)
+            n.store().put("xml/tiers-" + i, Payload.of("xml/tiers-" + i, 1 << 20));
+        assertTrue(n.store().localStats().evictions() > 0, "memory pressure evicted blocks");
+        // The last blocks written are read twice: they come up to the GPU.
+        for (int r = 0; r < 2; r++)
+            for (int i = blocks - 4; i < blocks; i++)
+                Payload.assertPayload("xml/tiers-" + i, 1 << 20, n.store().get("xml/tiers-" + i));
+        for (int i = blocks - 4; i < blocks; i++)
+            assertTrue(n.store().query("xml/tiers-" + i).orElseThrow().tiers().contains(io.kvgrid.Tier.GPU),
+                "block " + i + " on the GPU");
+        long onSsd = java.util.stream.IntStream.range(0, blocks)
+            .filter(i -> n.store().query("xml/tiers-" + i).orElseThrow().tiers().contains(io.kvgrid.Tier.SSD)).count();
+        assertTrue(onSsd > blocks / 3, onSsd + " blocks on SSD");
+        for (int i = 0; i < blocks; i++)
+            Payload.assertPayload("xml/tiers-" + i, 1 << 20, n.store().get("xml/tiers-" + i));
+    }
+
+    @Test
     void twoSsdNodesStartedFromTheSameFileWithoutNamesGetDistinctIdentities(@org.junit.jupiter.api.io.TempDir Path ssd) {
         KvGridNode[] n = new KvGridNode[2];
         for (int i = 0; i < 2; i++) {

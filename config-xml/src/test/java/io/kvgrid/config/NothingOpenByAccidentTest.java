@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class NothingOpenByAccidentTest {
     private static final List<String> SHIPPED = List.of("kvgrid-default.xml", "kvgrid-replicated.xml",
-        "kvgrid-ssd.xml", "kvgrid-jgroups.xml", "kvgrid-tls.xml", "kvgrid-jgroups-file.xml",
+        "kvgrid-ssd.xml", "kvgrid-tiers.xml", "kvgrid-jgroups.xml", "kvgrid-tls.xml", "kvgrid-jgroups-file.xml",
         "kvgrid-jgroups-multicast.xml", "kvgrid-jgroups-dns.xml");
     private static final String MCAST_GROUP = "239.255.77.80";
     private final int discoveryPort = LoopbackPorts.freeRange(10);
@@ -92,8 +92,9 @@ class NothingOpenByAccidentTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"kvgrid-default.xml", "kvgrid-replicated.xml", "kvgrid-ssd.xml", "kvgrid-jgroups.xml",
-        "kvgrid-tls.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml", "kvgrid-jgroups-dns.xml"})
+    @ValueSource(strings = {"kvgrid-default.xml", "kvgrid-replicated.xml", "kvgrid-ssd.xml", "kvgrid-tiers.xml",
+        "kvgrid-jgroups.xml", "kvgrid-tls.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml",
+        "kvgrid-jgroups-dns.xml"})
     void aNodeFromEachShippedFileListensOnlyOnItsDeclaredPorts(String xml) throws Exception {
         assumeTrue(ListeningPorts.supported(), "needs /proc");
         if (xml.contains("multicast")) {

@@ -88,7 +88,8 @@ class XmlConfigsTest {
     @Test
     void everyShippedFileServesMetricsOnPort9464OfItsLocalHostUnlessOverridden() {
         for (String f : new String[] {"kvgrid-default.xml", "kvgrid-jgroups.xml", "kvgrid-replicated.xml",
-            "kvgrid-ssd.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml", "kvgrid-jgroups-dns.xml"}) {
+            "kvgrid-ssd.xml", "kvgrid-tiers.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml",
+            "kvgrid-jgroups-dns.xml"}) {
             IgniteConfiguration cfg = XmlConfigs.load(f);
             assertEquals(9464, XmlConfigs.kvgridConfiguration(cfg).getMetricsPort(), f);
             assertEquals("127.0.0.1", cfg.getLocalHost(), f);

@@ -47,7 +47,8 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE.xml", converter = Flags.NonEmpty.class,
         description = "Ignite Spring XML configuration: a file, or a shipped one by name (kvgrid-default.xml, "
-            + "kvgrid-replicated.xml, kvgrid-ssd.xml, kvgrid-jgroups.xml, kvgrid-tls.xml); default: embedded node on "
+            + "kvgrid-replicated.xml, kvgrid-ssd.xml, kvgrid-tiers.xml, kvgrid-jgroups.xml, kvgrid-tls.xml); default: "
+            + "embedded node on "
             + "127.0.0.1 with defaults (-Dkvgrid.discovery.port=P through KVGRID_JAVA_OPTS picks its discovery port)")
     String config;
     @Option(names = "--tls-dir", paramLabel = "DIR", converter = Flags.NonEmpty.class,

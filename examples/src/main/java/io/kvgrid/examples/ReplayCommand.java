@@ -1,5 +1,6 @@
 package io.kvgrid.examples;
 
+import io.kvgrid.gpu.GpuTierFactory;
 import io.kvgrid.ssd.SsdTierConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,7 +15,8 @@ import java.util.concurrent.Callable;
 /** {@code kvgrid replay}: replays a Mooncake trace (or the built-in generator) against an embedded cluster. */
 @Command(name = "replay", customSynopsis = {
     "kvgrid replay [--trace FILE] [--nodes N] [--capacity-blocks N] [--tokens-per-block T]",
-    "                     [--bytes-per-token B] [--ssd-dir DIR --ssd-bytes N] [--max-requests N] [--seed S] [--json]"},
+    "                     [--bytes-per-token B] [--ssd-dir DIR --ssd-bytes N]",
+    "                     [--gpu-bytes N [--gpu-device cuda:N|host]] [--max-requests N] [--seed S] [--json]"},
     description = {"replay a Mooncake KV-cache trace against an embedded cluster and report hit rates and latencies",
         "",
         "Replays a Mooncake-format JSONL trace (timestamp, input_length, output_length, hash_ids) against an embedded "
@@ -43,6 +45,13 @@ final class ReplayCommand implements Callable<Integer> {
     String ssdDir;
     @Option(names = "--ssd-bytes", paramLabel = "N", description = "SSD tier capacity per node in bytes")
     Long ssdBytes;
+    @Option(names = "--gpu-bytes", paramLabel = "N",
+        description = "puts a GPU tier of N bytes per node on top of the chain (tierHits.gpu counts its hits)")
+    Long gpuBytes;
+    @Option(names = "--gpu-device", paramLabel = "DEV", converter = Flags.NonEmpty.class,
+        description = "the GPU tier's memory: cuda:N (default cuda:0; without CUDA the node runs without the tier) "
+            + "or host (a stand-in in host memory)")
+    String gpuDevice;
     @Option(names = "--max-requests", paramLabel = "N",
         description = "replay at most N requests (generator default 1000)")
     Long maxRequests;
@@ -87,6 +96,20 @@ final class ReplayCommand implements Callable<Integer> {
                 throw new UsageException("--ssd-bytes " + ssdCapacity + " does not hold one block of " + (long) t * b
                     + " bytes");
         }
+        long gpuCapacity = Flags.number("--gpu-bytes", gpuBytes, 0, 1, Long.MAX_VALUE);
+        if (gpuDevice != null && gpuCapacity == 0)
+            throw new UsageException("--gpu-device needs --gpu-bytes");
+        String device = gpuDevice == null ? "cuda:0" : gpuDevice;
+        if (gpuCapacity > 0) {
+            try {
+                new GpuTierFactory().setDevice(device).setCapacityBytes(gpuCapacity);
+            } catch (io.kvgrid.KvGridException e) {
+                throw new UsageException((e.argument().equals("device") ? "--gpu-device: " : "--gpu-bytes: ")
+                    + e.getMessage());
+            }
+            if (device.equals("none"))
+                throw new UsageException("--gpu-device must be cuda:N or host (leave --gpu-bytes out for no GPU tier)");
+        }
         Path file = null;
         if (trace != null) {
             file = Path.of(trace);
@@ -95,7 +118,8 @@ final class ReplayCommand implements Callable<Integer> {
             if (seed != null)
                 throw new UsageException("--seed only applies to the built-in generator, not to --trace");
         }
-        return new ReplayOptions(file, n, capacity, t, b, max, s, ssd, ssdCapacity);
+        return new ReplayOptions(file, n, capacity, t, b, max, s, ssd, ssdCapacity, gpuCapacity,
+            gpuCapacity > 0 ? device : null);
     }
 
     static List<TraceRequest> requests(ReplayOptions o) throws IOException {
@@ -116,6 +140,8 @@ final class ReplayCommand implements Callable<Integer> {
             reqs.size(), o.trace() == null ? "the built-in conversation generator" : o.trace(), o.nodes(),
             o.nodes() == 1 ? "" : "s", o.tokensPerBlock(), o.bytesPerToken(), TextTable.bytes(o.blockBytes()),
             o.bounded() ? "of " + o.capacityBlocks() + " blocks" : "unbounded (" + unique + " distinct blocks)");
+        if (o.gpu())
+            out.printf("GPU tier: %s per node on %s%n", TextTable.bytes(o.gpuBytes()), o.gpuDevice());
         if (o.ssd())
             out.printf("SSD tier: %s per node under %s%n", TextTable.bytes(o.ssdBytes()), o.ssdDir());
         out.flush();

@@ -14,9 +14,17 @@ import java.nio.file.Path;
  * @param seed           seed of the built-in generator
  * @param ssdDir         parent directory of the nodes' SSD tiers, or null for none
  * @param ssdBytes       SSD tier capacity per node in bytes (0 without an SSD tier)
+ * @param gpuBytes       GPU tier capacity per node in bytes (0 without a GPU tier)
+ * @param gpuDevice      the GPU tier's device: cuda:N or host (the stand-in in host memory)
  */
 record ReplayOptions(Path trace, int nodes, long capacityBlocks, int tokensPerBlock, int bytesPerToken,
-                     int maxRequests, long seed, Path ssdDir, long ssdBytes) {
+                     int maxRequests, long seed, Path ssdDir, long ssdBytes, long gpuBytes, String gpuDevice) {
+    /** Without a GPU tier. */
+    ReplayOptions(Path trace, int nodes, long capacityBlocks, int tokensPerBlock, int bytesPerToken, int maxRequests,
+                  long seed, Path ssdDir, long ssdBytes) {
+        this(trace, nodes, capacityBlocks, tokensPerBlock, bytesPerToken, maxRequests, seed, ssdDir, ssdBytes, 0, null);
+    }
+
     /** Without an SSD tier. */
     ReplayOptions(Path trace, int nodes, long capacityBlocks, int tokensPerBlock, int bytesPerToken, int maxRequests,
                   long seed) {
@@ -36,5 +44,9 @@ record ReplayOptions(Path trace, int nodes, long capacityBlocks, int tokensPerBl
 
     boolean ssd() {
         return ssdDir != null;
+    }
+
+    boolean gpu() {
+        return gpuBytes > 0;
     }
 }

@@ -8,6 +8,7 @@ import io.kvgrid.KvGridNode;
 import io.kvgrid.NodeStats;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.Tier;
+import io.kvgrid.gpu.GpuTierFactory;
 import io.kvgrid.ssd.SsdTierFactory;
 
 import java.nio.ByteBuffer;
@@ -84,11 +85,17 @@ final class Replayer {
         }
         cfg.setMetaRegionBytes(MemorySizing.metaRegionBytes(unique, Math.min(cfg.getMaxReplicas(), opts.nodes()),
             opts.nodes()));
+        // The chain, fastest first: a GPU tier on top when asked for, the grid's memory, an SSD tier below.
+        List<Object> tiers = new ArrayList<>();
+        if (opts.gpu())
+            tiers.add(new GpuTierFactory().setDevice(opts.gpuDevice()).setCapacityBytes(opts.gpuBytes()));
+        tiers.add(KvGridConfiguration.MEMORY);
         if (opts.ssd())
-            cfg.setLowerTier(new SsdTierFactory().setDirectory(opts.ssdDir().toString())
+            tiers.add(new SsdTierFactory().setDirectory(opts.ssdDir().toString())
                 .setCapacityBytes(opts.ssdBytes())
                 // The index holds as many blocks as the tier can: each takes whole 4 KiB units of the data file.
                 .setMaxBlocks(Math.max(256, opts.ssdBytes() / ((blockBytes + 4095L) / 4096 * 4096))));
+        cfg.setTiers(tiers);
         return cfg;
     }
 

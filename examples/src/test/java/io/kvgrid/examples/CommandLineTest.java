@@ -51,6 +51,15 @@ class CommandLineTest {
     }
 
     @Test
+    void theGpuFlagsNeedACapacityAndAKnownDevice() {
+        assertUsageError("--gpu-device needs --gpu-bytes", "replay", "--gpu-device", "host");
+        assertUsageError("--gpu-device: ", "replay", "--gpu-bytes", "1048576", "--gpu-device", "tpu:0");
+        assertUsageError("--gpu-device must be cuda:N or host", "replay", "--gpu-bytes", "1048576", "--gpu-device",
+            "none");
+        assertUsageError("--gpu-bytes must be a positive number, was 0", "replay", "--gpu-bytes", "0");
+    }
+
+    @Test
     void theSsdFlagsGoTogetherAndNeedRoomForABlock() {
         assertUsageError("--ssd-bytes must be at least 65536", "replay", "--ssd-dir", "/tmp/x", "--ssd-bytes", "1000");
         assertUsageError("does not hold one block of 131072 bytes", "replay", "--ssd-dir", "/tmp/x", "--ssd-bytes",

@@ -124,4 +124,48 @@ class ReplayTraceTest {
             assertEquals(1, dirs.count(), "one node, one SSD subdirectory");
         }
     }
+
+    @Test
+    void theGpuFlagsPutAGpuTierOnTopAndTheJsonCountsItsHits() throws Exception {
+        Path trace = Traces.conversationTrace();
+        Traces.Expected exp = Traces.unbounded(TraceReader.read(trace, 100), T);
+
+        Traces.Run run = Traces.cli("replay", "--trace", trace.toString(), "--max-requests", "100",
+            "--bytes-per-token", "8", "--gpu-bytes", Long.toString(4L << 20), "--gpu-device", "host", "--json");
+
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.out().contains("GPU tier: 4.0 MiB per node on host"), run.out());
+        Map<?, ?> hits = (Map<?, ?>) run.json().get("tierHits");
+        long gpu = (Long) hits.get("gpu");
+        assertTrue(gpu > 0, "hits served from the GPU tier: " + hits);
+        assertEquals(exp.hitBlocks(), gpu + (Long) hits.get("memory"), "every hit counted once: " + hits);
+        assertEquals(0L, run.json().get("verifyFailures"));
+    }
+
+    @Test
+    void theWholeChainGpuMemoryAndSsdServesEveryHitFromSomeTierWithEveryReadVerified(@TempDir Path ssd)
+        throws Exception {
+        Path trace = Traces.conversationTrace();
+        List<TraceRequest> reqs = TraceReader.read(trace, 300);
+        Traces.Expected exp = Traces.unbounded(reqs, T);
+        // Memory bounded to 2,000 blocks over an SSD tier that holds everything, a GPU tier (host stand-in) of 512
+        // blocks of 4 KiB on top: hot blocks come up after two reads.
+        ReplayOptions o = new ReplayOptions(trace, 1, 2_000, T, 8, 300, 1, ssd, 600_000_000L, 512L * 4096, "host");
+
+        ReplaySummary s = new Replayer(o, reqs).run(null);
+
+        assertEquals(exp.hitBlocks(), s.hitBlocks, "nothing is lost across the three tiers");
+        assertEquals(exp.blockHitRate(), s.blockHitRate());
+        long gpu = s.tierHits.get("gpu");
+        long memory = s.tierHits.get("memory");
+        long onSsd = s.tierHits.get("ssd");
+        assertTrue(gpu > 0, "hits served from the GPU tier: " + s.tierHits);
+        assertTrue(onSsd > 0, "hits served from SSD: " + s.tierHits);
+        assertEquals(exp.hitBlocks(), gpu + memory + onSsd, "every hit is counted in one tier: " + s.tierHits);
+        assertTrue(s.evictions > 0, "the memory tier evicted");
+        assertEquals(0, s.verifyFailures, "every loaded block had its own bytes");
+        assertEquals(0, s.loadErrors);
+        assertEquals(0, s.dumpRejected);
+        assertEquals(exp.hitBlocks() * 4096, s.bytesLoaded);
+    }
 }

@@ -7,6 +7,8 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
+import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 import java.nio.ByteBuffer;
@@ -17,7 +19,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@link DeviceMemory} of one CUDA device through JCuda's driver API ({@code cuMemAlloc}, {@code cuMemcpyHtoD},
  * {@code cuMemcpyDtoH}, {@code cuMemcpyDtoD}) in the device's primary context, so it shares the device with other
- * CUDA users of the process (an inference engine's own context, say).
+ * CUDA users of the process (an inference engine's own context, say). Host bytes go through a page-locked (pinned)
+ * staging buffer, in chunks of {@value #STAGING_BYTES} bytes, with asynchronous copies on the object's own CUDA stream
+ * (one transfer at a time); addresses are the device's own, so {@link io.kvgrid.DeviceBuffer}s may point into
+ * memory the engine allocated.
  *
  * <p>Without a CUDA driver, JCuda fails with {@code UnsatisfiedLinkError} at the first touch of {@code JCudaDriver}
  * and with {@code NoClassDefFoundError} at every later one; {@link #available()} turns that into {@code false} and
@@ -44,6 +49,14 @@ public final class CudaDeviceMemory implements DeviceMemory {
 
     private record Allocation(CUdeviceptr ptr, long bytes) {
     }
+
+    /** Bytes of the pinned staging buffer: transfers larger than this go in chunks. */
+    static final int STAGING_BYTES = 8 << 20;
+    /** Guards the staging buffer and the stream (created at the first transfer, freed on close). */
+    private final Object transfer = new Object();
+    private Pointer staging;
+    private ByteBuffer stagingBuffer;
+    private CUstream stream;
 
     private CudaDeviceMemory(int ordinal, CUdevice device, CUcontext context) {
         this.ordinal = ordinal;
@@ -122,6 +135,126 @@ public final class CudaDeviceMemory implements DeviceMemory {
         return a;
     }
 
+    /** Creates the pinned staging buffer and the stream on first use; call holding {@link #transfer}. */
+    private void staging() {
+        if (staging != null)
+            return;
+        Pointer p = new Pointer();
+        check(JCudaDriver.cuMemAllocHost(p, STAGING_BYTES), ErrorCode.NO_SPACE, "cuMemAllocHost");
+        CUstream s = new CUstream();
+        int r = JCudaDriver.cuStreamCreate(s, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        if (r != CUresult.CUDA_SUCCESS) {
+            JCudaDriver.cuMemFreeHost(p);
+            check(r, ErrorCode.INTERNAL, "cuStreamCreate");
+        }
+        staging = p;
+        stagingBuffer = p.getByteBuffer(0, STAGING_BYTES);
+        stream = s;
+    }
+
+    private void sync() {
+        check(JCudaDriver.cuStreamSynchronize(stream), ErrorCode.INTERNAL, "cuStreamSynchronize");
+    }
+
+    /** A device pointer to a raw device address. */
+    private static CUdeviceptr at(long address) {
+        return new CUdeviceptr().withByteOffset(address);
+    }
+
+    private static volatile java.lang.reflect.Method nativePointer;
+
+    /** The device address an allocation's pointer holds (JCuda keeps it in a protected field). */
+    private static long addressOf(CUdeviceptr p) {
+        try {
+            java.lang.reflect.Method m = nativePointer;
+            if (m == null) {
+                m = jcuda.NativePointerObject.class.getDeclaredMethod("getNativePointer");
+                m.setAccessible(true);
+                nativePointer = m;
+            }
+            return (long) m.invoke(p);
+        } catch (ReflectiveOperationException e) {
+            throw new KvGridException(ErrorCode.INTERNAL, null, "cannot read a JCuda device pointer: " + e, e);
+        }
+    }
+
+    @Override
+    public String deviceName() {
+        return "cuda:" + ordinal;
+    }
+
+    @Override
+    public long address(long handle) {
+        return addressOf(allocation(handle).ptr());
+    }
+
+    @Override
+    public void copyToAddress(long handle, long offset, long dstAddress, long length) {
+        Allocation a = allocation(handle);
+        if (offset < 0 || length < 0 || offset + length > a.bytes())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "offset", offset + "+" + length
+                + " bytes are outside an allocation of " + a.bytes());
+        if (length == 0)
+            return;
+        synchronized (transfer) {
+            enter();
+            staging();
+            check(JCudaDriver.cuMemcpyDtoDAsync(at(dstAddress), a.ptr().withByteOffset(offset), length, stream),
+                ErrorCode.INTERNAL, "cuMemcpyDtoDAsync");
+            sync();
+        }
+    }
+
+    /** Host to device through the pinned staging buffer, chunk by chunk, on the stream. */
+    @Override
+    public void copyIn(ByteBuffer src, long dstAddress) {
+        ByteBuffer from = src.duplicate();
+        long done = 0;
+        synchronized (transfer) {
+            enter();
+            staging();
+            while (from.hasRemaining()) {
+                int chunk = Math.min(STAGING_BYTES, from.remaining());
+                ByteBuffer part = from.duplicate();
+                part.limit(part.position() + chunk);
+                ByteBuffer st = stagingBuffer.duplicate();
+                st.clear();
+                st.put(part);
+                check(JCudaDriver.cuMemcpyHtoDAsync(at(dstAddress + done), staging, chunk, stream),
+                    ErrorCode.INTERNAL, "cuMemcpyHtoDAsync");
+                sync();
+                from.position(from.position() + chunk);
+                done += chunk;
+            }
+        }
+    }
+
+    /** Device to host through the pinned staging buffer, chunk by chunk, on the stream. */
+    @Override
+    public void copyOut(long srcAddress, ByteBuffer dst, long length) {
+        if (dst.isReadOnly())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "dst", "is read-only");
+        if (length < 0 || dst.remaining() < length)
+            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "dst", dst.remaining() + " bytes left, "
+                + length + " needed");
+        ByteBuffer to = dst.duplicate();
+        long done = 0;
+        synchronized (transfer) {
+            enter();
+            staging();
+            while (done < length) {
+                int chunk = (int) Math.min(STAGING_BYTES, length - done);
+                check(JCudaDriver.cuMemcpyDtoHAsync(staging, at(srcAddress + done), chunk, stream),
+                    ErrorCode.INTERNAL, "cuMemcpyDtoHAsync");
+                sync();
+                ByteBuffer st = stagingBuffer.duplicate();
+                st.clear().limit(chunk);
+                to.put(st);
+                done += chunk;
+            }
+        }
+    }
+
     @Override
     public long allocate(long bytes) {
         if (bytes < 1)
@@ -147,13 +280,6 @@ public final class CudaDeviceMemory implements DeviceMemory {
         check(JCudaDriver.cuMemFree(a.ptr()), ErrorCode.INTERNAL, "cuMemFree");
     }
 
-    /** A pointer to the bytes from {@code buf}'s position; heap buffers go through their array. */
-    private static Pointer host(ByteBuffer buf) {
-        if (buf.isDirect())
-            return Pointer.to(buf.slice());
-        return Pointer.to(buf.array()).withByteOffset(buf.arrayOffset() + (long) buf.position());
-    }
-
     @Override
     public void copyToDevice(ByteBuffer src, long handle) {
         Allocation a = allocation(handle);
@@ -163,13 +289,7 @@ public final class CudaDeviceMemory implements DeviceMemory {
                 + a.bytes());
         if (n == 0)
             return;
-        ByteBuffer from = src;
-        if (!src.isDirect() && !src.hasArray()) {   // read-only heap buffer: no array to point at
-            from = ByteBuffer.allocate(n);
-            from.put(src.duplicate()).flip();
-        }
-        enter();
-        check(JCudaDriver.cuMemcpyHtoD(a.ptr(), host(from), n), ErrorCode.INTERNAL, "cuMemcpyHtoD");
+        copyIn(src, addressOf(a.ptr()));
     }
 
     @Override
@@ -185,8 +305,7 @@ public final class CudaDeviceMemory implements DeviceMemory {
                 + length + " needed");
         if (length == 0)
             return;
-        enter();
-        check(JCudaDriver.cuMemcpyDtoH(host(dst), a.ptr(), length), ErrorCode.INTERNAL, "cuMemcpyDtoH");
+        copyOut(addressOf(a.ptr()), dst, length);
     }
 
     @Override
@@ -231,6 +350,14 @@ public final class CudaDeviceMemory implements DeviceMemory {
             return;
         try {
             check(JCudaDriver.cuCtxSetCurrent(context), ErrorCode.INTERNAL, "cuCtxSetCurrent");
+            synchronized (transfer) {
+                if (stream != null)
+                    JCudaDriver.cuStreamDestroy(stream);
+                if (staging != null)
+                    JCudaDriver.cuMemFreeHost(staging);
+                stream = null;
+                staging = null;
+            }
             for (Long h : allocations.keySet()) {
                 Allocation a = allocations.remove(h);
                 if (a != null)

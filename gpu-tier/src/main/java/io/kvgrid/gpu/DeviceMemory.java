@@ -54,6 +54,27 @@ public interface DeviceMemory extends AutoCloseable {
         copyToDevice(staging, dst);
     }
 
+    /** The device in {@link io.kvgrid.DeviceBuffer} terms: {@code cuda:N} or {@code host}. */
+    String deviceName();
+
+    /** The device address of the first byte of allocation {@code handle} (for {@link io.kvgrid.DeviceBuffer}s). */
+    long address(long handle);
+
+    /**
+     * Copies {@code length} bytes from {@code offset} of allocation {@code handle} to the device address
+     * {@code dstAddress}, on the device. INVALID_ARGUMENT when they are not inside the allocation.
+     */
+    void copyToAddress(long handle, long offset, long dstAddress, long length);
+
+    /** Copies the remaining bytes of {@code src} (position unchanged) to the device address {@code dstAddress}. */
+    void copyIn(ByteBuffer src, long dstAddress);
+
+    /**
+     * Copies {@code length} bytes from the device address {@code srcAddress} into {@code dst} at its position
+     * (position unchanged). BUFFER_TOO_SMALL when {@code dst} has fewer than {@code length} bytes remaining.
+     */
+    void copyOut(long srcAddress, ByteBuffer dst, long length);
+
     /** Device memory in bytes. */
     long totalBytes();
 

@@ -1,5 +1,7 @@
 package io.kvgrid.gpu;
 
+import io.kvgrid.DeviceBuffer;
+import io.kvgrid.DeviceTier;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 import io.kvgrid.Tier;
@@ -33,7 +35,7 @@ import java.util.zip.CRC32C;
  * }
  * }</pre>
  */
-public final class GpuTier implements TierStore {
+public final class GpuTier implements TierStore, DeviceTier {
     private record Block(long handle, int length, int checksum) {
     }
 
@@ -47,7 +49,7 @@ public final class GpuTier implements TierStore {
     private long evictions;
     private long hits;
     private long misses;
-    private boolean closed;
+    private volatile boolean closed;
 
     private GpuTier(DeviceMemory memory, boolean ownsMemory, long capacityBytes, EvictionGuard guard) {
         this.memory = memory;
@@ -63,6 +65,12 @@ public final class GpuTier implements TierStore {
     public static GpuTier open(DeviceMemory memory, long capacityBytes, EvictionGuard guard) {
         validate(memory, capacityBytes, guard);
         return new GpuTier(memory, false, capacityBytes, guard);
+    }
+
+    /** A tier in {@code memory}, which is closed with the tier. */
+    static GpuTier openOwning(DeviceMemory memory, long capacityBytes, EvictionGuard guard) {
+        validate(memory, capacityBytes, guard);
+        return new GpuTier(memory, true, capacityBytes, guard);
     }
 
     /** A tier on CUDA device {@code device}; the device memory is closed with the tier. */
@@ -119,8 +127,10 @@ public final class GpuTier implements TierStore {
     /**
      * Copies the remaining bytes of {@code payload} to the device, replacing any copy of {@code key}. Makes room by
      * dropping least recently used blocks the guard allows; when that cannot make enough room it drops nothing and
-     * returns false (also when the device itself is out of memory, after the drops). CHECKSUM_MISMATCH ("checksum")
-     * when {@code checksum} is not the CRC32C of the payload; nothing is stored then.
+     * returns false. The new copy is allocated and written before anything is dropped: when the device itself is out
+     * of memory (other users share it) the victims are freed and the allocation tried once more, and if it still
+     * fails the put returns false with the old copy of {@code key} in place. CHECKSUM_MISMATCH ("checksum") when
+     * {@code checksum} is not the CRC32C of the payload; nothing is stored then.
      */
     @Override
     public synchronized boolean put(String key, ByteBuffer payload, int checksum) {
@@ -136,21 +146,17 @@ public final class GpuTier implements TierStore {
         List<String> victims = victims(key, length - (capacityBytes - usedBytes + (old == null ? 0 : old.length())));
         if (victims == null)
             return false;
-        for (String v : victims) {
-            drop(v);
-            evictions++;
-        }
-        if (old != null)
-            drop(key);
         long handle = 0;
         if (length > 0) {
-            try {
-                handle = memory.allocate(length);
-            } catch (KvGridException e) {
-                if (e.code() == ErrorCode.NO_SPACE)
-                    return false;
-                throw e;
+            Long h = allocate(length);
+            if (h == null && !victims.isEmpty()) {
+                dropAll(victims);
+                victims = List.of();
+                h = allocate(length);
             }
+            if (h == null)
+                return false;
+            handle = h;
             try {
                 memory.copyToDevice(payload, handle);
             } catch (RuntimeException e) {
@@ -158,9 +164,30 @@ public final class GpuTier implements TierStore {
                 throw e;
             }
         }
+        dropAll(victims);
+        if (old != null)
+            drop(key);
         blocks.put(key, new Block(handle, length, checksum));
         usedBytes += length;
         return true;
+    }
+
+    /** The handle of a new device allocation, or null when the device has no room. */
+    private Long allocate(int length) {
+        try {
+            return memory.allocate(length);
+        } catch (KvGridException e) {
+            if (e.code() == ErrorCode.NO_SPACE)
+                return null;
+            throw e;
+        }
+    }
+
+    private void dropAll(List<String> victims) {
+        for (String v : victims) {
+            drop(v);
+            evictions++;
+        }
     }
 
     /** Least recently used blocks, other than {@code key}, that free {@code needed} bytes; null when impossible. */
@@ -225,6 +252,14 @@ public final class GpuTier implements TierStore {
         return b == null ? -1 : b.length();
     }
 
+    /** The CRC32C the block was stored with, or -1 when absent: no copy back from the device. */
+    @Override
+    public synchronized long checksum(String key) {
+        checkKey(key);
+        Block b = blocks.get(key);
+        return b == null ? -1 : b.checksum() & 0xffffffffL;
+    }
+
     @Override
     public synchronized boolean remove(String key) {
         checkKey(key);
@@ -253,6 +288,63 @@ public final class GpuTier implements TierStore {
     @Override
     public long capacityBytes() {
         return capacityBytes;
+    }
+
+    /** The memory this tier allocates from: allocate buffers for {@code load}/{@code dump} into device memory here. */
+    public DeviceMemory deviceMemory() {
+        return memory;
+    }
+
+    @Override
+    public String device() {
+        return memory.deviceName();
+    }
+
+    private void sameDevice(DeviceBuffer b, String arg) {
+        if (b == null)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, arg, "must not be null");
+        if (!b.device().equals(device()))
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, arg, "is on " + b.device() + ", this tier on "
+                + device());
+    }
+
+    /** Device to device, without a trip through the host; counts as a read (hit, most recently used). */
+    @Override
+    public synchronized boolean copyBlock(String key, int crc, long offset, DeviceBuffer dst) {
+        checkKey(key);
+        sameDevice(dst, "dst");
+        checkOpen();
+        Block b = blocks.get(key);
+        if (b == null || b.checksum() != crc) {
+            misses++;
+            return false;
+        }
+        if (offset < 0 || offset + dst.length() > b.length())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "offset", offset + "+" + dst.length()
+                + " bytes are outside block " + key + " of " + b.length());
+        if (dst.length() > 0)
+            memory.copyToAddress(b.handle(), offset, dst.pointer(), dst.length());
+        hits++;
+        blocks.remove(key);
+        blocks.put(key, b);
+        return true;
+    }
+
+    @Override
+    public void copyIn(ByteBuffer src, DeviceBuffer dst) {
+        sameDevice(dst, "dst");
+        if (src.remaining() > dst.length())
+            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "dst", src.remaining() + " bytes do not fit "
+                + dst.length());
+        checkOpen();
+        memory.copyIn(src, dst.pointer());
+    }
+
+    @Override
+    public void copyOut(DeviceBuffer src, ByteBuffer dst) {
+        sameDevice(src, "src");
+        checkOpen();
+        memory.copyOut(src.pointer(), dst, src.length());
     }
 
     /** Reads that found their block on the GPU (and returned it checked) since the tier opened. */

@@ -74,6 +74,23 @@ class CudaDeviceMemoryTest {
     }
 
     @Test
+    void bytesGoInAndOutOfDeviceAddressesThroughPinnedStagingAndAcrossOnTheDevice() {
+        assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
+        try (CudaDeviceMemory m = CudaDeviceMemory.open(0)) {
+            int size = CudaDeviceMemory.STAGING_BYTES + 12_345; // more than one staging chunk
+            byte[] b = io.kvgrid.testing.Payload.of("addr", size);
+            long h1 = m.allocate(size);
+            long h2 = m.allocate(size);
+            m.copyIn(ByteBuffer.wrap(b), m.address(h1));
+            m.copyToAddress(h1, 100, m.address(h2) + 7, size - 100);
+            ByteBuffer back = ByteBuffer.allocate(size - 100);
+            m.copyOut(m.address(h2) + 7, back, size - 100);
+            assertArrayEquals(java.util.Arrays.copyOfRange(b, 100, size), back.array());
+            assertEquals("cuda:0", m.deviceName());
+        }
+    }
+
+    @Test
     void askingForMoreThanTheDeviceHasIsNoSpace() {
         assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
         try (CudaDeviceMemory gpu = CudaDeviceMemory.open(0)) {

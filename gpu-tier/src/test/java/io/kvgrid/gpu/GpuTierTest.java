@@ -185,6 +185,33 @@ class GpuTierTest {
     }
 
     @Test
+    void aReplacementThatCannotBeAllocatedLeavesTheOldCopyReadable() {
+        try (GpuTier t = tier(4096, EvictionGuard.ALWAYS)) {
+            byte[] old = Payload.of("a", 100);
+            assertTrue(t.put("a", ByteBuffer.wrap(old), crc(old)));
+            device.refuseNextAllocation();
+            byte[] newer = Payload.of("a-newer", 100);
+            assertFalse(t.put("a", ByteBuffer.wrap(newer), crc(newer)));
+            assertArrayEquals(old, t.get("a"), "the old copy survives the failed allocation, byte for byte");
+            assertEquals(100, t.usedBytes());
+            assertEquals(1, device.allocationCount());
+        }
+    }
+
+    @Test
+    void victimsAreDroppedOnlyOnceTheNewBlockHasItsAllocation() {
+        try (GpuTier t = tier(200, EvictionGuard.ALWAYS)) {
+            put(t, "a", 100);
+            put(t, "b", 100);
+            device.refuseNextAllocation(); // the first try fails, the retry after freeing "a" succeeds
+            assertTrue(put(t, "c", 100));
+            assertFalse(t.contains("a"));
+            assertDeviceHolds("b:100", "c:100");
+            assertEquals(1, t.evictions());
+        }
+    }
+
+    @Test
     void anEmptyBlockTakesNoDeviceMemoryAndReadsBackEmpty() {
         try (GpuTier t = tier(4096, EvictionGuard.ALWAYS)) {
             assertTrue(t.put("empty", ByteBuffer.allocate(0), crc(new byte[0])));

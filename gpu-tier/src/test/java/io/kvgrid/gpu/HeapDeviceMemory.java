@@ -70,6 +70,40 @@ final class HeapDeviceMemory implements DeviceMemory {
     }
 
     @Override
+    public String deviceName() {
+        return "host";
+    }
+
+    @Override
+    public synchronized long address(long handle) {
+        bytes(handle);
+        return handle << 32;
+    }
+
+    private byte[] at(long address, long length) {
+        byte[] b = bytes(address >>> 32);
+        if ((address & 0xffffffffL) + length > b.length)
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "address", "outside the allocation");
+        return b;
+    }
+
+    @Override
+    public synchronized void copyToAddress(long handle, long offset, long dstAddress, long length) {
+        byte[] from = at(address(handle) + offset, length);
+        System.arraycopy(from, (int) offset, at(dstAddress, length), (int) (dstAddress & 0xffffffffL), (int) length);
+    }
+
+    @Override
+    public synchronized void copyIn(ByteBuffer src, long dstAddress) {
+        src.duplicate().get(at(dstAddress, src.remaining()), (int) (dstAddress & 0xffffffffL), src.remaining());
+    }
+
+    @Override
+    public synchronized void copyOut(long srcAddress, ByteBuffer dst, long length) {
+        dst.duplicate().put(at(srcAddress, length), (int) (srcAddress & 0xffffffffL), (int) length);
+    }
+
+    @Override
     public long totalBytes() {
         return total;
     }

@@ -34,9 +34,12 @@ public final class BlockRecord implements Cloneable {
     boolean hardPin;
     int tiers;
     String writer;
-    /** Consistent id of the node whose SSD tier holds a copy, or null. */
-    String ssdNode;
-    /** Reads served by the lower tier since the block left memory (promotion admission). */
+    /**
+     * Consistent id of the node whose tiers below memory hold a copy (those tiers' bits are set in {@code tiers}),
+     * or null.
+     */
+    String tierNode;
+    /** Reads served by a tier below memory since the block left memory (promotion admission). */
     int lowerReads;
 
     boolean complete() {
@@ -47,8 +50,9 @@ public final class BlockRecord implements Cloneable {
         return (tiers & Tier.MEMORY.bit()) != 0;
     }
 
-    boolean onSsd() {
-        return (tiers & Tier.SSD.bit()) != 0 && ssdNode != null;
+    /** Whether a node's tiers below memory hold a copy. */
+    boolean belowMemory() {
+        return (tiers & ~Tier.MEMORY.bit()) != 0 && tierNode != null;
     }
 
     BlockRecord copy() {

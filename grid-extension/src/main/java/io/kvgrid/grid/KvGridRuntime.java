@@ -17,17 +17,17 @@ public final class KvGridRuntime implements AutoCloseable {
     private final GridBlockStore store;
     private final SpaceGovernor governor;
     private final OrphanCleaner cleaner;
-    private final TierBridge bridge;
+    private final NodeTiers tiers;
     private final PauseWatchdog watchdog;
     private final CopyRestorer restorer;
 
     private KvGridRuntime(String nodeName, GridBlockStore store, SpaceGovernor governor, OrphanCleaner cleaner,
-                          TierBridge bridge) {
+                          NodeTiers tiers) {
         this.nodeName = nodeName;
         this.store = store;
         this.governor = governor;
         this.cleaner = cleaner;
-        this.bridge = bridge;
+        this.tiers = tiers;
         this.watchdog = governor == null ? null : new PauseWatchdog(store.ignite());
         this.restorer = governor == null ? null : new CopyRestorer(store.ignite(), store, governor);
     }
@@ -37,23 +37,22 @@ public final class KvGridRuntime implements AutoCloseable {
         boolean server = !ignite.cluster().localNode().isClient();
         SpaceGovernor governor = server ? new SpaceGovernor(ignite, store, store.config(), true) : null;
         store.governor(governor);
-        TierBridge bridge = server && cfg.getLowerTier() != null
-            ? new TierBridge(ignite, store, cfg.getLowerTier()) : null;
-        if (bridge != null)
-            governor.lowerTier(bridge);
+        NodeTiers tiers = server ? NodeTiers.open(ignite, store) : null;
+        if (tiers != null)
+            governor.tiers(tiers);
         if (server)
             ThinClientGateway.startSql(ignite, cfg);
-        NodeGauges.bind(store.meters(), store, governor, bridge);
+        NodeGauges.bind(store.meters(), store, governor, tiers);
         KvGridRuntime rt = new KvGridRuntime(ignite.name(), store, governor,
-            server ? new OrphanCleaner((IgniteEx) ignite, store) : null, bridge);
+            server ? new OrphanCleaner((IgniteEx) ignite, store) : null, tiers);
         BY_NODE.put(String.valueOf(ignite.name()), rt);
         if (rt.restorer != null)
             rt.restorer.awaitSettled(JOIN_SETTLE_MILLIS);
         // After the copies settled: a node owns its share of scratch keys only once the cluster's affinity moved.
         if (governor != null && cfg.isPreTouchRegion())
             governor.preTouch();
-        if (bridge != null)
-            bridge.announce();
+        if (tiers != null)
+            tiers.announce();
         return rt;
     }
 
@@ -67,9 +66,10 @@ public final class KvGridRuntime implements AutoCloseable {
         return rt == null ? null : rt.governor;
     }
 
-    static TierBridge bridge(Ignite ignite) {
+    /** The tiers around memory of a node in this JVM, or null. */
+    static NodeTiers tiers(Ignite ignite) {
         KvGridRuntime rt = of(ignite);
-        return rt == null ? null : rt.bridge;
+        return rt == null ? null : rt.tiers;
     }
 
     long copiesWaiting() {
@@ -96,7 +96,7 @@ public final class KvGridRuntime implements AutoCloseable {
         if (governor != null)
             governor.close();
         store.close();
-        if (bridge != null)
-            bridge.close();
+        if (tiers != null)
+            tiers.close();
     }
 }

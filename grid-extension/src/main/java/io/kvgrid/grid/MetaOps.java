@@ -162,13 +162,14 @@ final class MetaOps {
         private final String dataKey;
         private final long now;
         private final String lowerNode;
-        private final int lowerTierBit;
+        private final int lowerTierBits;
 
-        FinishEvict(String dataKey, long now, String lowerNode, int lowerTierBit) {
+        /** {@code lowerTierBits}: the tiers of {@code lowerNode} that took a copy. */
+        FinishEvict(String dataKey, long now, String lowerNode, int lowerTierBits) {
             this.dataKey = dataKey;
             this.now = now;
             this.lowerNode = lowerNode;
-            this.lowerTierBit = lowerTierBit;
+            this.lowerTierBits = lowerTierBits;
         }
 
         @Override
@@ -178,8 +179,8 @@ final class MetaOps {
                 return Outcome.ABSENT;
             boolean stays = r.hardPin || r.leaseUntil > now;
             if (lowerNode != null) {
-                r.tiers |= lowerTierBit;
-                r.ssdNode = lowerNode;
+                r.tiers = (r.tiers & io.kvgrid.Tier.MEMORY.bit()) | lowerTierBits;
+                r.tierNode = lowerNode;
                 r.lowerReads = 0;
             }
             if (stays) {
@@ -221,24 +222,29 @@ final class MetaOps {
         }
     }
 
-    /** A node's lower tier no longer has the block: clear that tier; a record left in no tier is removed. */
+    /**
+     * A tier of a node's chain below memory dropped the block: the record keeps the tiers of that node still holding
+     * a copy ({@code stillHeld}, 0 for none, then it no longer names the node); a record left in no tier is removed.
+     */
     static final class TierGone implements CacheEntryProcessor<String, BlockRecord, Boolean> {
         private static final long serialVersionUID = 1L;
         private final String node;
-        private final int tierBit;
+        private final int stillHeld;
 
-        TierGone(String node, int tierBit) {
+        TierGone(String node, int stillHeld) {
             this.node = node;
-            this.tierBit = tierBit;
+            this.stillHeld = stillHeld & ~io.kvgrid.Tier.MEMORY.bit();
         }
 
         @Override
         public Boolean process(MutableEntry<String, BlockRecord> e, Object... args) {
             BlockRecord r = e.getValue();
-            if (r == null || !r.complete() || (r.tiers & tierBit) == 0 || !node.equals(r.ssdNode))
+            if (r == null || !r.complete() || !node.equals(r.tierNode)
+                || (r.tiers & ~io.kvgrid.Tier.MEMORY.bit()) == stillHeld)
                 return false;
-            r.tiers &= ~tierBit;
-            r.ssdNode = null;
+            r.tiers = (r.tiers & io.kvgrid.Tier.MEMORY.bit()) | stillHeld;
+            if (stillHeld == 0)
+                r.tierNode = null;
             if (r.tiers == 0)
                 e.remove();
             else
@@ -274,9 +280,9 @@ final class MetaOps {
             }
             if (!r.complete() || r.crc != rec.crc || r.size != rec.size)
                 return false;
-            if (!r.onSsd()) {
-                r.tiers |= io.kvgrid.Tier.SSD.bit();
-                r.ssdNode = rec.ssdNode;
+            if (!r.belowMemory()) {
+                r.tiers |= rec.tiers;
+                r.tierNode = rec.tierNode;
                 e.setValue(r);
             }
             return true;
@@ -304,7 +310,7 @@ final class MetaOps {
             if (!r.inMemory() || !dataKey.equals(r.dataKey))
                 return r;
             r.tiers &= ~io.kvgrid.Tier.MEMORY.bit();
-            if (r.tiers == 0 || (!r.onSsd() && (r.tiers & ~io.kvgrid.Tier.SSD.bit()) == 0)) {
+            if (!r.belowMemory()) {
                 e.remove();
                 return null;
             }

@@ -27,7 +27,7 @@ final class NodeGauges {
         this.cfg = store.config();
     }
 
-    static void bind(StoreMeters m, GridBlockStore store, SpaceGovernor g, TierBridge bridge) {
+    static void bind(StoreMeters m, GridBlockStore store, SpaceGovernor g, NodeTiers tiers) {
         NodeGauges n = new NodeGauges(store);
         m.gauge("cache.size", "Block copies held in this node's memory region", store, GridBlockStore::localBlocks,
             "tier", "memory");
@@ -51,13 +51,18 @@ final class NodeGauges {
         m.functionCounter("cache.evictions", "Blocks evicted to make room for a write (region full)", g,
             SpaceGovernor::roomEvictions, "reason", "full");
         m.functionCounter("kvgrid.evicted.bytes", "Payload bytes this node evicted", g, SpaceGovernor::evictedBytes);
-        if (bridge == null)
+        if (tiers == null)
             return;
-        TierStore t = bridge.tier();
-        String tier = t.tier().name().toLowerCase(Locale.ROOT);
-        m.gauge("kvgrid.tier.bytes", "Bytes in use, by tier", t, TierStore::usedBytes, "tier", tier);
-        m.gauge("kvgrid.tier.capacity.bytes", "Bytes blocks may fill, by tier", t, TierStore::capacityBytes,
-            "tier", tier);
+        java.util.Map<String, Integer> seen = new java.util.HashMap<>();
+        for (TierStore t : tiers.tierStores()) {
+            // A second store of the same tier (two SSDs) is "ssd-2", so each keeps its own gauge.
+            String name = t.tier().name().toLowerCase(Locale.ROOT);
+            int nth = seen.merge(name, 1, Integer::sum);
+            String tier = nth == 1 ? name : name + "-" + nth;
+            m.gauge("kvgrid.tier.bytes", "Bytes in use, by tier", t, TierStore::usedBytes, "tier", tier);
+            m.gauge("kvgrid.tier.capacity.bytes", "Bytes blocks may fill, by tier", t, TierStore::capacityBytes,
+                "tier", tier);
+        }
     }
 
     /** Counts leases and pins over the node's primary metadata, at most once a second. */

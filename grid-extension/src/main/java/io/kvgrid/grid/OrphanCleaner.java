@@ -76,7 +76,7 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             Map<Integer, Map<String, String>> inMemory = new HashMap<>();
             for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
                 BlockRecord r = e.getValue();
-                if (r.complete() && r.ssdNode != null && !aliveServers.contains(r.ssdNode))
+                if (r.complete() && r.tierNode != null && !aliveServers.contains(r.tierNode))
                     lostTier.add(e.getKey());
                 if (r.complete() && r.inMemory())
                     inMemory.computeIfAbsent(r.replicas, x -> new HashMap<>()).put(r.dataKey, e.getKey());
@@ -98,8 +98,8 @@ final class OrphanCleaner implements DiscoveryEventListener, AutoCloseable {
             }
             for (String k : lostTier) {
                 BlockRecord r = store.metaCache().get(k);
-                if (r != null && r.ssdNode != null && !aliveServers.contains(r.ssdNode)
-                    && Boolean.TRUE.equals(store.metaCache().invoke(k, new MetaOps.TierGone(r.ssdNode, Tier.SSD.bit()))))
+                if (r != null && r.tierNode != null && !aliveServers.contains(r.tierNode)
+                    && Boolean.TRUE.equals(store.metaCache().invoke(k, new MetaOps.TierGone(r.tierNode, 0))))
                     n++;
             }
             return n;

@@ -1,35 +1,23 @@
 package io.kvgrid.grid;
 
-import io.kvgrid.EvictionListener;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.KvGridException;
-import io.kvgrid.Tier;
 import org.apache.ignite.DataRegionMetrics;
 import org.apache.ignite.Ignite;
-import org.apache.ignite.cache.CachePeekMode;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.configuration.DataRegionConfiguration;
 import org.apache.ignite.configuration.DataStorageConfiguration;
 
-import javax.cache.Cache;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.ByteBuffer;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Set;
-import javax.cache.processor.EntryProcessorResult;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One server node's guard of its block region: writers reserve room before their payload lands here, and the node
@@ -56,31 +44,12 @@ final class SpaceGovernor implements AutoCloseable {
     /** Pages the metadata region may hold, and its page size. */
     private final long metaUsablePages;
     private final int metaPageSize;
-    /** Why the last eviction pass could not free more: blocks it had to leave (leased, hard-, soft-pinned). */
-    private volatile String lastBlocked = "";
     private final Map<Long, long[]> pending = new HashMap<>();
     private long pendingPages;
     private long nextId;
-    /** Evictions by the watermark monitor, and those a write needing room ran (reported as reason "full"). */
-    private final AtomicLong watermarkEvictions = new AtomicLong();
-    private final AtomicLong roomEvictions = new AtomicLong();
-    /** Set while the watermark monitor runs a pass (under this object's lock, as every pass runs). */
-    private boolean watermarkPass;
     private volatile boolean stopping;
-    private final AtomicLong evictedBytes = new AtomicLong();
     private final ScheduledExecutorService monitor;
-    private volatile LowerTier lower;
-
-    /** Where evicted payloads go instead of being dropped (the SSD tier), if configured. */
-    interface LowerTier {
-        /** @return true when the tier kept a copy of the payload */
-        boolean spill(String key, BlockRecord rec, byte[] payload);
-
-        void drop(String key);
-
-        /** Whether the tier still holds a copy (it may drop copies to make room for later spills). */
-        boolean holds(String key);
-    }
+    private final Evictor evictor;
 
     SpaceGovernor(Ignite ignite, GridBlockStore store, KvGridConfiguration cfg, boolean monitorFill) {
         this.ignite = ignite;
@@ -94,6 +63,7 @@ final class SpaceGovernor implements AutoCloseable {
         this.metaPageSize = mm == null ? cfg.getPageSizeBytes() : mm.getPageSize();
         this.metaUsablePages = RegionPages.usablePages(regionMaxSize(ignite, GridCaches.metaRegion(cfg),
             cfg.getMetaRegionBytes()), metaPageSize);
+        this.evictor = new Evictor(ignite, store, cfg, pageSize);
         this.monitor = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvgrid-watermark-" + ignite.name());
             t.setDaemon(true);
@@ -103,8 +73,9 @@ final class SpaceGovernor implements AutoCloseable {
             monitor.scheduleWithFixedDelay(this::checkWatermark, 100, 100, TimeUnit.MILLISECONDS);
     }
 
-    void lowerTier(LowerTier lower) {
-        this.lower = lower;
+    /** Where evicted payloads go instead of being dropped (the node's tiers below memory), if it has some. */
+    void tiers(NodeTiers tiers) {
+        evictor.tiers(tiers);
     }
 
     private static long regionMaxSize(Ignite ignite, String region, long dflt) {
@@ -152,56 +123,66 @@ final class SpaceGovernor implements AutoCloseable {
     }
 
     long evictions() {
-        return watermarkEvictions.get() + roomEvictions.get();
+        return evictor.watermarkEvictions() + evictor.roomEvictions();
     }
 
     long watermarkEvictions() {
-        return watermarkEvictions.get();
+        return evictor.watermarkEvictions();
     }
 
     long roomEvictions() {
-        return roomEvictions.get();
+        return evictor.roomEvictions();
     }
 
     long evictedBytes() {
-        return evictedBytes.get();
+        return evictor.evictedBytes();
     }
 
     /**
      * Reserves {@code pages} of the region for a write about to land here, evicting first if that would cross the
-     * high watermark. Returns a reservation id; NO_SPACE when nothing more can be evicted.
+     * high watermark. Returns a reservation id; NO_SPACE when nothing more can be evicted. The accounting runs under
+     * this object's lock; eviction (cluster round trips, writes to the tiers below) runs outside it, so writers that
+     * need no eviction never wait for a pass.
      */
-    synchronized long reserve(long pages) {
+    long reserve(long pages) {
         return reserve(pages, RESERVATION_TTL_NANOS);
     }
 
     /** {@link #reserve(long)}, held for up to {@code ttlNanos} unless released before. */
-    synchronized long reserve(long pages, long ttlNanos) {
-        expire();
+    long reserve(long pages, long ttlNanos) {
         long high = (long) (usablePages * cfg.getHighWatermark());
         if (pages > high)
             throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": " + pages * pageSize
                 + " bytes of blocks cannot fit even in an empty block region (" + high * pageSize + " bytes up to "
                 + "its high watermark); nothing was evicted");
         for (int attempt = 0; ; attempt++) {
-            long used = usedPages() + pendingPages;
-            long freed = 0;
-            if (used + pages > high) {
-                // Only what this write needs: the watermark monitor evicts in batches ahead of writers.
-                freed = evict(used + pages - high, cfg.getTicker().millis(), false);
-                used = usedPages() + pendingPages;
+            long over;
+            synchronized (this) {
+                expire();
+                over = usedPages() + pendingPages + pages - high;
+                if (over <= 0)
+                    return grant(pages, ttlNanos);
             }
-            if (used + pages <= usablePages) {
-                long id = ++nextId;
-                pending.put(id, new long[] {pages, System.nanoTime() + ttlNanos});
-                pendingPages += pages;
-                return id;
+            // Only what this write needs: the watermark monitor evicts in batches ahead of writers.
+            long freed = evictor.evict(over, cfg.getTicker().millis(), false);
+            synchronized (this) {
+                if (usedPages() + pendingPages + pages <= usablePages)
+                    return grant(pages, ttlNanos);
+                if (freed == 0 || attempt >= 8)
+                    throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": block region "
+                        + "holds " + usedPages() + " of " + usablePages + " usable pages (" + pendingPages + " reserved "
+                        + "by writes in flight) and " + pages + " more do not fit; what may not be evicted: "
+                        + evictor.lastBlocked());
             }
-            if (freed == 0 || attempt >= 8)
-                throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": block region holds "
-                    + usedPages() + " of " + usablePages + " usable pages (" + pendingPages + " reserved by writes in "
-                    + "flight) and " + pages + " more do not fit; what may not be evicted: " + lastBlocked);
         }
+    }
+
+    /** Records a reservation of {@code pages}; the caller holds this object's lock. */
+    private long grant(long pages, long ttlNanos) {
+        long id = ++nextId;
+        pending.put(id, new long[] {pages, System.nanoTime() + ttlNanos});
+        pendingPages += pages;
+        return id;
     }
 
     /**
@@ -209,9 +190,12 @@ final class SpaceGovernor implements AutoCloseable {
      * consume for later writes without asking again, as far as that stays below the high watermark. Returns
      * {id, pages granted}.
      */
-    synchronized long[] reserveWithCredit(long pages) {
-        long room = (long) (usablePages * cfg.getHighWatermark()) - usedPages() - pendingPages - pages;
-        long credit = Math.max(0, Math.min(room, usablePages / 100));
+    long[] reserveWithCredit(long pages) {
+        long credit;
+        synchronized (this) {
+            long room = (long) (usablePages * cfg.getHighWatermark()) - usedPages() - pendingPages - pages;
+            credit = Math.max(0, Math.min(room, usablePages / 100));
+        }
         return new long[] {reserve(pages + credit), pages + credit};
     }
 
@@ -233,181 +217,19 @@ final class SpaceGovernor implements AutoCloseable {
 
     private void checkWatermark() {
         try {
+            long over;
             synchronized (this) {
-                long over = usedPages() + pendingPages - (long) (usablePages * cfg.getHighWatermark());
-                if (over > 0) {
-                    watermarkPass = true;
-                    try {
-                        evict(over, cfg.getTicker().millis());
-                    } finally {
-                        watermarkPass = false;
-                    }
-                }
+                over = usedPages() + pendingPages - (long) (usablePages * cfg.getHighWatermark());
             }
+            if (over > 0)
+                evictor.watermarkPass(over, cfg.getTicker().millis());
             if (metaUsedPages() > (long) (metaUsablePages * cfg.getHighWatermark()))
-                evictForMetadata(cfg.getTicker().millis());
+                evictor.evictForMetadata(cfg.getTicker().millis());
         } catch (RuntimeException e) {
             // Node stopping, or the cluster changing: the next check retries.
             if (!stopping)
                 LOG.warn("kvgrid node {}: watermark check failed, retrying in 100 ms: {}", ignite.name(), e.toString());
         }
-    }
-
-    /**
-     * The metadata region is past its high watermark (many blocks with long keys): removes whole blocks (record,
-     * payload, lower-tier copy), {@code evictionRatio} of the evictable records this node is primary for, oldest
-     * access first. Leased and pinned blocks stay; a lease taken meanwhile is honoured by the removal itself.
-     */
-    int evictForMetadata(long now) {
-        List<Candidate> eligible = new ArrayList<>();
-        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
-            BlockRecord r = e.getValue();
-            if (r.complete() && !r.hardPin && r.leaseUntil <= now
-                && (r.softPinUntil <= now || cfg.isEvictSoftPinned()))
-                eligible.add(new Candidate(e.getKey(), r));
-        }
-        eligible.sort(Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess).thenComparing(Candidate::key));
-        int n = Math.min(eligible.size(), Math.max(1, (int) Math.ceil(cfg.getEvictionRatio() * eligible.size())));
-        int removed = 0;
-        for (int i = 0; i < n; i += BATCH) {
-            List<String> keys = new ArrayList<>();
-            for (Candidate c : eligible.subList(i, Math.min(n, i + BATCH)))
-                keys.add(c.key);
-            var res = store.batchRemove(keys, false);
-            for (int j = 0; j < keys.size(); j++) {
-                if (!res.get(j).ok())
-                    continue;
-                removed++;
-                watermarkEvictions.incrementAndGet();
-                evictedBytes.addAndGet(eligible.get(i + j).rec.size);
-            }
-        }
-        return removed;
-    }
-
-    private record Candidate(String key, BlockRecord rec) {
-    }
-
-    /**
-     * One eviction pass (see class comment); {@code neededPages} is what the pass should free at least. Returns the
-     * pages freed. Package-private so tests can run a pass
-     * at a chosen moment of an injected clock.
-     */
-    synchronized long evict(long neededPages, long now) {
-        return evict(neededPages, now, true);
-    }
-
-    /** {@code ahead}: also evict the watermark policy's batch, not only {@code neededPages}. */
-    private synchronized long evict(long neededPages, long now, boolean ahead) {
-        List<Candidate> unpinned = new ArrayList<>();
-        List<Candidate> softPinned = new ArrayList<>();
-        int leased = 0;
-        int hard = 0;
-        ClusterNode local = ignite.cluster().localNode();
-        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP)) {
-            BlockRecord r = e.getValue();
-            String key = e.getKey();
-            if (r.state == BlockRecord.REF) {
-                key = r.dataKey;
-                r = store.metaCache().get(key);
-                if (r == null || !e.getKey().equals(r.dataKey))
-                    continue;
-            }
-            if (!r.complete() || !r.inMemory())
-                continue;
-            if (!ignite.affinity(r.dataCache).isPrimaryOrBackup(local, r.dataKey))
-                continue;
-            if (r.hardPin || r.leaseUntil > now) {
-                if (r.hardPin)
-                    hard++;
-                else
-                    leased++;
-                continue;
-            }
-            (r.softPinUntil > now ? softPinned : unpinned).add(new Candidate(key, r));
-        }
-        Comparator<Candidate> oldestFirst = Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess)
-            .thenComparing(Candidate::key);
-        unpinned.sort(oldestFirst);
-        softPinned.sort(oldestFirst);
-        int quota = ahead ? (int) Math.ceil(cfg.getEvictionRatio() * (unpinned.size() + softPinned.size())) : 0;
-        lastBlocked = leased + " leased, " + hard + " hard-pinned"
-            + (cfg.isEvictSoftPinned() ? "" : ", " + softPinned.size() + " soft-pinned (evictSoftPinned is off)")
-            + " block copies here";
-
-        int first = Math.min(quota, unpinned.size());
-        long freed = 0;
-        for (int i = 0; i < first; i += BATCH)
-            freed += evictBatch(unpinned.subList(i, Math.min(first, i + BATCH)), now);
-        List<Candidate> more = new ArrayList<>(unpinned.subList(first, unpinned.size()));
-        if (cfg.isEvictSoftPinned())
-            more.addAll(softPinned);
-        for (int i = 0; i < more.size() && freed < neededPages; ) {
-            // Enough blocks for what is still needed (by their sizes), in batches, so the pass overshoots little.
-            int n = 0;
-            for (long f = freed; i + n < more.size() && n < BATCH && f < neededPages; n++)
-                f += RegionPages.reservedPages(more.get(i + n).rec.size, pageSize);
-            freed += evictBatch(more.subList(i, i + n), now);
-            i += n;
-        }
-        return freed;
-    }
-
-    /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */
-    private static final int BATCH = 64;
-
-    /**
-     * Evicts a batch of blocks, in order: each payload goes to the lower tier first, then the metadata of all is
-     * re-checked and updated atomically (a block read, hard-pinned or rewritten since it was picked stays), then the
-     * listener sees the evicted ones, then all their payload replicas are freed. Returns the pages freed.
-     */
-    private long evictBatch(List<Candidate> batch, long now) {
-        LowerTier lt = lower;
-        String localId = String.valueOf(ignite.cluster().localNode().consistentId());
-        Map<String, MetaOps.FinishEvict> finish = new LinkedHashMap<>();
-        Map<String, byte[]> payloads = new HashMap<>();
-        Set<String> spilled = new HashSet<>();
-        for (Candidate c : batch) {
-            BlockRecord r = c.rec;
-            byte[] payload = store.data(r).localPeek(r.dataKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
-            if (payload == null)
-                continue;
-            boolean kept = lt != null && lt.spill(c.key, r, payload);
-            if (kept) {
-                spilled.add(c.key);
-                store.meters().spilled(payload.length);
-            }
-            payloads.put(c.key, payload);
-            finish.put(c.key, new MetaOps.FinishEvict(r.dataKey, now, kept ? localId : null, Tier.SSD.bit()));
-        }
-        if (finish.isEmpty())
-            return 0;
-        Map<String, EntryProcessorResult<MetaOps.Outcome>> outcomes = store.metaCache().invokeAll(finish);
-        EvictionListener l = cfg.getEvictionListener();
-        List<BlockRecord> evicted = new ArrayList<>();
-        long freed = 0;
-        for (Candidate c : batch) {
-            if (!finish.containsKey(c.key))
-                continue;
-            MetaOps.Outcome o = MetaOps.value(outcomes.get(c.key));
-            if (o == MetaOps.Outcome.ABSENT && spilled.contains(c.key))
-                lt.drop(c.key);
-            if (o != MetaOps.Outcome.DONE)
-                continue;
-            if (l != null)
-                l.onEvict(c.key, c.rec.toMeta(c.key, List.of()), ByteBuffer.wrap(payloads.get(c.key)).asReadOnlyBuffer());
-            evicted.add(c.rec);
-            (watermarkPass ? watermarkEvictions : roomEvictions).incrementAndGet();
-            evictedBytes.addAndGet(c.rec.size);
-            freed += RegionPages.reservedPages(c.rec.size, pageSize);
-        }
-        store.freePayloads(evicted);
-        // A later spill of this batch may have made the tier drop an earlier one before its record named the tier
-        // (the tier's drop notice then found nothing to clear): clear it now.
-        for (String k : spilled)
-            if (!lt.holds(k))
-                store.metaCache().invoke(k, new MetaOps.TierGone(localId, Tier.SSD.bit()));
-        return freed;
     }
 
     /**
@@ -440,6 +262,14 @@ final class SpaceGovernor implements AutoCloseable {
         } finally {
             scratch.removeAll(keys);
         }
+    }
+
+    /**
+     * One eviction pass (see {@link Evictor}); {@code neededPages} is what the pass should free at least. Returns the
+     * pages freed. Package-private so tests can run a pass at a chosen moment of an injected clock.
+     */
+    long evict(long neededPages, long now) {
+        return evictor.evict(neededPages, now);
     }
 
     @Override

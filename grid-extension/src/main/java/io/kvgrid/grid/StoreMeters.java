@@ -44,6 +44,8 @@ final class StoreMeters implements AutoCloseable {
     final Timer dump;
     private final Counter hitMemory;
     private final Counter hitSsd;
+    private final Counter hitGpu;
+    private final Counter promotionsAbove;
     private final Counter miss;
     private final Counter puts;
     private final Counter removals;
@@ -69,11 +71,15 @@ final class StoreMeters implements AutoCloseable {
             "result", "hit", "tier", "memory");
         hitSsd = counter("cache.gets", "Reads of a stored block, by the tier it was read from",
             "result", "hit", "tier", "ssd");
+        hitGpu = counter("cache.gets", "Reads of a stored block, by the tier it was read from",
+            "result", "hit", "tier", "gpu");
         miss = counter("cache.gets", "Reads of a key that holds no block", "result", "miss", "tier", "none");
         puts = counter("cache.puts", "Blocks stored by writes through this node");
         removals = counter("cache.evictions", "Blocks removed or evicted", "reason", "remove");
         spillBytes = counter("kvgrid.spill.bytes", "Payload bytes this node spilled to its SSD tier");
         promotions = counter("kvgrid.promote.blocks", "Blocks copied back from a lower tier into memory");
+        promotionsAbove = counter("kvgrid.promote.above.blocks",
+            "Blocks copied into this node's tiers above memory (GPU) after repeated reads");
         verifyFailures = counter("kvgrid.verify.failures", "Reads whose payload failed its checksum or size check");
         for (ErrorCode c : ErrorCode.values())
             rejected.put(c, counter("kvgrid.put.rejected", "Blocks a write refused, by error code", "code", c.name()));
@@ -138,8 +144,15 @@ final class StoreMeters implements AutoCloseable {
 
     /** A read of {@code r}: a miss when null, else a hit in the tier it was read from. */
     void read(BlockRecord r) {
+        read(r, false);
+    }
+
+    /** {@code above}: the read was served by this node's tiers above memory. */
+    void read(BlockRecord r, boolean above) {
         if (r == null)
             miss.increment();
+        else if (above)
+            hitGpu.increment();
         else if (r.inMemory())
             hitMemory.increment();
         else
@@ -152,6 +165,10 @@ final class StoreMeters implements AutoCloseable {
 
     void spilled(long bytes) {
         spillBytes.increment(bytes);
+    }
+
+    void promotedAbove() {
+        promotionsAbove.increment();
     }
 
     void promoted() {

@@ -228,13 +228,18 @@ public final class StoreService implements KvGridService, Service {
             w.evictedBytes = s.evictedBytes();
             w.leased = s.leased();
             w.pinned = s.pinned();
-            TierBridge bridge = KvGridRuntime.bridge(ignite);
-            if (bridge != null) {
+            NodeTiers tiers = KvGridRuntime.tiers(ignite);
+            if (tiers != null && !tiers.belowTiers().isEmpty()) {
+                // Every tier below memory together (an SSD, a second one): what evicted blocks may still fill.
                 long[] n = new long[1];
-                bridge.tier().forEachKey(k -> n[0]++);
+                w.lowerTierBytes = 0;
+                w.lowerTierCapacityBytes = 0;
+                for (io.kvgrid.TierStore t : tiers.belowTiers()) {
+                    t.forEachKey(k -> n[0]++);
+                    w.lowerTierBytes += t.usedBytes();
+                    w.lowerTierCapacityBytes += t.capacityBytes();
+                }
                 w.lowerTierBlocks = n[0];
-                w.lowerTierBytes = bridge.tier().usedBytes();
-                w.lowerTierCapacityBytes = bridge.tier().capacityBytes();
             }
             w.relayedPayloadRequests = relayed.get();
             w.copiesWaiting = rt.copiesWaiting();

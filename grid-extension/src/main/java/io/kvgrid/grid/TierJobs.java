@@ -10,7 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Compute jobs that read or drop blocks in the lower tier of the node they run on. */
+/** Compute jobs that read or drop blocks in the tiers around memory of the node they run on. */
 final class TierJobs {
     private TierJobs() {
     }
@@ -28,17 +28,17 @@ final class TierJobs {
 
         @Override
         public Map<String, Object> call() {
-            return read(KvGridRuntime.bridge(ignite), keys);
+            return read(KvGridRuntime.tiers(ignite), keys);
         }
     }
 
-    static Map<String, Object> read(TierBridge bridge, List<String> keys) {
+    static Map<String, Object> read(NodeTiers tiers, List<String> keys) {
         Map<String, Object> out = new HashMap<>();
         for (String k : keys) {
             try {
-                if (bridge == null)
-                    throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, "key", "node has no lower tier for " + k);
-                byte[] b = bridge.read(k);
+                if (tiers == null || tiers.below() == null)
+                    throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, "key", "node has no tier below memory for " + k);
+                byte[] b = tiers.readBelow(k);
                 if (b != null)
                     out.put(k, b);
             } catch (KvGridException e) {
@@ -60,13 +60,10 @@ final class TierJobs {
 
         @Override
         public Integer call() {
-            TierBridge b = KvGridRuntime.bridge(ignite);
-            int n = 0;
-            if (b != null)
-                for (String k : keys)
-                    if (b.tier().remove(k))
-                        n++;
-            return n;
+            NodeTiers t = KvGridRuntime.tiers(ignite);
+            if (t != null)
+                keys.forEach(t::drop);
+            return keys.size();
         }
     }
 }

@@ -29,8 +29,8 @@ class LowerTierTest {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setTicker(clock::get);
         cfg.setDefaultReplicas(1);
-        cfg.setLowerTier(ctx -> tiers.compute(ctx.nodeId(), (id, old) -> old != null ? reopened(old, ctx, tierBytes)
-            : new MemoryTierStore(ctx, tierBytes)));
+        cfg.setTiers(java.util.List.of(io.kvgrid.KvGridConfiguration.MEMORY, (io.kvgrid.TierStoreFactory) ctx -> tiers.compute(ctx.nodeId(), (id, old) -> old != null ? reopened(old, ctx, tierBytes)
+            : new MemoryTierStore(ctx, tierBytes))));
         return cfg;
     }
 

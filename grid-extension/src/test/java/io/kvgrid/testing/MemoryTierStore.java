@@ -22,6 +22,8 @@ public final class MemoryTierStore implements TierStore {
     private final TierContext ctx;
     private final long capacity;
     private final Map<String, byte[]> blocks = new LinkedHashMap<>(16, 0.75f, true);
+    /** The checksum each block was stored with, as a real tier indexes it (so damage shows). */
+    private final Map<String, Integer> checksums = new java.util.HashMap<>();
     private long used;
     private boolean closed;
 
@@ -49,12 +51,14 @@ public final class MemoryTierStore implements TierStore {
             if (!ctx.mayDrop(e.getKey()))
                 continue;
             it.remove();
+            checksums.remove(e.getKey());
             used -= e.getValue().length;
             ctx.dropped(e.getKey());
         }
         if (used + b.length > capacity)
             return false;
         blocks.put(key, b);
+        checksums.put(key, checksum);
         used += b.length;
         return true;
     }
@@ -79,9 +83,26 @@ public final class MemoryTierStore implements TierStore {
     @Override
     public synchronized boolean remove(String key) {
         byte[] b = blocks.remove(key);
+        checksums.remove(key);
         if (b != null)
             used -= b.length;
         return b != null;
+    }
+
+    @Override
+    public synchronized long checksum(String key) {
+        Integer c = checksums.get(key);
+        return c == null ? -1 : c & 0xffffffffL;
+    }
+
+    /** Flips one stored byte of {@code key}, as a failing device would. */
+    public synchronized void damage(String key) {
+        blocks.get(key)[0] ^= 0x5A;
+    }
+
+    /** Whether the tier holds {@code key}, without touching its recency. */
+    public synchronized boolean holds(String key) {
+        return checksums.containsKey(key);
     }
 
     @Override

@@ -16,7 +16,8 @@ import java.nio.file.Path;
  *
  * <pre>{@code
  * KvGridConfiguration cfg = new KvGridConfiguration();
- * cfg.setLowerTier(new SsdTierFactory().setDirectory("/nvme/kvgrid").setCapacityBytes(256L << 30));
+ * cfg.setTiers(List.of(KvGridConfiguration.MEMORY,
+ *         new SsdTierFactory().setDirectory("/nvme/kvgrid").setCapacityBytes(256L << 30)));
  * }</pre>
  */
 public final class SsdTierFactory implements TierStoreFactory {

@@ -32,7 +32,8 @@ public final class ServerProcess {
             else if (a.startsWith("readDeadlineMs="))
                 cfg.setReadDeadlineMillis(Long.parseLong(value(a)));
             else if (a.startsWith("ssd="))
-                cfg.setLowerTier(new SsdTierFactory().setDirectory(value(a)).setCapacityBytes(256L << 20));
+                cfg.setTiers(java.util.List.of(KvGridConfiguration.MEMORY,
+                    new SsdTierFactory().setDirectory(value(a)).setCapacityBytes(256L << 20)));
             else
                 throw new IllegalArgumentException("unknown option " + a);
         }

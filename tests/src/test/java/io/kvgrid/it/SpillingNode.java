@@ -31,8 +31,8 @@ public final class SpillingNode {
         int size = Integer.parseInt(args[2]);
         int maxPuts = Integer.parseInt(args[3]);
         KvGridConfiguration cfg = SsdSpillCrashTest.config(dir);
-        TierStoreFactory ssd = cfg.getLowerTier();
-        cfg.setLowerTier(ctx -> new Reporting(ssd.open(ctx)));
+        TierStoreFactory ssd = (TierStoreFactory) cfg.getTiers().get(1);
+        cfg.setTiers(java.util.List.of(KvGridConfiguration.MEMORY, (TierStoreFactory) ctx -> new Reporting(ssd.open(ctx))));
         KvGridNode node = KvGrid.start(KvGrid.embeddedConfiguration(ID, cfg, port).setConsistentId(ID));
         BlockStore store = node.store();
         say("READY");

@@ -40,7 +40,7 @@ class SsdCorruptionTest {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setDefaultReplicas(1);
         cfg.setTicker(clock::get);
-        cfg.setLowerTier(new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(16L << 20));
+        cfg.setTiers(java.util.List.of(io.kvgrid.KvGridConfiguration.MEMORY, new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(16L << 20)));
         try (TestCluster c = TestCluster.start(2, cfg)) {
             List<String> keys = List.of("bad-a", "bad-b", "good-0", "good-1", "good-2", "good-3");
             for (String k : keys)

@@ -36,7 +36,7 @@ class SsdFullTest {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setDefaultReplicas(1);
         cfg.setTicker(clock::get);
-        cfg.setLowerTier(new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(4L * BLOCK));
+        cfg.setTiers(java.util.List.of(io.kvgrid.KvGridConfiguration.MEMORY, new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(4L * BLOCK)));
         try (TestCluster c = TestCluster.start(1, cfg)) {
             BlockStore s = c.store(0);
             put(s, "pinned", PutOptions.builder().hardPin().build());

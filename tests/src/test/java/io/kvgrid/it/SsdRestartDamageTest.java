@@ -77,7 +77,7 @@ class SsdRestartDamageTest {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setDefaultReplicas(1);
         cfg.setTicker(clock::get);
-        cfg.setLowerTier(new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(32L << 20));
+        cfg.setTiers(java.util.List.of(io.kvgrid.KvGridConfiguration.MEMORY, new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(32L << 20)));
         return cfg;
     }
 

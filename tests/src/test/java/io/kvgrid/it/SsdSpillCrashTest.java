@@ -50,7 +50,7 @@ class SsdSpillCrashTest {
     /** The configuration of every node: the test's, the child's, and the restarted one. */
     static KvGridConfiguration config(Path dir) {
         KvGridConfiguration cfg = TestCluster.smallConfig();
-        cfg.setLowerTier(new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(SSD_BYTES));
+        cfg.setTiers(java.util.List.of(io.kvgrid.KvGridConfiguration.MEMORY, new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(SSD_BYTES)));
         return cfg;
     }
 

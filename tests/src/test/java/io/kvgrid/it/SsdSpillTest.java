@@ -35,8 +35,8 @@ class SsdSpillTest {
     private static KvGridConfiguration spillingConfig(Path dir, long ssdBytes, boolean preallocate) {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setDefaultReplicas(1);
-        cfg.setLowerTier(new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(ssdBytes)
-            .setPreallocate(preallocate));
+        cfg.setTiers(java.util.List.of(io.kvgrid.KvGridConfiguration.MEMORY, new SsdTierFactory().setDirectory(dir.toString()).setCapacityBytes(ssdBytes)
+            .setPreallocate(preallocate)));
         return cfg;
     }
 

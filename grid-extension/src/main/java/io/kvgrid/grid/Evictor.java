@@ -1,0 +1,247 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.EvictionListener;
+import io.kvgrid.KvGridConfiguration;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.cluster.ClusterNode;
+
+import javax.cache.Cache;
+import javax.cache.processor.EntryProcessorResult;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A server node's eviction passes (watermark policy, see {@link SpaceGovernor}): picks blocks whose copies live here,
+ * writes each payload down to the node's tiers below memory (when it has some), re-checks and updates the metadata
+ * atomically, tells the eviction listener, frees the payloads. Passes run one at a time under their own lock, never
+ * under the lock writers take to reserve room: a pass makes cluster round trips and SSD writes.
+ */
+final class Evictor {
+    private final Ignite ignite;
+    private final GridBlockStore store;
+    private final KvGridConfiguration cfg;
+    private final int pageSize;
+    /** One pass at a time; writers reserving room never wait on it. */
+    private final Object passLock = new Object();
+    /** Why the last eviction pass could not free more: blocks it had to leave (leased, hard-, soft-pinned). */
+    private volatile String lastBlocked = "";
+    /** Evictions by the watermark monitor, and those a write needing room ran (reported as reason "full"). */
+    private final AtomicLong watermarkEvictions = new AtomicLong();
+    private final AtomicLong roomEvictions = new AtomicLong();
+    private final AtomicLong evictedBytes = new AtomicLong();
+    /** Set while the watermark monitor runs a pass (under {@link #passLock}, as every pass runs). */
+    private boolean watermarkPass;
+    private volatile NodeTiers tiers;
+
+    Evictor(Ignite ignite, GridBlockStore store, KvGridConfiguration cfg, int pageSize) {
+        this.ignite = ignite;
+        this.store = store;
+        this.cfg = cfg;
+        this.pageSize = pageSize;
+    }
+
+    /** Where evicted payloads go instead of being dropped (the node's tiers below memory), if it has some. */
+    void tiers(NodeTiers tiers) {
+        this.tiers = tiers;
+    }
+
+    String lastBlocked() {
+        return lastBlocked;
+    }
+
+    long watermarkEvictions() {
+        return watermarkEvictions.get();
+    }
+
+    long roomEvictions() {
+        return roomEvictions.get();
+    }
+
+    long evictedBytes() {
+        return evictedBytes.get();
+    }
+
+    /** A pass of the watermark monitor: evicts at least {@code neededPages} and the policy's batch. */
+    long watermarkPass(long neededPages, long now) {
+        synchronized (passLock) {
+            watermarkPass = true;
+            try {
+                return evictPass(neededPages, now, true);
+            } finally {
+                watermarkPass = false;
+            }
+        }
+    }
+
+    /**
+     * The metadata region is past its high watermark (many blocks with long keys): removes whole blocks (record,
+     * payload, lower-tier copy), {@code evictionRatio} of the evictable records this node is primary for, oldest
+     * access first. Leased and pinned blocks stay; a lease taken meanwhile is honoured by the removal itself.
+     */
+    int evictForMetadata(long now) {
+        List<Candidate> eligible = new ArrayList<>();
+        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
+            BlockRecord r = e.getValue();
+            if (r.complete() && !r.hardPin && r.leaseUntil <= now
+                && (r.softPinUntil <= now || cfg.isEvictSoftPinned()))
+                eligible.add(new Candidate(e.getKey(), r));
+        }
+        eligible.sort(Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess).thenComparing(Candidate::key));
+        int n = Math.min(eligible.size(), Math.max(1, (int) Math.ceil(cfg.getEvictionRatio() * eligible.size())));
+        int removed = 0;
+        for (int i = 0; i < n; i += BATCH) {
+            List<String> keys = new ArrayList<>();
+            for (Candidate c : eligible.subList(i, Math.min(n, i + BATCH)))
+                keys.add(c.key);
+            var res = store.batchRemove(keys, false);
+            for (int j = 0; j < keys.size(); j++) {
+                if (!res.get(j).ok())
+                    continue;
+                removed++;
+                watermarkEvictions.incrementAndGet();
+                evictedBytes.addAndGet(eligible.get(i + j).rec.size);
+            }
+        }
+        return removed;
+    }
+
+    private record Candidate(String key, BlockRecord rec) {
+    }
+
+    /**
+     * One eviction pass (see class comment); {@code neededPages} is what the pass should free at least. Returns the
+     * pages freed. Package-private so tests can run a pass
+     * at a chosen moment of an injected clock.
+     */
+    long evict(long neededPages, long now) {
+        return evict(neededPages, now, true);
+    }
+
+    /** {@code ahead}: also evict the watermark policy's batch, not only {@code neededPages}. */
+    long evict(long neededPages, long now, boolean ahead) {
+        synchronized (passLock) {
+            return evictPass(neededPages, now, ahead);
+        }
+    }
+
+    private long evictPass(long neededPages, long now, boolean ahead) {
+        List<Candidate> unpinned = new ArrayList<>();
+        List<Candidate> softPinned = new ArrayList<>();
+        int leased = 0;
+        int hard = 0;
+        ClusterNode local = ignite.cluster().localNode();
+        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP)) {
+            BlockRecord r = e.getValue();
+            String key = e.getKey();
+            if (r.state == BlockRecord.REF) {
+                key = r.dataKey;
+                r = store.metaCache().get(key);
+                if (r == null || !e.getKey().equals(r.dataKey))
+                    continue;
+            }
+            if (!r.complete() || !r.inMemory())
+                continue;
+            if (!ignite.affinity(r.dataCache).isPrimaryOrBackup(local, r.dataKey))
+                continue;
+            if (r.hardPin || r.leaseUntil > now) {
+                if (r.hardPin)
+                    hard++;
+                else
+                    leased++;
+                continue;
+            }
+            (r.softPinUntil > now ? softPinned : unpinned).add(new Candidate(key, r));
+        }
+        Comparator<Candidate> oldestFirst = Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess)
+            .thenComparing(Candidate::key);
+        unpinned.sort(oldestFirst);
+        softPinned.sort(oldestFirst);
+        int quota = ahead ? (int) Math.ceil(cfg.getEvictionRatio() * (unpinned.size() + softPinned.size())) : 0;
+        lastBlocked = leased + " leased, " + hard + " hard-pinned"
+            + (cfg.isEvictSoftPinned() ? "" : ", " + softPinned.size() + " soft-pinned (evictSoftPinned is off)")
+            + " block copies here";
+
+        int first = Math.min(quota, unpinned.size());
+        long freed = 0;
+        for (int i = 0; i < first; i += BATCH)
+            freed += evictBatch(unpinned.subList(i, Math.min(first, i + BATCH)), now);
+        List<Candidate> more = new ArrayList<>(unpinned.subList(first, unpinned.size()));
+        if (cfg.isEvictSoftPinned())
+            more.addAll(softPinned);
+        for (int i = 0; i < more.size() && freed < neededPages; ) {
+            // Enough blocks for what is still needed (by their sizes), in batches, so the pass overshoots little.
+            int n = 0;
+            for (long f = freed; i + n < more.size() && n < BATCH && f < neededPages; n++)
+                f += RegionPages.reservedPages(more.get(i + n).rec.size, pageSize);
+            freed += evictBatch(more.subList(i, i + n), now);
+            i += n;
+        }
+        return freed;
+    }
+
+    /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */
+    private static final int BATCH = 64;
+
+    /**
+     * Evicts a batch of blocks, in order: each payload goes to the lower tier first, then the metadata of all is
+     * re-checked and updated atomically (a block read, hard-pinned or rewritten since it was picked stays), then the
+     * listener sees the evicted ones, then all their payload replicas are freed. Returns the pages freed.
+     */
+    private long evictBatch(List<Candidate> batch, long now) {
+        NodeTiers lt = tiers;
+        String localId = String.valueOf(ignite.cluster().localNode().consistentId());
+        Map<String, MetaOps.FinishEvict> finish = new LinkedHashMap<>();
+        Map<String, byte[]> payloads = new HashMap<>();
+        Map<String, Integer> spilled = new HashMap<>();
+        for (Candidate c : batch) {
+            BlockRecord r = c.rec;
+            byte[] payload = store.data(r).localPeek(r.dataKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+            if (payload == null)
+                continue;
+            int kept = lt == null ? 0 : lt.spill(c.key, r, payload);
+            if (kept != 0) {
+                spilled.put(c.key, kept);
+                store.meters().spilled(payload.length);
+            }
+            payloads.put(c.key, payload);
+            finish.put(c.key, new MetaOps.FinishEvict(r.dataKey, now, kept != 0 ? localId : null, kept));
+        }
+        if (finish.isEmpty())
+            return 0;
+        Map<String, EntryProcessorResult<MetaOps.Outcome>> outcomes = store.metaCache().invokeAll(finish);
+        EvictionListener l = cfg.getEvictionListener();
+        List<BlockRecord> evicted = new ArrayList<>();
+        long freed = 0;
+        for (Candidate c : batch) {
+            if (!finish.containsKey(c.key))
+                continue;
+            MetaOps.Outcome o = MetaOps.value(outcomes.get(c.key));
+            if (o == MetaOps.Outcome.ABSENT && spilled.containsKey(c.key))
+                lt.below().remove(c.key);
+            if (o != MetaOps.Outcome.DONE)
+                continue;
+            if (l != null)
+                l.onEvict(c.key, c.rec.toMeta(c.key, List.of()), ByteBuffer.wrap(payloads.get(c.key)).asReadOnlyBuffer());
+            evicted.add(c.rec);
+            (watermarkPass ? watermarkEvictions : roomEvictions).incrementAndGet();
+            evictedBytes.addAndGet(c.rec.size);
+            freed += RegionPages.reservedPages(c.rec.size, pageSize);
+        }
+        store.freePayloads(evicted);
+        // A later spill of this batch may have made a tier drop (or write down) an earlier one before its record named
+        // the tier (the drop notice then found nothing to correct): correct it now.
+        spilled.forEach((k, bits) -> {
+            int held = lt.holdingBelow(k);
+            if (held != bits)
+                store.metaCache().invoke(k, new MetaOps.TierGone(localId, held));
+        });
+        return freed;
+    }
+}
