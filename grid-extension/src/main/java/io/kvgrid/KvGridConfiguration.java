@@ -32,6 +32,8 @@ public class KvGridConfiguration {
     private long maxSoftPinTtlMillis = 24 * 3_600_000L;
     private boolean evictSoftPinned = true;
     private double highWatermark = 0.90;
+    /** NaN: derived from the high watermark (see {@link #getLowWatermark()}). */
+    private double lowWatermark = Double.NaN;
     private double evictionRatio = 0.05;
     private int shardsPerBlock = 1;
     private int partitions = 256;
@@ -73,6 +75,7 @@ public class KvGridConfiguration {
         maxSoftPinTtlMillis = other.maxSoftPinTtlMillis;
         evictSoftPinned = other.evictSoftPinned;
         highWatermark = other.highWatermark;
+        lowWatermark = other.lowWatermark;
         evictionRatio = other.evictionRatio;
         shardsPerBlock = other.shardsPerBlock;
         partitions = other.partitions;
@@ -213,7 +216,27 @@ public class KvGridConfiguration {
     public void setHighWatermark(double v) {
         if (!(v > 0 && v < 1))
             throw bad("highWatermark", "must be in (0, 1), was " + v);
+        if (!Double.isNaN(lowWatermark) && v <= lowWatermark)
+            throw bad("highWatermark", "must be above lowWatermark (" + lowWatermark + "), was " + v);
         highWatermark = v;
+    }
+
+    /**
+     * Fill of the block region a node's background eviction keeps it at or below, ahead of writers, so that a put
+     * into a full region finds room without evicting on its own thread (a writer evicts only when the background
+     * falls behind and the high watermark would be crossed). Default: {@code highWatermark - 0.05}, at least half of
+     * it.
+     */
+    public double getLowWatermark() {
+        return Double.isNaN(lowWatermark) ? Math.max(highWatermark / 2, highWatermark - 0.05) : lowWatermark;
+    }
+
+    public void setLowWatermark(double v) {
+        if (!(v > 0 && v < 1))
+            throw bad("lowWatermark", "must be in (0, 1), was " + v);
+        if (v >= highWatermark)
+            throw bad("lowWatermark", "must be below highWatermark (" + highWatermark + "), was " + v);
+        lowWatermark = v;
     }
 
     /** Share of a node's eligible blocks evicted per pass. */

@@ -80,6 +80,18 @@ final class Evictor {
         }
     }
 
+    /** A pass of the background eviction: evicts about {@code neededPages}, counted as watermark evictions. */
+    long backgroundPass(long neededPages, long now) {
+        synchronized (passLock) {
+            watermarkPass = true;
+            try {
+                return evictPass(neededPages, now, false);
+            } finally {
+                watermarkPass = false;
+            }
+        }
+    }
+
     /**
      * The metadata region is past its high watermark (many blocks with long keys): removes whole blocks (record,
      * payload, lower-tier copy), {@code evictionRatio} of the evictable records this node is primary for, oldest
@@ -131,7 +143,44 @@ final class Evictor {
         }
     }
 
+    /**
+     * Candidates the last scan found but did not need, oldest first: the next passes take from here for up to
+     * {@link #QUEUE_NANOS} instead of scanning every record again (a background pass runs at every write that passes
+     * the low watermark). A candidate read, pinned or rewritten since is left alone by the eviction's own re-check.
+     */
+    private List<Candidate> queue = List.of();
+    private int queueNext;
+    private long queuedAtNanos;
+    private static final long QUEUE_NANOS = 1_000_000_000L;
+
     private long evictPass(long neededPages, long now, boolean ahead) {
+        long fromQueue = 0;
+        if (!ahead && queueNext < queue.size() && System.nanoTime() - queuedAtNanos < QUEUE_NANOS) {
+            fromQueue = evictInOrder(queue, queueNext, neededPages, now);
+            if (fromQueue >= neededPages)
+                return fromQueue;
+        }
+        return fromQueue + scanAndEvict(neededPages - fromQueue, now, ahead);
+    }
+
+    /** Evicts from {@code list}, from index {@code from}, in batches sized to free {@code neededPages}. */
+    private long evictInOrder(List<Candidate> list, int from, long neededPages, long now) {
+        long freed = 0;
+        int i = from;
+        while (i < list.size() && freed < neededPages) {
+            // Enough blocks for what is still needed (by their sizes), in batches, so the pass overshoots little.
+            int n = 0;
+            for (long f = freed; i + n < list.size() && n < BATCH && f < neededPages; n++)
+                f += RegionPages.reservedPages(list.get(i + n).rec.size, pageSize);
+            freed += evictBatch(list.subList(i, i + n), now);
+            i += n;
+        }
+        if (list == queue)
+            queueNext = i;
+        return freed;
+    }
+
+    private long scanAndEvict(long neededPages, long now, boolean ahead) {
         List<Candidate> unpinned = new ArrayList<>();
         List<Candidate> softPinned = new ArrayList<>();
         int leased = 0;
@@ -175,15 +224,10 @@ final class Evictor {
         List<Candidate> more = new ArrayList<>(unpinned.subList(first, unpinned.size()));
         if (cfg.isEvictSoftPinned())
             more.addAll(softPinned);
-        for (int i = 0; i < more.size() && freed < neededPages; ) {
-            // Enough blocks for what is still needed (by their sizes), in batches, so the pass overshoots little.
-            int n = 0;
-            for (long f = freed; i + n < more.size() && n < BATCH && f < neededPages; n++)
-                f += RegionPages.reservedPages(more.get(i + n).rec.size, pageSize);
-            freed += evictBatch(more.subList(i, i + n), now);
-            i += n;
-        }
-        return freed;
+        queue = more;
+        queueNext = 0;
+        queuedAtNanos = System.nanoTime();
+        return freed + evictInOrder(more, 0, neededPages - freed, now);
     }
 
     /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */
@@ -200,17 +244,22 @@ final class Evictor {
         Map<String, MetaOps.FinishEvict> finish = new LinkedHashMap<>();
         Map<String, byte[]> payloads = new HashMap<>();
         Map<String, Integer> spilled = new HashMap<>();
+        // The payload is read only for whom it goes to: the tiers below, the eviction listener. Otherwise it is freed
+        // unread (2 MiB blocks: a copy out of the region per block would cost as much as the write that needs room).
+        boolean needBytes = lt != null || cfg.getEvictionListener() != null;
         for (Candidate c : batch) {
             BlockRecord r = c.rec;
-            byte[] payload = store.data(r).localPeek(r.dataKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
-            if (payload == null)
+            byte[] payload = needBytes
+                ? store.data(r).localPeek(r.dataKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP) : null;
+            if (needBytes && payload == null)
                 continue;
             int kept = lt == null ? 0 : lt.spill(c.key, r, payload);
             if (kept != 0) {
                 spilled.put(c.key, kept);
                 store.meters().spilled(payload.length);
             }
-            payloads.put(c.key, payload);
+            if (payload != null)
+                payloads.put(c.key, payload);
             finish.put(c.key, new MetaOps.FinishEvict(r.dataKey, now, kept != 0 ? localId : null, kept));
         }
         if (finish.isEmpty())

@@ -15,8 +15,6 @@ import org.slf4j.LoggerFactory;
 import java.util.HashMap;
 import java.util.Set;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,7 +46,9 @@ final class SpaceGovernor implements AutoCloseable {
     private long pendingPages;
     private long nextId;
     private volatile boolean stopping;
-    private final ScheduledExecutorService monitor;
+    private final Thread monitor;
+    /** Wakes the background eviction before its next 100 ms tick: a write took the fill past the low watermark. */
+    private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
     private final Evictor evictor;
 
     SpaceGovernor(Ignite ignite, GridBlockStore store, KvGridConfiguration cfg, boolean monitorFill) {
@@ -64,13 +64,24 @@ final class SpaceGovernor implements AutoCloseable {
         this.metaUsablePages = RegionPages.usablePages(regionMaxSize(ignite, GridCaches.metaRegion(cfg),
             cfg.getMetaRegionBytes()), metaPageSize);
         this.evictor = new Evictor(ignite, store, cfg, pageSize);
-        this.monitor = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kvgrid-watermark-" + ignite.name());
-            t.setDaemon(true);
-            return t;
-        });
+        this.monitor = new Thread(this::monitorLoop, "kvgrid-watermark-" + ignite.name());
+        monitor.setDaemon(true);
         if (monitorFill)
-            monitor.scheduleWithFixedDelay(this::checkWatermark, 100, 100, TimeUnit.MILLISECONDS);
+            monitor.start();
+    }
+
+    /** Background eviction: every 100 ms, or at once when a write passed the low watermark. */
+    private void monitorLoop() {
+        while (!stopping) {
+            try {
+                wake.tryAcquire(100, TimeUnit.MILLISECONDS);
+                wake.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (!stopping)
+                checkWatermark();
+        }
     }
 
     /** Where evicted payloads go instead of being dropped (the node's tiers below memory), if it has some. */
@@ -182,6 +193,8 @@ final class SpaceGovernor implements AutoCloseable {
         long id = ++nextId;
         pending.put(id, new long[] {pages, System.nanoTime() + ttlNanos});
         pendingPages += pages;
+        if (usedPages() + pendingPages > lowPages())
+            wake.release();
         return id;
     }
 
@@ -215,14 +228,26 @@ final class SpaceGovernor implements AutoCloseable {
         });
     }
 
+    private long lowPages() {
+        return (long) (usablePages * cfg.getLowWatermark());
+    }
+
+    /**
+     * Above the high watermark: a pass of the watermark policy (its batch of {@code evictionRatio}). Between the low
+     * and the high watermark: evicts what takes the fill back to the low one, so writers keep finding room without
+     * evicting themselves.
+     */
     private void checkWatermark() {
         try {
-            long over;
+            long fill;
             synchronized (this) {
-                over = usedPages() + pendingPages - (long) (usablePages * cfg.getHighWatermark());
+                fill = usedPages() + pendingPages;
             }
-            if (over > 0)
-                evictor.watermarkPass(over, cfg.getTicker().millis());
+            long overHigh = fill - (long) (usablePages * cfg.getHighWatermark());
+            if (overHigh > 0)
+                evictor.watermarkPass(overHigh, cfg.getTicker().millis());
+            else if (fill > lowPages())
+                evictor.backgroundPass(fill - lowPages(), cfg.getTicker().millis());
             if (metaUsedPages() > (long) (metaUsablePages * cfg.getHighWatermark()))
                 evictor.evictForMetadata(cfg.getTicker().millis());
         } catch (RuntimeException e) {
@@ -275,6 +300,6 @@ final class SpaceGovernor implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        monitor.shutdownNow();
+        monitor.interrupt();
     }
 }
