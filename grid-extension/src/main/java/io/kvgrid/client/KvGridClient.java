@@ -72,7 +72,11 @@ public final class KvGridClient implements BlockStore {
         Args.nonNull(cfg, "cfg");
         if (cfg.getAddresses() == null || cfg.getAddresses().length == 0)
             throw Args.invalid("addresses", "name at least one host:port");
-        return new KvGridClient(new Router(cfg, cfg.getTimeout() > 0 ? cfg.getTimeout() : DEFAULT_TIMEOUT_MILLIS));
+        // Ignite waits forever for a reply when no timeout is set, its TLS handshake included: a server that drops
+        // a refused handshake without closing the socket would hang the connect.
+        if (cfg.getTimeout() <= 0)
+            cfg.setTimeout((int) DEFAULT_TIMEOUT_MILLIS);
+        return new KvGridClient(new Router(cfg, cfg.getTimeout()));
     }
 
     /** Checks and splits {@code host:port[,host:port...]}; INVALID_ARGUMENT naming the bad entry. */
