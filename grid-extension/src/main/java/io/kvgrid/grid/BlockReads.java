@@ -32,24 +32,31 @@ final class BlockReads {
     }
 
 
-    /** Every key failed with {@code e} (a read past its deadline). */
-    private static <T> List<KeyResult<T>> failedKeys(List<String> keys, KvGridException e) {
-        List<KeyResult<T>> out = new java.util.ArrayList<>();
-        for (String k : keys)
-            out.add(KeyResult.failed(k, e));
-        return List.copyOf(out);
-    }
-
-    List<KeyResult<byte[]>> readBlocks(List<String> keys) {
-        org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        Map<String, BlockRecord> recs;
+    /**
+     * {@code read}'s results, or every key failed with TIMEOUT when the records could not be read by the read
+     * deadline (payloads past it fail key by key inside the read).
+     */
+    private static <T> List<KeyResult<T>> orLate(List<String> keys,
+                                                 java.util.function.Supplier<List<KeyResult<T>>> read) {
         try {
-            recs = touch.touch(keys, true, true, renewal);
+            return read.get();
         } catch (KvGridException e) {
             if (!Deadlines.passed(e))
                 throw e;
-            return failedKeys(keys, e);
+            List<KeyResult<T>> out = new java.util.ArrayList<>();
+            for (String k : keys)
+                out.add(KeyResult.failed(k, e));
+            return List.copyOf(out);
         }
+    }
+
+    List<KeyResult<byte[]>> readBlocks(List<String> keys) {
+        return orLate(keys, () -> readTouched(keys));
+    }
+
+    private List<KeyResult<byte[]>> readTouched(List<String> keys) {
+        org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
+        Map<String, BlockRecord> recs = touch.touch(keys, true, true, renewal);
         Set<String> above = new HashSet<>();
         Map<String, Object> bytes = fetcher.fetch(recs, above);
         RecordTouch.awaitRenewal(renewal);
@@ -71,16 +78,14 @@ final class BlockReads {
 
 
     List<KeyResult<Integer>> getInto(List<String> keys, List<ByteBuffer> buffers,
-                                             java.util.function.IntFunction<String> bufferArg) {
+                                     java.util.function.IntFunction<String> bufferArg) {
+        return orLate(keys, () -> copyTouched(keys, buffers, bufferArg));
+    }
+
+    private List<KeyResult<Integer>> copyTouched(List<String> keys, List<ByteBuffer> buffers,
+                                                 java.util.function.IntFunction<String> bufferArg) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        Map<String, BlockRecord> recs;
-        try {
-            recs = touch.touch(keys, true, true, renewal);
-        } catch (KvGridException e) {
-            if (!Deadlines.passed(e))
-                throw e;
-            return failedKeys(keys, e);
-        }
+        Map<String, BlockRecord> recs = touch.touch(keys, true, true, renewal);
         Map<String, BlockRecord> wanted = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             BlockRecord r = recs.get(keys.get(i));
