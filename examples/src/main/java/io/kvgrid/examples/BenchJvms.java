@@ -18,8 +18,12 @@ import java.util.stream.Stream;
  * this JVM exiting, through a shutdown hook) ends them: standard input closed, then killed after 10 s.
  */
 final class BenchJvms implements AutoCloseable {
-    /** Heap of each server: room for a few 1 MiB arrays in flight per connection; blocks live off-heap. */
-    static final String SERVER_HEAP = "-Xmx1g";
+    /**
+     * Heap of each server; blocks live off-heap, but a thin client's batchGet of 64 x 1 MiB makes the server build a
+     * 64 MiB reply (several copies on its way through Ignite's marshaller), which ran a 1 GiB heap out of memory
+     * ("Java heap space") after a few rounds.
+     */
+    static final String SERVER_HEAP = "-Xmx2g";
 
     private final int discoveryPort = LocalCluster.freePortRange();
     private final List<Process> processes = new ArrayList<>();
