@@ -33,11 +33,15 @@ final class BenchProgress extends OutputStream {
         return terminal ? new PrintStream(new BenchProgress(err, totalSteps), true, StandardCharsets.UTF_8) : err;
     }
 
-    /** Steps of a run: every measurement the rounds take (as BenchCommand runs them), then the SSD tier. */
+    /**
+     * Steps of a run, as BenchCommand runs them: memcpy (2 per block size), the loopback stream, kvgrid (3 per block
+     * size and a lookup) and the baseline (3 per block size) per cluster size, put and put-full, the thin client (3
+     * per block size) and over TLS (3), Redis (4 per block size), then the SSD tier.
+     */
     static long steps(BenchSettings s, boolean redis) {
         int sizes = BenchSettings.BLOCK_SIZES.size();
-        long perRound = 2L * sizes + s.nodeCounts().size() * (6L * sizes + 1) + (redis ? 3L * sizes : 0);
-        return s.rounds() * perRound + 1;
+        return 3L * sizes + s.nodeCounts().size() * (6L * sizes + 1) + 2 + 3L * sizes + 3 + (redis ? 4L * sizes : 0)
+            + 1;
     }
 
     @Override

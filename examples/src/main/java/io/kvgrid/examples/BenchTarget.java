@@ -8,6 +8,16 @@ interface BenchTarget extends AutoCloseable {
 
     int nodes();
 
+    /** True when the server nodes run in JVMs of their own (this JVM is a client of them). */
+    default boolean processes() {
+        return false;
+    }
+
+    /** Copies of each block the store keeps. */
+    default int copies() {
+        return Math.min(2, nodes());
+    }
+
     void put(String key, byte[] value) throws Exception;
 
     /** The value, or null when absent. */

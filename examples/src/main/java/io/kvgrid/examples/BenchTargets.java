@@ -3,6 +3,11 @@ package io.kvgrid.examples;
 import io.kvgrid.BlockStore;
 import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridNode;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.Ignition;
+import org.apache.ignite.configuration.DataRegionConfiguration;
+import org.apache.ignite.configuration.DataStorageConfiguration;
 import org.apache.ignite.IgniteCache;
 import org.apache.ignite.configuration.CacheConfiguration;
 import org.apache.ignite.configuration.IgniteConfiguration;
@@ -24,19 +29,42 @@ final class BenchTargets {
     }
 
     /**
-     * kvgrid on {@code nodes} embedded nodes, default settings (2 replicas: one backup) but for a pre-touched block
-     * region, as a serving node starts ({@code kvgrid node} does the same); used from node 0.
+     * kvgrid with default settings (2 replicas: one backup) but for a pre-touched block region, as a serving node
+     * starts ({@code kvgrid node} does the same). One node runs in this JVM and is used directly; more nodes run as
+     * server JVMs of their own ({@link BenchJvms}), used through a client node in this JVM.
      */
     static final class KvGrid implements BenchTarget {
-        final LocalCluster cluster;
+        private final LocalCluster cluster;
+        private final BenchJvms servers;
+        private final KvGridNode client;
         final BlockStore store;
+        private final int nodes;
 
-        KvGrid(int nodes, long dataRegionBytes) {
-            KvGridConfiguration cfg = new KvGridConfiguration();
-            cfg.setDataRegionBytes(dataRegionBytes);
-            cfg.setPreTouchRegion(true);
-            cluster = LocalCluster.kvgrid(nodes, cfg);
-            store = cluster.node(0).store();
+        KvGrid(int nodes, long dataRegionBytes) throws Exception {
+            this(nodes, dataRegionBytes, BenchServer.kvgridConfig(dataRegionBytes));
+        }
+
+        KvGrid(int nodes, long dataRegionBytes, KvGridConfiguration cfg) throws Exception {
+            this.nodes = nodes;
+            if (nodes == 1) {
+                cluster = LocalCluster.kvgrid(1, cfg);
+                servers = null;
+                client = null;
+                store = cluster.node(0).store();
+                return;
+            }
+            cluster = null;
+            servers = BenchJvms.start("kvgrid", nodes, dataRegionBytes);
+            try {
+                int port = servers.discoveryPort();
+                client = io.kvgrid.KvGrid.start(io.kvgrid.KvGrid.embeddedConfiguration("bench-client-" + port, cfg,
+                    port, port + io.kvgrid.KvGrid.DISCOVERY_PORT_RANGE).setClientMode(true)
+                    .setWorkDirectory(servers.workDir().toString()));
+            } catch (RuntimeException e) {
+                servers.close();
+                throw e;
+            }
+            store = client.store();
         }
 
         public String system() {
@@ -44,7 +72,11 @@ final class BenchTargets {
         }
 
         public int nodes() {
-            return cluster.size();
+            return nodes;
+        }
+
+        public boolean processes() {
+            return servers != null;
         }
 
         public void put(String key, byte[] value) {
@@ -67,46 +99,99 @@ final class BenchTargets {
         }
 
         public void close() {
-            cluster.close();
+            if (cluster != null)
+                cluster.close();
+            if (client != null)
+                client.close();
+            if (servers != null)
+                servers.close();
         }
     }
 
     /**
-     * The baseline a user writes by hand: plain Ignite nodes with Ignite's default configuration (only discovery
-     * pinned to 127.0.0.1, and without kvgrid's plugin, which Ignite would otherwise load from the classpath) and one
-     * default {@code IgniteCache<String, byte[]>}, with one backup on several nodes as kvgrid has.
+     * The baseline a user writes by hand: plain Ignite nodes (only discovery pinned to 127.0.0.1, and without kvgrid's
+     * plugin, which Ignite would otherwise load from the classpath) and one {@code IgniteCache<String, byte[]>}, with
+     * one backup on several nodes as kvgrid has; its data region has kvgrid's settings (page size, initial and
+     * maximum size) and is pre-touched as kvgrid's is (filled, then cleared: Ignite keeps the freed pages). One node
+     * runs in this JVM; more run as server JVMs of their own, used through a client node in this JVM.
      */
     static final class IgniteBaseline implements BenchTarget {
         private final LocalCluster cluster;
+        private final BenchJvms servers;
+        private final Ignite client;
         private final IgniteCache<String, byte[]> cache;
 
-        IgniteBaseline(int nodes) {
-            cluster = LocalCluster.ignite(nodes, IgniteBaseline::configuration);
-            cache = cluster.ignite(0).getOrCreateCache(new CacheConfiguration<String, byte[]>("baseline")
+        IgniteBaseline(int nodes, long regionBytes) throws Exception {
+            if (nodes == 1) {
+                cluster = LocalCluster.ignite(1, (i, port) -> configuration("baseline-" + port + "-" + i, port,
+                    regionBytes, false));
+                servers = null;
+                client = cluster.ignite(0);
+            } else {
+                cluster = null;
+                servers = BenchJvms.start("ignite", nodes, regionBytes);
+                try {
+                    client = Ignition.start(configuration("baseline-client-" + servers.discoveryPort(),
+                        servers.discoveryPort(), regionBytes, true).setWorkDirectory(servers.workDir().toString()));
+                } catch (RuntimeException e) {
+                    servers.close();
+                    throw e;
+                }
+            }
+            cache = client.getOrCreateCache(new CacheConfiguration<String, byte[]>("baseline")
                 .setBackups(nodes > 1 ? 1 : 0));
+            preTouch(nodes, regionBytes);
         }
 
-        static IgniteConfiguration configuration(int index, int port) {
+        /** Fills three quarters of every node's region with 1 MiB values, then clears them (untimed). */
+        private void preTouch(int nodes, long regionBytes) {
+            byte[] chunk = new byte[1 << 20];
+            long blocks = (long) (regionBytes * 0.75 / chunk.length) * nodes / Math.min(2, nodes);
+            java.util.Map<String, byte[]> batch = new java.util.TreeMap<>();
+            for (long i = 0; i < blocks; i++) {
+                batch.put("pretouch-" + i, chunk);
+                if (batch.size() == 16 || i == blocks - 1) {
+                    cache.putAll(batch);
+                    batch.clear();
+                }
+            }
+            cache.clear();
+        }
+
+        /**
+         * A baseline node: discovery on {@code port}, the default data region with kvgrid's page size and block
+         * region sizing ({@code regionBytes}), Ignite's defaults otherwise.
+         */
+        static IgniteConfiguration configuration(String name, int port, long regionBytes, boolean clientMode) {
+            KvGridConfiguration kv = new KvGridConfiguration();
             TcpDiscoveryVmIpFinder finder = new TcpDiscoveryVmIpFinder()
                 .setAddresses(List.of("127.0.0.1:" + port + ".." + (port + io.kvgrid.KvGrid.DISCOVERY_PORT_RANGE - 1)));
             IgniteConfiguration cfg = new IgniteConfiguration()
-                .setIgniteInstanceName("baseline-" + port + "-" + index)
+                .setIgniteInstanceName(name)
+                .setClientMode(clientMode)
                 .setLocalHost("127.0.0.1")
                 .setPluginProviders(new InertPluginProvider())
                 .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
                     .setLocalPort(port).setLocalPortRange(io.kvgrid.KvGrid.DISCOVERY_PORT_RANGE))
-                .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"));
+                .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"))
+                .setDataStorageConfiguration(new DataStorageConfiguration().setPageSize(kv.getPageSizeBytes())
+                    .setDefaultDataRegionConfiguration(new DataRegionConfiguration().setName("default")
+                        .setInitialSize(Math.min(regionBytes, 64L << 20)).setMaxSize(regionBytes)));
             if (!Boolean.getBoolean("kvgrid.ignite.log"))
                 cfg.setGridLogger(new NullLogger());
             return cfg;
         }
 
-        public String system() {
-            return "ignite-baseline";
+        public int nodes() {
+            return cluster != null ? cluster.size() : servers.size();
         }
 
-        public int nodes() {
-            return cluster.size();
+        public boolean processes() {
+            return servers != null;
+        }
+
+        public String system() {
+            return "ignite-baseline";
         }
 
         public void put(String key, byte[] value) {
@@ -130,7 +215,12 @@ final class BenchTargets {
         }
 
         public void close() {
-            cluster.close();
+            if (cluster != null)
+                cluster.close();
+            else {
+                client.close();
+                servers.close();
+            }
         }
     }
 
@@ -153,6 +243,27 @@ final class BenchTargets {
 
         public int nodes() {
             return 1;
+        }
+
+        public boolean processes() {
+            return true;
+        }
+
+        public int copies() {
+            return 1;
+        }
+
+        /** One GET per key, all sent in one pipeline before the first reply is read. */
+        List<byte[]> pipelinedGet(List<String> keys) {
+            redis.clients.jedis.Pipeline p = client.pipelined();
+            List<redis.clients.jedis.Response<byte[]>> replies = new ArrayList<>(keys.size());
+            for (String k : keys)
+                replies.add(p.get(utf8(k)));
+            p.sync();
+            List<byte[]> out = new ArrayList<>(keys.size());
+            for (var r : replies)
+                out.add(r.get());
+            return out;
         }
 
         public void put(String key, byte[] value) {

@@ -2,13 +2,10 @@ package io.kvgrid.examples;
 
 import io.kvgrid.ClientRole;
 import io.kvgrid.KeyResult;
-import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.client.KvGridClient;
-import io.kvgrid.tls.KvGridTls;
 import io.kvgrid.tls.TlsDirectory;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,39 +15,33 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * kvgrid through {@link KvGridClient} against one local node, over plain TCP or over mutual TLS with certificates of
- * a throw-away {@code kvgrid certs} directory: what a thin client pays for the wire, and for TLS on top of it.
+ * kvgrid through {@link KvGridClient} against one kvgrid server JVM of its own (one copy of each block, as a Redis
+ * server keeps), over plain TCP or over mutual TLS with certificates of a throw-away {@code kvgrid certs} directory:
+ * what a thin client pays for the wire, and for TLS on top of it.
  */
 final class BenchThin implements BenchTarget {
     private final boolean tls;
     private final Path certs;
-    private final LocalCluster cluster;
+    private final BenchJvms server;
     private final KvGridClient client;
 
-    BenchThin(boolean tls, long dataRegionBytes) {
+    BenchThin(boolean tls, long dataRegionBytes) throws Exception {
         this.tls = tls;
-        KvGridConfiguration cfg = new KvGridConfiguration();
-        cfg.setDataRegionBytes(dataRegionBytes);
-        cfg.setPreTouchRegion(true);
+        certs = tls ? Files.createTempDirectory("kvgrid-bench-tls-") : null;
+        BenchJvms s = null;
         try {
-            certs = tls ? Files.createTempDirectory("kvgrid-bench-tls-") : null;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        if (tls)
-            TlsDirectory.create(certs, 1, Map.of("admin", ClientRole.ADMIN), 1);
-        LocalCluster c = null;
-        try {
-            c = LocalCluster.kvgrid(1, cfg, n -> tls ? KvGridTls.applyToNode(n, certs, "node-0") : n);
-            String host = io.kvgrid.grid.ThinClientGateway.endpoints(c.ignite(0));
-            client = tls ? KvGridClient.connect(host, certs, "admin") : KvGridClient.connect(host);
-        } catch (RuntimeException e) {
-            if (c != null)
-                c.close();
+            if (tls)
+                TlsDirectory.create(certs, 1, Map.of("admin", ClientRole.ADMIN), 1);
+            s = tls ? BenchJvms.start("kvgrid", 1, dataRegionBytes, "tls=" + certs)
+                : BenchJvms.start("kvgrid", 1, dataRegionBytes);
+            client = tls ? KvGridClient.connect(s.hosts(), certs, "admin") : KvGridClient.connect(s.hosts());
+        } catch (Exception e) {
+            if (s != null)
+                s.close();
             deleteCerts();
             throw e;
         }
-        cluster = c;
+        server = s;
     }
 
     public String system() {
@@ -59,6 +50,10 @@ final class BenchThin implements BenchTarget {
 
     public int nodes() {
         return 1;
+    }
+
+    public boolean processes() {
+        return true;
     }
 
     public void put(String key, byte[] value) {
@@ -84,7 +79,7 @@ final class BenchThin implements BenchTarget {
         try {
             client.close();
         } finally {
-            cluster.close();
+            server.close();
             deleteCerts();
         }
     }

@@ -2,7 +2,12 @@ package io.kvgrid.examples;
 
 import io.kvgrid.BlockStore;
 
+import java.io.BufferedOutputStream;
+import java.io.DataOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,7 +40,8 @@ final class BenchWorkload {
         int maxOps = (int) Math.min(Integer.MAX_VALUE, Math.max(1_000, 40L * size / blockBytes));
         // Successive copies walk through the buffers (source and destination slots apart), so they come from memory.
         log("memcpy arraycopy", blockBytes, 1);
-        Measure.Result r = Measure.run(s, maxOps, new Measure.Op() {
+        Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), maxOps, 1,
+            new Measure.Op() {
             public long run(int i) {
                 System.arraycopy(src, (i % slots) * blockBytes, dst, ((i + slots / 2) % slots) * blockBytes, blockBytes);
                 return blockBytes;
@@ -47,13 +53,13 @@ final class BenchWorkload {
                 if (dst[to] != src[from] || dst[to + blockBytes - 1] != src[from + blockBytes - 1])
                     throw new IllegalStateException("arraycopy did not copy");
             }
-        });
-        out.accept(row("memcpy", "arraycopy", blockBytes, 1, r));
+        }));
+        out.accept(row("memcpy", "arraycopy", blockBytes, r));
         java.nio.ByteBuffer dsrc = java.nio.ByteBuffer.allocateDirect(size);
         java.nio.ByteBuffer ddst = java.nio.ByteBuffer.allocateDirect(size);
         dsrc.put(src).clear();
         log("memcpy bytebuffer", blockBytes, 1);
-        r = Measure.run(s, maxOps, new Measure.Op() {
+        r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), maxOps, 1, new Measure.Op() {
             public long run(int i) {
                 ddst.put(((i + slots / 2) % slots) * blockBytes, dsrc, (i % slots) * blockBytes, blockBytes);
                 return blockBytes;
@@ -65,79 +71,184 @@ final class BenchWorkload {
                 if (ddst.get(to + blockBytes - 1) != dsrc.get(from + blockBytes - 1))
                     throw new IllegalStateException("ByteBuffer.put did not copy");
             }
-        });
-        out.accept(row("memcpy", "bytebuffer", blockBytes, 1, r));
+        }));
+        out.accept(row("memcpy", "bytebuffer", blockBytes, r));
     }
 
-    /** put, get and batchGet of {@code blockBytes} blocks; returns the keys stored. */
+    /** put, get and batchGet of {@code blockBytes} blocks, each row in rounds; returns the keys stored. */
     List<String> putGet(BenchTarget t, int blockBytes, Consumer<BenchRow> out) throws Exception {
-        byte[][] src = new byte[SOURCES][blockBytes];
-        SplittableRandom rnd = new SplittableRandom(blockBytes);
-        for (byte[] b : src)
-            rnd.nextBytes(b);
+        byte[][] src = sources(blockBytes);
         String prefix = "bench-" + (blockBytes >> 10) + "k-";
         int maxPuts = s.putBlocks(blockBytes);
+        // Round r puts keys from r * stride on (warm-up keys of round 0 are numbered from maxPuts, below the stride).
+        int stride = 2 * maxPuts + 1;
         List<String> stored = new ArrayList<>();
         log(t.system() + " put", blockBytes, t.nodes());
-        // At least a batch of blocks, so every system's batchGet reads the same number of distinct blocks.
-        Measure.Result r = Measure.run(s, maxPuts, Math.min(maxPuts, BenchSettings.BATCH), new Measure.Op() {
-            public long run(int i) throws Exception {
-                t.put(prefix + i, src[i % SOURCES]);
-                return blockBytes;
+        Measure.Repeated r = Measure.repeat(s, round -> {
+            if (round > 0) {
+                // Every round puts into an emptied store, as the first did; the last round's blocks are read below.
+                t.clear();
+                stored.clear();
             }
+            int base = round * stride;
+            // At least a batch of blocks, so every system's batchGet reads the same number of distinct blocks.
+            return Measure.run(warmup(round), s.measureMillis(), maxPuts, Math.min(maxPuts, BenchSettings.BATCH),
+                new Measure.Op() {
+                    public long run(int i) throws Exception {
+                        t.put(prefix + (base + i), src[(base + i) % SOURCES]);
+                        return blockBytes;
+                    }
 
-            public void check(int i) {
-                if (i < maxPuts)
-                    stored.add(prefix + i);
-            }
+                    public void check(int i) {
+                        if (i < maxPuts)
+                            stored.add(prefix + (base + i));
+                    }
+                });
         });
-        out.accept(row(t.system(), "put", blockBytes, t.nodes(), r));
+        out.accept(row(t, "put", blockBytes, r));
 
         SplittableRandom pick = new SplittableRandom(42);
         byte[][] got = new byte[1][];
         int[] which = new int[1];
         log(t.system() + " get", blockBytes, t.nodes());
-        r = Measure.run(s, s.readOps(), new Measure.Op() {
-            public long run(int i) throws Exception {
-                which[0] = pick.nextInt(stored.size());
-                got[0] = t.get(stored.get(which[0]));
-                return blockBytes;
-            }
+        r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), s.readOps(), 1,
+            new Measure.Op() {
+                public long run(int i) throws Exception {
+                    which[0] = pick.nextInt(stored.size());
+                    got[0] = t.get(stored.get(which[0]));
+                    return blockBytes;
+                }
 
-            public void check(int i) {
-                verify(t, stored.get(which[0]), got[0], src[index(stored.get(which[0]), prefix) % SOURCES]);
-            }
-        });
-        out.accept(row(t.system(), "get", blockBytes, t.nodes(), r));
+                public void check(int i) {
+                    verify(t, stored.get(which[0]), got[0], src[index(stored.get(which[0]), prefix) % SOURCES]);
+                }
+            }));
+        out.accept(row(t, "get", blockBytes, r));
 
+        batch(t, "batchGet", blockBytes, stored, prefix, src, t::batchGet, out);
+        if (t instanceof BenchTargets.Redis redis)
+            batch(t, "pipelinedGet", blockBytes, stored, prefix, src, redis::pipelinedGet, out);
+        return stored;
+    }
+
+    /** Reads of {@code BATCH} consecutive stored blocks from a random start through {@code read}, in rounds. */
+    private void batch(BenchTarget t, String op, int blockBytes, List<String> stored, String prefix, byte[][] src,
+                       BatchRead read, Consumer<BenchRow> out) throws Exception {
+        SplittableRandom pick = new SplittableRandom(43);
         int batch = Math.min(BenchSettings.BATCH, stored.size());
         List<List<String>> keys = new ArrayList<>(1);
         keys.add(List.of());
         List<List<byte[]>> values = new ArrayList<>(1);
         values.add(List.of());
-        log(t.system() + " batchGet(" + batch + ")", blockBytes, t.nodes());
-        r = Measure.run(s, Math.max(1, s.readOps() / batch), new Measure.Op() {
-            public long run(int i) throws Exception {
-                int from = pick.nextInt(stored.size());
-                List<String> k = new ArrayList<>(batch);
-                for (int j = 0; j < batch; j++)
-                    k.add(stored.get((from + j) % stored.size()));
-                keys.set(0, k);
-                values.set(0, t.batchGet(k));
-                return (long) batch * blockBytes;
-            }
+        log(t.system() + " " + op + "(" + batch + ")", blockBytes, t.nodes());
+        Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(),
+            Math.max(1, s.readOps() / batch), 1, new Measure.Op() {
+                public long run(int i) throws Exception {
+                    int from = pick.nextInt(stored.size());
+                    List<String> k = new ArrayList<>(batch);
+                    for (int j = 0; j < batch; j++)
+                        k.add(stored.get((from + j) % stored.size()));
+                    keys.set(0, k);
+                    values.set(0, read.read(k));
+                    return (long) batch * blockBytes;
+                }
 
-            public void check(int i) {
-                List<String> k = keys.get(0);
-                List<byte[]> v = values.get(0);
-                if (v.size() != k.size())
-                    throw new IllegalStateException(t.system() + " batchGet returned " + v.size() + " of " + k.size());
-                for (int j = 0; j < k.size(); j++)
-                    verify(t, k.get(j), v.get(j), src[index(k.get(j), prefix) % SOURCES]);
-            }
+                public void check(int i) {
+                    List<String> k = keys.get(0);
+                    List<byte[]> v = values.get(0);
+                    if (v.size() != k.size())
+                        throw new IllegalStateException(t.system() + " " + op + " returned " + v.size() + " of "
+                            + k.size());
+                    for (int j = 0; j < k.size(); j++)
+                        verify(t, k.get(j), v.get(j), src[index(k.get(j), prefix) % SOURCES]);
+                }
+            }));
+        out.accept(row(t, op, blockBytes, r));
+    }
+
+    @FunctionalInterface
+    private interface BatchRead {
+        List<byte[]> read(List<String> keys) throws Exception;
+    }
+
+    /**
+     * The loopback ceiling: one plain TCP stream (as many as the store rows use: one) from this JVM to a sink process
+     * on 127.0.0.1; each message is a 4-byte length and the block, acknowledged by one byte once the sink read it all.
+     */
+    void loopback(int blockBytes, BenchJvms sink, Consumer<BenchRow> out) throws Exception {
+        byte[] msg = sources(blockBytes)[0];
+        log("loopback-tcp stream", blockBytes, 1);
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), sink.port(0))) {
+            socket.setTcpNoDelay(true);
+            DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+            InputStream in = socket.getInputStream();
+            int maxOps = s.putBlocks(blockBytes) * 4;
+            Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), maxOps, 1,
+                new Measure.Op() {
+                    public long run(int i) throws Exception {
+                        o.writeInt(msg.length);
+                        o.write(msg);
+                        o.flush();
+                        if (in.read() != 1)
+                            throw new IllegalStateException("the loopback sink closed the stream");
+                        return blockBytes;
+                    }
+                }));
+            out.accept(new BenchRow("loopback-tcp", "stream", blockBytes, 1, r.median().gbPerSec(),
+                r.median().p50Ms(), r.median().opsPerSec(), r.median().p99Ms(), true, 1, 1, r.rounds(), r.stable()));
+        }
+    }
+
+    /**
+     * 2 MiB puts on one node: {@code put} into an empty (pre-touched) region, up to 60% of what its watermark holds
+     * per round; then {@code put-full}, the steady state: the region filled past its watermark (untimed), every
+     * further put making room by eviction.
+     */
+    void putFull(BenchTargets.KvGrid kv, long regionBytes, double watermark, Consumer<BenchRow> out) throws Exception {
+        int blockBytes = BenchSettings.FULL_BLOCK;
+        byte[][] src = sources(blockBytes);
+        String prefix = "bench-full-";
+        int capacity = (int) Math.max(8, regionBytes * watermark / blockBytes);
+        int maxPuts = Math.max(4, capacity * 6 / 10 * 4 / 5);
+        int stride = 2 * maxPuts + 1;
+        log("kvgrid put", blockBytes, 1);
+        Measure.Repeated r = Measure.repeat(s, round -> {
+            kv.clear();
+            int base = round * stride;
+            return Measure.run(warmup(round), s.measureMillis(), maxPuts, 1, new Measure.Op() {
+                public long run(int i) {
+                    kv.put(prefix + (base + i), src[(base + i) % SOURCES]);
+                    return blockBytes;
+                }
+            });
         });
-        out.accept(row(t.system(), "batchGet", blockBytes, t.nodes(), r));
-        return stored;
+        out.accept(row(kv, "put", blockBytes, r));
+
+        int[] next = {s.maxRounds() * stride};
+        for (int i = 0; i < capacity * 13 / 10; i++)
+            kv.put(prefix + next[0]++, src[i % SOURCES]);
+        log("kvgrid put-full", blockBytes, 1);
+        r = Measure.repeat(s, round -> Measure.run(0, s.measureMillis(), capacity, 1, new Measure.Op() {
+            public long run(int i) {
+                int k = next[0]++;
+                kv.put(prefix + k, src[k % SOURCES]);
+                return blockBytes;
+            }
+        }));
+        out.accept(row(kv, "put-full", blockBytes, r));
+        kv.clear();
+    }
+
+    private long warmup(int round) {
+        return round == 0 ? s.warmupMillis() : 0;
+    }
+
+    private static byte[][] sources(int blockBytes) {
+        byte[][] src = new byte[SOURCES][blockBytes];
+        SplittableRandom rnd = new SplittableRandom(blockBytes);
+        for (byte[] b : src)
+            rnd.nextBytes(b);
+        return src;
     }
 
     /** lookupOnPrefixLength of 1,000 ids: the stored keys first, then absent ones (a typical partial hit). */
@@ -149,18 +260,22 @@ final class BenchWorkload {
             ids.add("bench-absent-" + i);
         int[] found = new int[1];
         log("kvgrid lookupOnPrefix(" + ids.size() + ")", 0, nodes);
-        Measure.Result r = Measure.run(s, s.readOps(), new Measure.Op() {
-            public long run(int i) {
-                found[0] = store.lookupOnPrefixLength(ids);
-                return 0;
-            }
+        Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), s.readOps(), 1,
+            new Measure.Op() {
+                public long run(int i) {
+                    found[0] = store.lookupOnPrefixLength(ids);
+                    return 0;
+                }
 
-            public void check(int i) {
-                if (found[0] != present)
-                    throw new IllegalStateException("lookupOnPrefixLength found " + found[0] + ", expected " + present);
-            }
-        });
-        out.accept(new BenchRow("kvgrid", "lookupOnPrefix", 0, nodes, null, r.p50Ms(), r.opsPerSec()));
+                public void check(int i) {
+                    if (found[0] != present)
+                        throw new IllegalStateException("lookupOnPrefixLength found " + found[0] + ", expected "
+                            + present);
+                }
+            }));
+        Measure.Result m = r.median();
+        out.accept(new BenchRow("kvgrid", "lookupOnPrefix", 0, nodes, null, m.p50Ms(), m.opsPerSec(), m.p99Ms(),
+            nodes > 1, 1, Math.min(2, nodes), r.rounds(), r.stable()));
     }
 
     private static int index(String key, String prefix) {
@@ -173,8 +288,16 @@ final class BenchWorkload {
                 + (got == null ? " (absent)" : " (" + got.length + " bytes)"));
     }
 
-    private static BenchRow row(String system, String op, int blockBytes, int nodes, Measure.Result r) {
-        return new BenchRow(system, op, blockBytes, nodes, r.gbPerSec(), r.p50Ms(), r.opsPerSec());
+    private static BenchRow row(String system, String op, int blockBytes, Measure.Repeated r) {
+        Measure.Result m = r.median();
+        return new BenchRow(system, op, blockBytes, 1, m.gbPerSec(), m.p50Ms(), m.opsPerSec(), m.p99Ms(), false, 1,
+            1, r.rounds(), r.stable());
+    }
+
+    private static BenchRow row(BenchTarget t, String op, int blockBytes, Measure.Repeated r) {
+        Measure.Result m = r.median();
+        return new BenchRow(t.system(), op, blockBytes, t.nodes(), m.gbPerSec(), m.p50Ms(), m.opsPerSec(), m.p99Ms(),
+            t.processes(), 1, t.copies(), r.rounds(), r.stable());
     }
 
     private void log(String what, int blockBytes, int nodes) {

@@ -35,8 +35,7 @@ class BenchProgressTest {
         assertSame(err, BenchProgress.of(err, false, 10));
         BenchSettings quick = BenchSettings.quick();
         int sizes = BenchSettings.BLOCK_SIZES.size();
-        assertEquals(quick.rounds() * (2L * sizes + quick.nodeCounts().size() * (6L * sizes + 1)) + 1,
-            BenchProgress.steps(quick, false));
-        assertEquals(BenchProgress.steps(quick, false) + quick.rounds() * 3L * sizes, BenchProgress.steps(quick, true));
+        // The tiny run in BenchTest checks the count against the lines a run logs; Redis adds 4 rows per size.
+        assertEquals(BenchProgress.steps(quick, false) + 4L * sizes, BenchProgress.steps(quick, true));
     }
 }

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,25 +22,39 @@ class BenchTest {
     @SuppressWarnings("unchecked")
     void aTinyBenchMeasuresEverySystemOpBlockSizeAndClusterSizeAndPrintsRowsAsJson() throws Exception {
         BenchSettings tiny = BenchSettings.tiny();
-        List<BenchRow> rows = BenchCommand.measure(tiny, null);
+        java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
+        List<BenchRow> rows = BenchCommand.measure(tiny, new java.io.PrintStream(log, true));
 
         Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(BenchCommand.json(rows, null, tiny, 1.0)));
         List<Map<String, Object>> parsed = (List<Map<String, Object>>) json.get("rows");
         assertEquals(rows.size(), parsed.size());
         for (Map<String, Object> r : parsed) {
-            assertTrue(r.keySet().containsAll(Set.of("system", "op", "blockBytes", "nodes", "gbPerSec", "p50Ms")), r.toString());
-            assertTrue(Set.of("memcpy", "ignite-baseline", "kvgrid", "redis", "kvgrid-thin", "kvgrid-thin-tls")
-                .contains(r.get("system")), r.toString());
+            assertTrue(r.keySet().containsAll(Set.of("system", "op", "blockBytes", "nodes", "gbPerSec", "p50Ms",
+                "p99Ms", "processes", "threads", "copies")), r.toString());
+            assertTrue(Set.of("memcpy", "loopback-tcp", "ignite-baseline", "kvgrid", "redis", "kvgrid-thin",
+                "kvgrid-thin-tls").contains(r.get("system")), r.toString());
             assertTrue(((Number) r.get("p50Ms")).doubleValue() >= 0, r.toString());
+            assertTrue(((Number) r.get("p99Ms")).doubleValue() >= ((Number) r.get("p50Ms")).doubleValue(), r.toString());
+            assertEquals(1L, r.get("threads"), r.toString());
+            assertEquals(2L, r.get("rounds"), "tiny runs two rounds of every row: " + r);
         }
         for (int size : BenchSettings.BLOCK_SIZES) {
             assertRow(rows, "memcpy", "arraycopy", size, 1);
             assertRow(rows, "memcpy", "bytebuffer", size, 1);
+            BenchRow loopback = assertRow(rows, "loopback-tcp", "stream", size, 1);
+            assertTrue(loopback.processes(), "the loopback stream goes to another process");
             for (int nodes : List.of(1, 3)) {
                 for (String op : List.of("put", "get", "batchGet")) {
-                    assertRow(rows, "kvgrid", op, size, nodes);
-                    assertRow(rows, "ignite-baseline", op, size, nodes);
+                    BenchRow kv = assertRow(rows, "kvgrid", op, size, nodes);
+                    BenchRow base = assertRow(rows, "ignite-baseline", op, size, nodes);
+                    assertEquals(nodes > 1, kv.processes(), "3 nodes run as server JVMs: " + kv);
+                    assertEquals(nodes > 1, base.processes(), "so do the baseline's: " + base);
+                    assertEquals(Math.min(2, nodes), kv.copies(), kv.toString());
                 }
+            }
+            for (String op : List.of("put", "get", "batchGet")) {
+                BenchRow thin = assertRow(rows, "kvgrid-thin", op, size, 1);
+                assertTrue(thin.processes() && thin.copies() == 1, "thin clients reach a server JVM: " + thin);
             }
         }
         for (int nodes : List.of(1, 3)) {
@@ -48,27 +63,84 @@ class BenchTest {
             assertNull(lookup.gbPerSec(), "a lookup moves no payload");
             assertTrue(lookup.p50Ms() > 0);
         }
-        for (String thin : List.of("kvgrid-thin", "kvgrid-thin-tls"))
-            for (String op : List.of("put", "get", "batchGet"))
-                assertRow(rows, thin, op, 1 << 20, 1);
-        assertEquals(2 * 2 + 2 * (3 * 2 * 2 + 1) + 2 * 3, rows.size(), "no Redis in tiny mode, nothing else either");
+        for (String op : List.of("put", "put-full"))
+            assertRow(rows, "kvgrid", op, BenchSettings.FULL_BLOCK, 1);
+        for (String op : List.of("put", "get", "batchGet"))
+            assertRow(rows, "kvgrid-thin-tls", op, 1 << 20, 1);
+        int sizes = BenchSettings.BLOCK_SIZES.size();
+        assertEquals(2 * sizes + sizes + 2 * (3 * sizes * 2 + 1) + 2 + 3 * sizes + 3, rows.size(),
+            "no Redis in tiny mode, nothing else either");
+        long steps = log.toString().lines().filter(l -> l.startsWith("bench: ") && !l.startsWith("bench: no ")).count();
+        assertEquals(BenchProgress.steps(tiny, false) - 1, steps, "one progress step per row (and the SSD tier)");
+        List<Map<String, Object>> targets = (List<Map<String, Object>>) json.get("targets");
+        assertEquals(BenchGoals.all().size(), targets.size());
+        for (Map<String, Object> t : targets)
+            if (((String) t.get("target")).contains("Redis"))
+                assertNull(t.get("met"), "no Redis rows, so not measured: " + t);
+            else
+                assertNotNull(t.get("met"), "every other target has its rows: " + t);
     }
 
     @Test
-    void eachRowReportsItsFasterRoundWhateverTheOtherSystemsDid() {
-        List<BenchRow> first = List.of(
-            new BenchRow("kvgrid", "put", 65536, 1, 2.0, 0.03, 30e3),
-            new BenchRow("ignite-baseline", "put", 65536, 1, 1.0, 0.06, 15e3),
-            new BenchRow("kvgrid", "lookupOnPrefix", 0, 3, null, 0.9, 1e3));
-        List<BenchRow> second = List.of(
-            new BenchRow("kvgrid", "put", 65536, 1, 1.5, 0.04, 22e3),
-            new BenchRow("ignite-baseline", "put", 65536, 1, 1.2, 0.05, 18e3),
-            new BenchRow("kvgrid", "lookupOnPrefix", 0, 3, null, 0.7, 1.3e3),
-            new BenchRow("kvgrid", "put", 65536, 3, 0.1, 0.7, 1e3));
+    void aRowIsStableWhenItsLastRoundsAgreeWithinTheTolerance() {
+        assertTrue(Measure.stable(List.of(50.0, 100.0, 104.0, 96.0), 3, 0.10), "the last three spread 8%");
+        assertFalse(Measure.stable(List.of(100.0, 104.0, 80.0), 3, 0.10), "a slow round breaks it");
+        assertFalse(Measure.stable(List.of(100.0, 100.0), 3, 0.10), "too few rounds");
+        assertFalse(Measure.stable(List.of(100.0), 1, 0.10), "one round is never called stable");
+    }
 
-        List<BenchRow> best = BenchCommand.fastest(List.of(first, second));
+    @Test
+    void repeatingKeepsTheMedianRoundAndStopsOnceStableOrAtTheRoundCap() throws Exception {
+        BenchSettings s = BenchSettings.full();
+        double[] rates = {10, 50, 42, 45, 44, 100, 100};
+        int[] ran = {0};
+        Measure.Repeated r = Measure.repeat(s, round -> {
+            ran[0]++;
+            return new Measure.Result((int) rates[round], 1, 1_000_000_000L, round, round);
+        });
+        assertTrue(r.stable());
+        assertEquals(5, r.rounds(), "stops once 42, 45, 44 agree (7%)");
+        assertEquals(44, r.median().ops(), "median of 10, 50, 42, 45, 44");
+        assertEquals(5, ran[0]);
 
-        assertEquals(List.of(first.get(0), second.get(1), second.get(2), second.get(3)), best);
+        double[] noisy = {10, 20, 40, 80, 160, 320, 640, 1280};
+        Measure.Repeated capped = Measure.repeat(s, round ->
+            new Measure.Result((int) noisy[round], 1, 1_000_000_000L, 0, 0));
+        assertFalse(capped.stable());
+        assertEquals(s.maxRounds(), capped.rounds());
+        assertEquals(80, capped.median().ops(), "the median of 7 rounds");
+
+        Measure.Repeated once = Measure.repeat(BenchSettings.quick(), round ->
+            new Measure.Result(7, 1, 1_000_000_000L, 0, 0));
+        assertEquals(1, once.rounds(), "a quick run measures one round");
+        assertFalse(once.stable(), "and does not call it stable");
+    }
+
+    @Test
+    void targetsCompareRowsOfTheSameRunAndSayMetMissedOrNotMeasured() {
+        List<BenchRow> rows = List.of(
+            new BenchRow("memcpy", "arraycopy", 1 << 20, 1, 10.0, 0.1, 1e4),
+            new BenchRow("kvgrid", "put", 1 << 20, 1, 6.0, 0.2, 6e3),
+            new BenchRow("kvgrid", "get", 1 << 20, 1, 4.0, 0.2, 4e3),
+            new BenchRow("ignite-baseline", "put", 1 << 20, 1, 2.0, 0.5, 2e3),
+            new BenchRow("ignite-baseline", "get", 1 << 20, 1, 4.0, 0.2, 4e3),
+            new BenchRow("kvgrid", "put", 2 << 20, 1, 4.0, 0.5, 2e3),
+            new BenchRow("kvgrid", "put-full", 2 << 20, 1, 3.0, 0.6, 1.5e3, 3.6, false, 1, 1, 3, true));
+
+        Map<String, BenchGoals.Verdict> v = new java.util.HashMap<>();
+        for (BenchGoals.Verdict x : BenchGoals.judge(rows))
+            v.put(x.name(), x);
+
+        assertEquals(3.0, v.get("1 node, 1 MiB: kvgrid put >= 2x ignite-baseline put").value(), 1e-9);
+        assertEquals("met", v.get("1 node, 1 MiB: kvgrid put >= 2x ignite-baseline put").outcome());
+        assertEquals("missed", v.get("1 node, 1 MiB: kvgrid get >= 1.2x ignite-baseline get").outcome());
+        assertEquals("met", v.get("1 node, 1 MiB: kvgrid put >= 0.5x memcpy").outcome());
+        assertEquals("missed", v.get("1 node, 1 MiB: kvgrid get >= 0.5x memcpy").outcome(), "0.4x");
+        assertEquals("met", v.get("1 node, 2 MiB: put-full (at the watermark) >= 0.7x put (empty region)").outcome());
+        assertEquals(6.0, v.get("1 node, 2 MiB: put-full p99 <= 5x its p50").value(), 1e-9);
+        assertEquals("missed", v.get("1 node, 2 MiB: put-full p99 <= 5x its p50").outcome());
+        assertEquals("not measured", v.get("thin client, 1 MiB: get >= 1.0x Redis GET").outcome());
+        assertNull(v.get("3 nodes, 1 MiB: replicated put (2 copies) >= 0.3x loopback-tcp stream").met());
     }
 
     @Test
@@ -81,9 +153,11 @@ class BenchTest {
         java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
         BenchCommand.print(rows, new java.io.PrintStream(out, true));
         String[] lines = out.toString().split("\n");
-        assertTrue(lines[4].matches("kvgrid\\s+get\\s+64 KiB\\s+1\\s+2\\.500\\s+0\\.050\\s+40000\\s+0\\.25x\\s+2\\.50x"),
+        assertTrue(lines[4].matches(
+            "kvgrid\\s+get\\s+64 KiB\\s+1\\s+2\\.500\\s+0\\.050\\s+0\\.050\\s+40000\\s+0\\.25x\\s+2\\.50x\\s+1"),
             lines[4]);
-        assertTrue(lines[5].matches("kvgrid\\s+lookupOnPrefix\\s+-\\s+1\\s+-\\s+0\\.500\\s+2000\\s+-\\s+-"), lines[5]);
+        assertTrue(lines[5].matches(
+            "kvgrid\\s+lookupOnPrefix\\s+-\\s+1\\s+-\\s+0\\.500\\s+0\\.500\\s+2000\\s+-\\s+-\\s+1"), lines[5]);
     }
 
     @Test
@@ -132,11 +206,12 @@ class BenchTest {
         }
     }
 
-    private static void assertRow(List<BenchRow> rows, String system, String op, int size, int nodes) {
+    private static BenchRow assertRow(List<BenchRow> rows, String system, String op, int size, int nodes) {
         BenchRow r = find(rows, system, op, size, nodes);
         assertNotNull(r, system + " " + op + " " + size + " on " + nodes);
         assertTrue(r.gbPerSec() != null && r.gbPerSec() > 0, r.toString());
         assertTrue(r.opsPerSec() > 0, r.toString());
+        return r;
     }
 
     private static BenchRow find(List<BenchRow> rows, String system, String op, int size, int nodes) {

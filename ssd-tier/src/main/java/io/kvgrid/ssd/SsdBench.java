@@ -55,7 +55,8 @@ public final class SsdBench {
      * @param steadyMBps   SsdTier put bandwidth into a full tier: each put drops the least recently used block and
      *                     reuses its extent (the steady state of a spill tier)
      * @param restoreMBps  SsdTier read bandwidth from the device (page cache evicted first)
-     * @param ddWriteMBps  {@code dd if=/dev/zero bs=1M oflag=direct}
+     * @param ddWriteMBps  {@code dd if=/dev/zero bs=1M oflag=direct conv=notrunc}, into a file zero-filled ahead
+     *                     (untimed) when {@code preallocate}, as the tier's is
      * @param ddReadMBps   {@code dd of=/dev/null bs=1M iflag=direct}
      * @param spillRatio   spill / dd write
      * @param steadyRatio  steady / dd write
@@ -105,7 +106,12 @@ public final class SsdBench {
                 double[] tier = new double[3];
                 if (round % 2 == 1)   // alternate who goes first, so drift in background load hits both alike
                     tier = spillAndRestore(tierDir, blocks, directIo, preallocate, payloads, crcs);
-                m[0][round] = dd("if=/dev/zero", "of=" + ddFile, "bs=1M", "count=" + blocks, "oflag=direct");
+                // dd writes into the same kind of file the tier writes into: zero-filled ahead (untimed) when the tier
+                // preallocates, so neither pays for block allocation in the file system during the timed writes.
+                if (preallocate)
+                    dd("if=/dev/zero", "of=" + ddFile, "bs=1M", "count=" + blocks, "conv=fsync");
+                m[0][round] = dd("if=/dev/zero", "of=" + ddFile, "bs=1M", "count=" + blocks, "oflag=direct",
+                    "conv=notrunc");
                 m[1][round] = dd("if=" + ddFile, "of=/dev/null", "bs=1M", "iflag=direct");
                 Files.delete(ddFile);
                 if (round % 2 == 0)
