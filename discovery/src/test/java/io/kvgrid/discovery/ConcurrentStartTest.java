@@ -19,15 +19,18 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * Three nodes that start at the same instant, ten times over, always form one cluster, finding each other as
+ * Three nodes that start at the same instant, six times over, always form one cluster, finding each other as
  * kvgrid-jgroups.xml has them do: through one initial host and the port range above it.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ConcurrentStartTest {
+    /** Before the merge wait, 9 of 10 trials split: six that all pass leave a one-in-a-million chance of a miss. */
+    private static final int TRIALS = 6;
+
     @Test
     void threeNodesStartedAtOnceFormOneClusterEveryTime() throws Exception {
         List<String> sizes = new ArrayList<>();
-        for (int trial = 0; trial < 10; trial++) {
+        for (int trial = 0; trial < TRIALS; trial++) {
             int jgroupsPort = LoopbackPorts.freeRange(11, 100);
             int ignitePort = LoopbackPorts.freeRange(KvGrid.DISCOVERY_PORT_RANGE + KvGrid.THIN_CLIENT_PORT_RANGE);
             CountDownLatch go = new CountDownLatch(1);
@@ -59,7 +62,7 @@ class ConcurrentStartTest {
                     n.close();
             }
         }
-        assertEquals(java.util.Collections.nCopies(10, "333"), sizes, "cluster sizes seen by each node, per trial");
+        assertEquals(java.util.Collections.nCopies(TRIALS, "333"), sizes, "cluster sizes seen by each node, per trial");
     }
 
     private static IgniteConfiguration config(int i, int jgroupsPort, int ignitePort) {
