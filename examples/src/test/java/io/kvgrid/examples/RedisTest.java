@@ -58,7 +58,7 @@ class RedisTest {
         try (BenchTargets.Redis redis = new BenchTargets.Redis(RedisServer.start(exe))) {
             new BenchWorkload(BenchSettings.tiny(), null).putGet(redis, 64 << 10, rows::add);
         }
-        assertEquals(List.of("put", "get", "batchGet"), rows.stream().map(BenchRow::op).toList());
+        assertEquals(List.of("put", "get", "batchGet", "pipelinedGet"), rows.stream().map(BenchRow::op).toList());
         for (BenchRow r : rows) {
             assertEquals("redis", r.system());
             assertEquals(1, r.nodes());
