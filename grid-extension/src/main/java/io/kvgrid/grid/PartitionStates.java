@@ -23,11 +23,6 @@ final class PartitionStates {
         return inState(cache, GridDhtPartitionState.MOVING);
     }
 
-    /** Partitions of {@code cache} this node owns (holds all the data of). */
-    static Set<Integer> owning(IgniteCache<?, ?> cache) {
-        return inState(cache, GridDhtPartitionState.OWNING);
-    }
-
     /** MOVING partitions of {@code cache} on every server node, as this node last heard. */
     static int movingAnywhere(IgniteCache<?, ?> cache) {
         GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();

@@ -44,18 +44,21 @@ final class PayloadAccess {
     /** {@code cache.putAll(values)}, the arrays stored as they are. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static void putAll(IgniteCache<String, byte[]> cache, Map<String, byte[]> values) {
+        ((IgniteCache) cache).putAll(stored(values));
+    }
+
+    /** The arrays wrapped as stored values, so Ignite does not copy them. */
+    private static Map<String, Object> stored(Map<String, byte[]> values) {
         Map<String, Object> wrapped = new HashMap<>();
         values.forEach((k, v) -> wrapped.put(k, new CacheObjectByteArrayImpl(v)));
-        ((IgniteCache) cache).putAll(wrapped);
+        return wrapped;
     }
 
     /** {@link #putAll}, asynchronously. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     static org.apache.ignite.lang.IgniteFuture<Void> putAllAsync(IgniteCache<String, byte[]> cache,
                                                                  Map<String, byte[]> values) {
-        Map<String, Object> wrapped = new HashMap<>();
-        values.forEach((k, v) -> wrapped.put(k, new CacheObjectByteArrayImpl(v)));
-        return ((IgniteCache) cache).putAllAsync(wrapped);
+        return ((IgniteCache) cache).putAllAsync(stored(values));
     }
 
     /** {@code cache.put(key, value)}, the array stored as it is. */

@@ -5,6 +5,7 @@ import io.kvgrid.client.KvGridClient;
 import io.kvgrid.client.ServerStats;
 import io.kvgrid.examples.KvGridCli;
 import org.HdrHistogram.Histogram;
+import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,7 +84,7 @@ class FailoverTest {
                     .pollInterval(Duration.ofSeconds(2)).ignoreExceptions()
                     .untilAsserted(() -> {
                         for (String k : load.acked)
-                            assertArrayEquals(payload(k), client.get(k), "acknowledged block " + k);
+                            assertArrayEquals(Payload.of(k, BLOCK), client.get(k), "acknowledged block " + k);
                     });
             }
             long fillAcks = Files.readAllLines(acks).stream().filter(l -> !l.isBlank()).count();
@@ -128,11 +129,11 @@ class FailoverTest {
                     try {
                         if (i % 3 == 0 || acked.isEmpty()) {
                             String k = "load-" + i;
-                            client.put(k, payload(k));
+                            client.put(k, Payload.of(k, BLOCK));
                             acked.add(k);
                         } else if (i % 3 == 1) {
                             String k = acked.get(rnd.nextInt(acked.size()));
-                            if (!Arrays.equals(payload(k), client.get(k)))
+                            if (!Arrays.equals(Payload.of(k, BLOCK), client.get(k)))
                                 wrong.add(k);
                         } else {
                             client.lookup(List.of(acked.get(rnd.nextInt(acked.size()))));
@@ -155,11 +156,4 @@ class FailoverTest {
         }
     }
 
-    private static byte[] payload(String key) {
-        byte[] v = new byte[BLOCK];
-        Arrays.fill(v, (byte) key.hashCode());
-        byte[] k = key.getBytes(StandardCharsets.UTF_8);
-        System.arraycopy(k, 0, v, 0, k.length);
-        return v;
-    }
 }

@@ -6,6 +6,7 @@ import io.kvgrid.KvGridException;
 import io.kvgrid.PutResult;
 import io.kvgrid.client.KvGridClient;
 import io.kvgrid.client.ServerStats;
+import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToLongFunction;
@@ -58,7 +58,7 @@ class NodeLossTest {
             await("survivors report copies waiting for room").atMost(Duration.ofSeconds(20))
                 .until(() -> survivors(client, ServerStats::copiesWaiting) > 0);
             for (String k : held)
-                assertArrayEquals(payload(k), client.get(k), "leased block " + k);
+                assertArrayEquals(Payload.of(k, BLOCK), client.get(k), "leased block " + k);
             assertTrue(servers.alive(1) && servers.alive(2), "survivors up while copies wait");
             long evictionsWhileLeased = survivors(client, s -> s.stats().evictions()) - evictionsBefore;
             assertTrue(evictionsWhileLeased == 0, "no leased block evicted: " + evictionsWhileLeased);
@@ -75,7 +75,7 @@ class NodeLossTest {
             int missing = 0;
             for (String k : held) {
                 try {
-                    assertArrayEquals(payload(k), client.get(k), "block " + k);
+                    assertArrayEquals(Payload.of(k, BLOCK), client.get(k), "block " + k);
                 } catch (KvGridException e) {
                     assertTrue(e.code() == ErrorCode.NOT_FOUND, "read of " + k + ": " + e);
                     missing++;
@@ -84,8 +84,8 @@ class NodeLossTest {
             long evicted = survivors(client, s -> s.stats().evictions()) - evictionsBefore;
             assertTrue(missing <= evicted, missing + " blocks gone, the survivors evicted " + evicted);
             assertTrue(missing < held.size(), "blocks kept: " + (held.size() - missing) + " of " + held.size());
-            PutResult r = client.put("after-the-kill", payload("after-the-kill"));
-            assertArrayEquals(payload("after-the-kill"), client.get("after-the-kill"), "written after " + r);
+            PutResult r = client.put("after-the-kill", Payload.of("after-the-kill", BLOCK));
+            assertArrayEquals(Payload.of("after-the-kill", BLOCK), client.get("after-the-kill"), "written after " + r);
             assertTrue(servers.alive(1) && servers.alive(2), "survivors up at the end");
         }
     }
@@ -100,7 +100,7 @@ class NodeLossTest {
             for (int i = 0; i < 16; i++) {
                 String k = "block-" + (batch * 16 + i);
                 keys.add(k);
-                values.add(payload(k));
+                values.add(Payload.of(k, BLOCK));
             }
             for (KeyResult<PutResult> r : client.batchPut(keys, values))
                 if (r.ok())
@@ -127,11 +127,4 @@ class NodeLossTest {
         return n;
     }
 
-    static byte[] payload(String key) {
-        byte[] v = new byte[BLOCK];
-        Arrays.fill(v, (byte) key.hashCode());
-        byte[] k = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        System.arraycopy(k, 0, v, 0, k.length);
-        return v;
-    }
 }

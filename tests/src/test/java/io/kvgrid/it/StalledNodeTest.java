@@ -10,6 +10,7 @@ import io.kvgrid.KvGridNode;
 import io.kvgrid.PutResult;
 import io.kvgrid.testing.TestCluster;
 import org.HdrHistogram.Histogram;
+import io.kvgrid.testing.Payload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,7 +18,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -57,7 +57,7 @@ class StalledNodeTest {
                 for (int attempt = 0; attempt < 3 && !keys.isEmpty(); attempt++) {
                     List<byte[]> values = new ArrayList<>();
                     for (String k : keys)
-                        values.add(payload(k));
+                        values.add(Payload.of(k, BLOCK));
                     List<String> again = new ArrayList<>();
                     for (KeyResult<PutResult> r : store.batchPut(keys, values)) {
                         if (r.ok()) {
@@ -72,7 +72,7 @@ class StalledNodeTest {
             }
             assertTrue(acked.size() == 200, "all 200 blocks written before the freeze: " + refused);
             for (String k : acked)
-                assertArrayEquals(payload(k), store.get(k), "warm-up read of " + k);
+                assertArrayEquals(Payload.of(k, BLOCK), store.get(k), "warm-up read of " + k);
 
             Histogram reads = new Histogram(TimeUnit.SECONDS.toNanos(60), 3);
             Map<String, Integer> outcomes = new TreeMap<>();
@@ -90,7 +90,7 @@ class StalledNodeTest {
                         outcome = store.lookup(List.of(k))[0] ? "lookup hit" : "lookup miss";
                     } else {
                         try {
-                            assertArrayEquals(payload(k), store.get(k), "bytes of " + k);
+                            assertArrayEquals(Payload.of(k, BLOCK), store.get(k), "bytes of " + k);
                             outcome = "get hit";
                         } catch (KvGridException e) {
                             assertTrue(e.code() == ErrorCode.TIMEOUT, "a read fails only by its deadline: " + e);
@@ -103,7 +103,7 @@ class StalledNodeTest {
                         String w = "during-" + i;
                         long p0 = System.nanoTime();
                         try {
-                            store.put(w, payload(w));
+                            store.put(w, Payload.of(w, BLOCK));
                             ackedDuringFreeze.add(w);
                         } catch (KvGridException e) {
                             assertTrue(e.code() == ErrorCode.TIMEOUT, "a write fails only by its deadline: " + e);
@@ -130,7 +130,7 @@ class StalledNodeTest {
                 .pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
                 .untilAsserted(() -> {
                     for (String k : all)
-                        assertArrayEquals(payload(k), store.get(k), "block " + k);
+                        assertArrayEquals(Payload.of(k, BLOCK), store.get(k), "block " + k);
                 });
             assertTrue(servers.allAlive(), "every server is up after the freeze");
         }
@@ -144,11 +144,4 @@ class StalledNodeTest {
             servers.discoveryPort() + KvGrid.DISCOVERY_PORT_RANGE).setClientMode(true));
     }
 
-    private static byte[] payload(String key) {
-        byte[] v = new byte[BLOCK];
-        Arrays.fill(v, (byte) key.hashCode());
-        byte[] k = key.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        System.arraycopy(k, 0, v, 0, k.length);
-        return v;
-    }
 }
