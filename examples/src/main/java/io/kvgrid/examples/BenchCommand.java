@@ -18,7 +18,7 @@ import java.util.concurrent.Callable;
  * {@code kvgrid bench}: GB/s of kvgrid beside the memcpy ceiling, a plain Ignite cache and Redis, measured in one run
  * on this machine, so the ratios mean something even where the absolute numbers do not travel.
  */
-@Command(name = "bench", customSynopsis = "kvgrid bench [--quick] [--json] [--ssd-dir DIR]",
+@Command(name = "bench", customSynopsis = "kvgrid bench [--quick] [--json] [--ssd-dir DIR] [--only GROUP[,GROUP...]]",
     description = {"measure put/get throughput against memcpy, loopback TCP, a plain Ignite cache and (if installed) Redis",
         "",
         "Measures, for 64 KiB and 1 MiB blocks: the memcpy ceiling; the loopback ceiling (one TCP stream of blocks to "
@@ -44,6 +44,14 @@ final class BenchCommand implements Callable<Integer> {
         description = "directory of the SSD tier bench (default: a temporary directory under the working directory, "
             + "removed afterwards; /tmp is often tmpfs)")
     String ssdDirName;
+    @Option(names = "--only", paramLabel = "GROUP", split = ",", converter = Flags.NonEmpty.class,
+        description = "measure only these row groups: " + GROUPS_TEXT + " (default: all); ratios and targets whose "
+            + "rows were left out show as not measured")
+    List<String> only;
+
+    /** Row groups of a run, in the order they are measured. */
+    static final List<String> GROUPS = List.of("memcpy", "loopback", "1node", "3jvms", "full", "thin", "redis", "ssd");
+    private static final String GROUPS_TEXT = "memcpy, loopback, 1node, 3jvms, full, thin, redis, ssd";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -64,6 +72,10 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UsageException("--ssd-dir: " + ssdDir + " is not a directory");
         }
         BenchSettings s = quick ? BenchSettings.quick() : BenchSettings.full();
+        java.util.Set<String> groups = new java.util.LinkedHashSet<>(only == null ? GROUPS : only);
+        for (String g : groups)
+            if (!GROUPS.contains(g))
+                throw new UsageException("--only: unknown group '" + g + "' (groups: " + GROUPS_TEXT + ")");
         long t0 = System.nanoTime();
         List<BenchRow> rows;
         BenchSsd ssd;
@@ -71,16 +83,18 @@ final class BenchCommand implements Callable<Integer> {
         PrintStream log = BenchProgress.of(err, terminal,
             BenchProgress.steps(s, s.redis() && RedisServer.executable().isPresent()));
         try {
-            rows = measure(s, log);
-            ssd = BenchSsd.measure(s, ssdDir, log);
+            rows = measure(s, log, groups);
+            ssd = groups.contains("ssd") ? BenchSsd.measure(s, ssdDir, log) : null;
         } finally {
             if (log != err)
                 log.close();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         print(rows, out);
-        out.println();
-        ssd.print(out);
+        if (ssd != null) {
+            out.println();
+            ssd.print(out);
+        }
         List<BenchGoals.Verdict> verdicts = BenchGoals.judge(rows);
         out.println();
         BenchGoals.print(verdicts, out);
@@ -102,15 +116,24 @@ final class BenchCommand implements Callable<Integer> {
      * also when a measurement fails.
      */
     static List<BenchRow> measure(BenchSettings s, PrintStream log) throws Exception {
+        return measure(s, log, java.util.Set.copyOf(GROUPS));
+    }
+
+    /** {@link #measure(BenchSettings, PrintStream)} of the row groups named in {@code groups} only. */
+    static List<BenchRow> measure(BenchSettings s, PrintStream log, java.util.Set<String> groups) throws Exception {
         List<BenchRow> rows = new ArrayList<>();
         BenchWorkload w = new BenchWorkload(s, log);
-        for (int size : BenchSettings.BLOCK_SIZES)
-            w.memcpy(size, rows::add);
-        try (BenchJvms sink = BenchJvms.start("sink", 1, 0)) {
+        if (groups.contains("memcpy"))
             for (int size : BenchSettings.BLOCK_SIZES)
-                w.loopback(size, sink, rows::add);
-        }
+                w.memcpy(size, rows::add);
+        if (groups.contains("loopback"))
+            try (BenchJvms sink = BenchJvms.start("sink", 1, 0)) {
+                for (int size : BenchSettings.BLOCK_SIZES)
+                    w.loopback(size, sink, rows::add);
+            }
         for (int nodes : s.nodeCounts()) {
+            if (!groups.contains(nodes == 1 ? "1node" : "3jvms"))
+                continue;
             try (BenchTargets.KvGrid kv = new BenchTargets.KvGrid(nodes, regionBytes(s, nodes))) {
                 for (int size : BenchSettings.BLOCK_SIZES) {
                     List<String> stored = w.putGet(kv, size, rows::add);
@@ -126,20 +149,24 @@ final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        KvGridConfiguration full = BenchServer.kvgridConfig(s.fullRegionBytes());
-        try (BenchTargets.KvGrid kv = new BenchTargets.KvGrid(1, s.fullRegionBytes(), full)) {
-            w.putFull(kv, s.fullRegionBytes(), full.getHighWatermark(), rows::add);
-        }
-        try (BenchThin thin = new BenchThin(false, regionBytes(s, 1))) {
-            for (int size : BenchSettings.BLOCK_SIZES) {
-                w.putGet(thin, size, rows::add);
-                thin.clear();
+        if (groups.contains("full")) {
+            KvGridConfiguration full = BenchServer.kvgridConfig(s.fullRegionBytes());
+            try (BenchTargets.KvGrid kv = new BenchTargets.KvGrid(1, s.fullRegionBytes(), full)) {
+                w.putFull(kv, s.fullRegionBytes(), full.getHighWatermark(), rows::add);
             }
         }
-        try (BenchThin thin = new BenchThin(true, regionBytes(s, 1))) {
-            w.putGet(thin, 1 << 20, rows::add);
+        if (groups.contains("thin")) {
+            try (BenchThin thin = new BenchThin(false, regionBytes(s, 1))) {
+                for (int size : BenchSettings.BLOCK_SIZES) {
+                    w.putGet(thin, size, rows::add);
+                    thin.clear();
+                }
+            }
+            try (BenchThin thin = new BenchThin(true, regionBytes(s, 1))) {
+                w.putGet(thin, 1 << 20, rows::add);
+            }
         }
-        Optional<Path> redis = s.redis() ? RedisServer.executable() : Optional.empty();
+        Optional<Path> redis = s.redis() && groups.contains("redis") ? RedisServer.executable() : Optional.empty();
         if (redis.isPresent()) {
             try (BenchTargets.Redis r = new BenchTargets.Redis(RedisServer.start(redis.get()))) {
                 for (int size : BenchSettings.BLOCK_SIZES) {
@@ -147,7 +174,7 @@ final class BenchCommand implements Callable<Integer> {
                     r.clear();
                 }
             }
-        } else if (log != null && s.redis()) {
+        } else if (log != null && s.redis() && groups.contains("redis")) {
             log.println("bench: no redis-server on the PATH, Redis rows left out");
         }
         return rows;

@@ -20,15 +20,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A server node's eviction passes (watermark policy, see {@link SpaceGovernor}): picks blocks whose copies live here,
  * writes each payload down to the node's tiers below memory (when it has some), re-checks and updates the metadata
- * atomically, tells the eviction listener, frees the payloads. Passes run one at a time under their own lock, never
- * under the lock writers take to reserve room: a pass makes cluster round trips and SSD writes.
+ * atomically, tells the eviction listener, frees the payloads. Choosing candidates runs under a lock of its own;
+ * evicting them runs outside it, so several passes (the background one, writers that need room) evict disjoint
+ * batches at once, and never under the lock writers take to reserve room: a pass makes cluster round trips and SSD
+ * writes.
  */
 final class Evictor {
     private final Ignite ignite;
     private final GridBlockStore store;
     private final KvGridConfiguration cfg;
     private final int pageSize;
-    /** One pass at a time; writers reserving room never wait on it. */
+    /** Guards choosing candidates (the scan, the queue); evicting them runs outside it, several passes at once. */
     private final Object passLock = new Object();
     /** Why the last eviction pass could not free more: blocks it had to leave (leased, hard-, soft-pinned). */
     private volatile String lastBlocked = "";
@@ -36,8 +38,6 @@ final class Evictor {
     private final AtomicLong watermarkEvictions = new AtomicLong();
     private final AtomicLong roomEvictions = new AtomicLong();
     private final AtomicLong evictedBytes = new AtomicLong();
-    /** Set while the watermark monitor runs a pass (under {@link #passLock}, as every pass runs). */
-    private boolean watermarkPass;
     private volatile NodeTiers tiers;
 
     Evictor(Ignite ignite, GridBlockStore store, KvGridConfiguration cfg, int pageSize) {
@@ -70,26 +70,12 @@ final class Evictor {
 
     /** A pass of the watermark monitor: evicts at least {@code neededPages} and the policy's batch. */
     long watermarkPass(long neededPages, long now) {
-        synchronized (passLock) {
-            watermarkPass = true;
-            try {
-                return evictPass(neededPages, now, true);
-            } finally {
-                watermarkPass = false;
-            }
-        }
+        return evictPass(neededPages, now, true, true);
     }
 
     /** A pass of the background eviction: evicts about {@code neededPages}, counted as watermark evictions. */
     long backgroundPass(long neededPages, long now) {
-        synchronized (passLock) {
-            watermarkPass = true;
-            try {
-                return evictPass(neededPages, now, false);
-            } finally {
-                watermarkPass = false;
-            }
-        }
+        return evictPass(neededPages, now, false, true);
     }
 
     /**
@@ -138,49 +124,99 @@ final class Evictor {
 
     /** {@code ahead}: also evict the watermark policy's batch, not only {@code neededPages}. */
     long evict(long neededPages, long now, boolean ahead) {
-        synchronized (passLock) {
-            return evictPass(neededPages, now, ahead);
-        }
+        return evictPass(neededPages, now, ahead, false);
     }
 
     /**
-     * Candidates the last scan found but did not need, oldest first: the next passes take from here for up to
-     * {@link #QUEUE_NANOS} instead of scanning every record again (a background pass runs at every write that passes
-     * the low watermark). A candidate read, pinned or rewritten since is left alone by the eviction's own re-check.
+     * Candidates of the last scan not yet handed to a pass, oldest first: passes take from here for up to
+     * {@link #QUEUE_NANOS} instead of scanning every record again (a background pass runs whenever writes pass the
+     * wake-up fill). A candidate read, pinned or rewritten since is left alone by the eviction's own re-check.
+     * Guarded by {@link #passLock}, as are {@link #inFlight} (keys a pass is evicting now, which a new scan skips)
+     * and {@link #lastBlocked}'s scan.
      */
     private List<Candidate> queue = List.of();
     private int queueNext;
     private long queuedAtNanos;
+    private final java.util.Set<String> inFlight = new java.util.HashSet<>();
     private static final long QUEUE_NANOS = 1_000_000_000L;
 
-    private long evictPass(long neededPages, long now, boolean ahead) {
-        long fromQueue = 0;
-        if (!ahead && queueNext < queue.size() && System.nanoTime() - queuedAtNanos < QUEUE_NANOS) {
-            fromQueue = evictInOrder(queue, queueNext, neededPages, now);
-            if (fromQueue >= neededPages)
-                return fromQueue;
-        }
-        return fromQueue + scanAndEvict(neededPages - fromQueue, now, ahead);
-    }
-
-    /** Evicts from {@code list}, from index {@code from}, in batches sized to free {@code neededPages}. */
-    private long evictInOrder(List<Candidate> list, int from, long neededPages, long now) {
+    /**
+     * Evicts batch by batch until {@code neededPages} are freed (with {@code ahead}, at least the policy's batch of
+     * {@code evictionRatio} too) or no candidate is left. Only choosing a batch runs under {@link #passLock}; the
+     * eviction itself (cluster round trips, writes to the tiers below, Ignite freeing the rows) runs outside it, so
+     * a writer that needs room evicts a batch of its own beside the background pass instead of waiting behind it:
+     * on a full region both then free pages, and neither core idles.
+     */
+    private long evictPass(long neededPages, long now, boolean ahead, boolean watermark) {
         long freed = 0;
-        int i = from;
-        while (i < list.size() && freed < neededPages) {
-            // Enough blocks for what is still needed (by their sizes), in batches, so the pass overshoots little.
-            int n = 0;
-            for (long f = freed; i + n < list.size() && n < BATCH && f < neededPages; n++)
-                f += RegionPages.reservedPages(list.get(i + n).rec.size, pageSize);
-            freed += evictBatch(list.subList(i, i + n), now);
-            i += n;
+        boolean scanned = false;
+        while (true) {
+            List<Candidate> batch;
+            synchronized (passLock) {
+                if ((ahead && !scanned) || queueNext >= queue.size() || System.nanoTime() - queuedAtNanos >= QUEUE_NANOS) {
+                    if (scanned)
+                        return freed;
+                    long quotaPages = scan(now, ahead);
+                    scanned = true;
+                    neededPages = Math.max(neededPages, quotaPages);
+                }
+                if (freed >= neededPages)
+                    return freed;
+                batch = take(neededPages - freed);
+                if (batch.isEmpty()) {
+                    if (scanned)
+                        return freed;
+                    queueNext = queue.size();
+                    continue;
+                }
+            }
+            try {
+                freed += evictBatch(batch, now, watermark);
+            } finally {
+                synchronized (passLock) {
+                    for (Candidate c : batch)
+                        inFlight.remove(c.key);
+                    passLock.notifyAll();
+                }
+            }
         }
-        if (list == queue)
-            queueNext = i;
-        return freed;
     }
 
-    private long scanAndEvict(long neededPages, long now, boolean ahead) {
+    /**
+     * When other passes are evicting now, waits until one of their batches is done (at most {@code millis}) and
+     * returns true: a pass that found nothing left to take may still get room from them. False at once otherwise.
+     */
+    boolean awaitInFlight(long millis) throws InterruptedException {
+        synchronized (passLock) {
+            if (inFlight.isEmpty())
+                return false;
+            passLock.wait(millis);
+            return true;
+        }
+    }
+
+    /** The next candidates of the queue, enough by their sizes to free {@code pages}, at most a batch; under the lock. */
+    private List<Candidate> take(long pages) {
+        List<Candidate> batch = new ArrayList<>();
+        long bytes = 0;
+        for (long f = 0; queueNext < queue.size() && batch.size() < BATCH && bytes < BATCH_BYTES && f < pages;
+             queueNext++) {
+            Candidate c = queue.get(queueNext);
+            if (!inFlight.add(c.key))
+                continue;
+            batch.add(c);
+            bytes += c.rec.size;
+            f += RegionPages.reservedPages(c.rec.size, pageSize);
+        }
+        return batch;
+    }
+
+    /**
+     * Scans the records of block copies held here into the queue (unpinned oldest first, then soft-pinned if they
+     * may go); under the lock. Returns the pages of the policy's batch ({@code evictionRatio} of the candidates,
+     * oldest first) when {@code ahead}, else 0.
+     */
+    private long scan(long now, boolean ahead) {
         List<Candidate> unpinned = new ArrayList<>();
         List<Candidate> softPinned = new ArrayList<>();
         int leased = 0;
@@ -195,7 +231,7 @@ final class Evictor {
                 if (r == null || !e.getKey().equals(r.dataKey))
                     continue;
             }
-            if (!r.complete() || !r.inMemory())
+            if (!r.complete() || !r.inMemory() || inFlight.contains(key))
                 continue;
             if (!ignite.affinity(r.dataCache).isPrimaryOrBackup(local, r.dataKey))
                 continue;
@@ -216,29 +252,32 @@ final class Evictor {
         lastBlocked = leased + " leased, " + hard + " hard-pinned"
             + (cfg.isEvictSoftPinned() ? "" : ", " + softPinned.size() + " soft-pinned (evictSoftPinned is off)")
             + " block copies here";
-
-        int first = Math.min(quota, unpinned.size());
-        long freed = 0;
-        for (int i = 0; i < first; i += BATCH)
-            freed += evictBatch(unpinned.subList(i, Math.min(first, i + BATCH)), now);
-        List<Candidate> more = new ArrayList<>(unpinned.subList(first, unpinned.size()));
+        long quotaPages = 0;
+        for (Candidate c : unpinned.subList(0, Math.min(quota, unpinned.size())))
+            quotaPages += RegionPages.reservedPages(c.rec.size, pageSize);
+        List<Candidate> all = new ArrayList<>(unpinned);
         if (cfg.isEvictSoftPinned())
-            more.addAll(softPinned);
-        queue = more;
+            all.addAll(softPinned);
+        queue = all;
         queueNext = 0;
         queuedAtNanos = System.nanoTime();
-        return freed + evictInOrder(more, 0, neededPages - freed, now);
+        return quotaPages;
     }
 
     /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */
     private static final int BATCH = 64;
+    /**
+     * Bytes of payload per batch at most (a batch holds one block at least): Ignite reads every row it removes, about
+     * 0.35 ms per MiB here, and a writer that needs room while all candidates are in flight waits for a batch to end.
+     */
+    private static final long BATCH_BYTES = 128L << 20;
 
     /**
      * Evicts a batch of blocks, in order: each payload goes to the lower tier first, then the metadata of all is
      * re-checked and updated atomically (a block read, hard-pinned or rewritten since it was picked stays), then the
      * listener sees the evicted ones, then all their payload replicas are freed. Returns the pages freed.
      */
-    private long evictBatch(List<Candidate> batch, long now) {
+    private long evictBatch(List<Candidate> batch, long now, boolean watermark) {
         NodeTiers lt = tiers;
         String localId = String.valueOf(ignite.cluster().localNode().consistentId());
         Map<String, MetaOps.FinishEvict> finish = new LinkedHashMap<>();
@@ -279,7 +318,7 @@ final class Evictor {
             if (l != null)
                 l.onEvict(c.key, c.rec.toMeta(c.key, List.of()), ByteBuffer.wrap(payloads.get(c.key)).asReadOnlyBuffer());
             evicted.add(c.rec);
-            (watermarkPass ? watermarkEvictions : roomEvictions).incrementAndGet();
+            (watermark ? watermarkEvictions : roomEvictions).incrementAndGet();
             evictedBytes.addAndGet(c.rec.size);
             freed += RegionPages.reservedPages(c.rec.size, pageSize);
         }

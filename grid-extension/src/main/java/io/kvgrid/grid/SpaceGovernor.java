@@ -47,7 +47,7 @@ final class SpaceGovernor implements AutoCloseable {
     private long nextId;
     private volatile boolean stopping;
     private final Thread monitor;
-    /** Wakes the background eviction before its next 100 ms tick: a write took the fill past the low watermark. */
+    /** Wakes the background eviction before its next 100 ms tick: a write took the fill past {@link #wakePages}. */
     private final java.util.concurrent.Semaphore wake = new java.util.concurrent.Semaphore(0);
     private final Evictor evictor;
 
@@ -174,12 +174,15 @@ final class SpaceGovernor implements AutoCloseable {
                 if (over <= 0)
                     return grant(pages, ttlNanos);
             }
-            // Only what this write needs: the watermark monitor evicts in batches ahead of writers.
+            // Only what this write needs: the watermark monitor evicts in batches ahead of writers. Beside a pass
+            // already running, this one takes other candidates; when none are left, room may still come from the
+            // batches in flight.
             long freed = evictor.evict(over, cfg.getTicker().millis(), false);
+            boolean othersEvicting = freed == 0 && awaitOtherEvictions();
             synchronized (this) {
                 if (usedPages() + pendingPages + pages <= usablePages)
                     return grant(pages, ttlNanos);
-                if (freed == 0 || attempt >= 8)
+                if ((freed == 0 && !othersEvicting) || attempt >= 16)
                     throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": block region "
                         + "holds " + usedPages() + " of " + usablePages + " usable pages (" + pendingPages + " reserved "
                         + "by writes in flight) and " + pages + " more do not fit; what may not be evicted: "
@@ -188,12 +191,22 @@ final class SpaceGovernor implements AutoCloseable {
         }
     }
 
+    private boolean awaitOtherEvictions() {
+        try {
+            return evictor.awaitInFlight(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": interrupted while "
+                + "waiting for room in the block region");
+        }
+    }
+
     /** Records a reservation of {@code pages}; the caller holds this object's lock. */
     private long grant(long pages, long ttlNanos) {
         long id = ++nextId;
         pending.put(id, new long[] {pages, System.nanoTime() + ttlNanos});
         pendingPages += pages;
-        if (usedPages() + pendingPages > lowPages())
+        if (usedPages() + pendingPages > wakePages())
             wake.release();
         return id;
     }
@@ -230,6 +243,17 @@ final class SpaceGovernor implements AutoCloseable {
 
     private long lowPages() {
         return (long) (usablePages * cfg.getLowWatermark());
+    }
+
+    /**
+     * Fill at which a write wakes the background eviction at once: halfway between the low and the high watermark.
+     * Waking at the low watermark itself made every write past it wake a pass that evicted one block (a thread
+     * switch and two cluster requests per block, on the writers' cores); from halfway, a pass evicts a batch (half the
+     * gap between the watermarks) while writers still have the other half to fill. Below it, the 100 ms tick evicts
+     * down to the low watermark.
+     */
+    private long wakePages() {
+        return lowPages() + ((long) (usablePages * cfg.getHighWatermark()) - lowPages()) / 2;
     }
 
     /**

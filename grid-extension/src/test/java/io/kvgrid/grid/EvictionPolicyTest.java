@@ -18,6 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -32,6 +35,10 @@ class EvictionPolicyTest {
     private static TestCluster cluster;
     private static BlockStore store;
     private static SpaceGovernor governor;
+    /** The listener stops at this key (a pass stuck in the middle of its batch) until {@link #release} opens. */
+    private static volatile String holdAt;
+    private static volatile CountDownLatch holding = new CountDownLatch(1);
+    private static volatile CountDownLatch release = new CountDownLatch(0);
 
     @BeforeAll
     static void start() {
@@ -41,6 +48,14 @@ class EvictionPolicyTest {
         cfg.setEvictionListener((key, meta, payload) -> {
             assertEquals(meta.size(), payload.remaining(), "listener sees the whole payload of " + key);
             evicted.add(key);
+            if (key.equals(holdAt)) {
+                holding.countDown();
+                try {
+                    release.await(60, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         });
         cluster = TestCluster.start(1, cfg);
         store = cluster.store(0);
@@ -81,6 +96,35 @@ class EvictionPolicyTest {
         for (int i = 0; i < 400; i++) {
             String k = keys.get(i);
             if (i < 20)
+                assertFalse(store.exists(k), k + " was evicted");
+            else
+                Payload.assertPayload(k, SIZE, store.get(k));
+        }
+    }
+
+    @Test
+    void aSecondPassEvictsTheNextOldestBlocksWhileTheFirstIsStillInTheMiddleOfItsBatch() throws Exception {
+        List<String> keys = putAged("beside", 400, PutOptions.defaults());
+        holding = new CountDownLatch(1);
+        release = new CountDownLatch(1);
+        holdAt = keys.get(0);
+        long now = clock.get();
+        CompletableFuture<Long> first = CompletableFuture.supplyAsync(() -> governor.evict(0, now));
+        try {
+            assertTrue(holding.await(30, TimeUnit.SECONDS), "the first pass reached its listener");
+            // The first pass holds the 20 oldest (its batch) and waits in the listener; a second pass neither waits
+            // for it nor takes its blocks: it evicts its own 5% of the 380 others, the next 19 oldest.
+            governor.evict(0, now);
+            assertEquals(keys.subList(20, 39), evicted.subList(1, evicted.size()), "the next 19 oldest, in order");
+        } finally {
+            holdAt = null;
+            release.countDown();
+        }
+        first.get(30, TimeUnit.SECONDS);
+        assertEquals(39, evicted.size(), "each of the 39 oldest evicted once: " + evicted);
+        for (int i = 0; i < 400; i++) {
+            String k = keys.get(i);
+            if (i < 39)
                 assertFalse(store.exists(k), k + " was evicted");
             else
                 Payload.assertPayload(k, SIZE, store.get(k));
