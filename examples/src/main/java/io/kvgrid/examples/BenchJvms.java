@@ -21,9 +21,11 @@ final class BenchJvms implements AutoCloseable {
     /**
      * Heap of each server; blocks live off-heap, but a thin client's batchGet of 64 x 1 MiB makes the server build a
      * 64 MiB reply (several copies on its way through Ignite's marshaller), which ran a 1 GiB heap out of memory
-     * ("Java heap space") after a few rounds.
+     * ("Java heap space") after a few rounds. Committed and touched at start, as the bench JVM's own heap is
+     * (jvm.options): otherwise every 1 MiB message a server allocates early in a row pays the kernel's first touch of
+     * fresh heap pages, on the same two cores as the measurement.
      */
-    static final String SERVER_HEAP = "-Xmx2g";
+    static final List<String> SERVER_HEAP = List.of("-Xmx2g", "-Xms2g", "-XX:+AlwaysPreTouch");
 
     private final int discoveryPort = LocalCluster.freePortRange();
     private final List<Process> processes = new ArrayList<>();
@@ -61,7 +63,7 @@ final class BenchJvms implements AutoCloseable {
             if (a.startsWith("--add-") || a.startsWith("-D") || a.startsWith("-XX:MaxDirectMemorySize")
                 || a.startsWith("-XX:G1HeapRegionSize") || a.equals("-XX:+UseG1GC"))
                 cmd.add(a);
-        cmd.add(SERVER_HEAP);
+        cmd.addAll(SERVER_HEAP);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(BenchServer.class.getName());

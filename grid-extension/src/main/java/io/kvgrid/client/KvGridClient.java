@@ -194,7 +194,7 @@ public final class KvGridClient implements BlockStore {
         Args.checkKeys(keys, "keys", false);
         KeyResult<byte[]>[] out = results(keys.size());
         perNode(keys, (node, idx) -> {
-            WireReply r = router.call(node, s -> s.get(pick(keys, idx)));
+            WireReply r = router.call(node, s -> WireReply.joined(s.get(pick(keys, idx))));
             throwCallError(r);
             for (int j = 0; j < idx.size(); j++) {
                 String k = keys.get(idx.get(j));
@@ -321,7 +321,7 @@ public final class KvGridClient implements BlockStore {
                 int[] si = new int[idx.size()];
                 for (int j = 0; j < si.length; j++)
                     si[j] = shardIndex[idx.get(j)];
-                WireReply r = router.call(node, s -> s.getShards(pick(ids, idx), si));
+                WireReply r = router.call(node, s -> WireReply.joined(s.getShards(pick(ids, idx), si)));
                 throwCallError(r);
                 for (int j = 0; j < idx.size(); j++) {
                     KvGridException e = r.error(j);

@@ -19,11 +19,11 @@ public interface KvGridService {
     WireReply put(String[] keys, List<byte[]> values, boolean upsert, int replicas, long softPinMillis,
                   boolean hardPin, String preferredNode);
 
-    /** Payloads; per key: {@code payloads}. */
-    WireReply get(String[] keys);
+    /** Payloads; per key: {@code payloads}; the reply with its payloads apart ({@link WireReply#payloadsApart}). */
+    Object[] get(String[] keys);
 
-    /** Shard {@code shardIndex[i]} of block {@code keys[i]}; per key: {@code payloads}. */
-    WireReply getShards(String[] keys, int[] shardIndex);
+    /** Shard {@code shardIndex[i]} of block {@code keys[i]}; per key: {@code payloads}; payloads apart, as get. */
+    Object[] getShards(String[] keys, int[] shardIndex);
 
     /** Stores shards (UCM dump); errors for the whole call. */
     WireReply dumpShards(String[] keys, int[] shardIndex, List<byte[]> shards);

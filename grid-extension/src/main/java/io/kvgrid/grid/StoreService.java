@@ -85,7 +85,11 @@ public final class StoreService implements KvGridService, Service {
     }
 
     @Override
-    public WireReply get(String[] keys) {
+    public Object[] get(String[] keys) {
+        return getReply(keys).payloadsApart();
+    }
+
+    private WireReply getReply(String[] keys) {
         return reply(ClientRole.READ, "get", () -> {
             Args.nonNull(keys, "keys");
             boolean stale = countRelays(keys);
@@ -104,14 +108,14 @@ public final class StoreService implements KvGridService, Service {
     }
 
     @Override
-    public WireReply getShards(String[] keys, int[] shardIndex) {
+    public Object[] getShards(String[] keys, int[] shardIndex) {
         return reply(ClientRole.READ, "getShards", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(shardIndex, "shardIndex");
             Args.sameLength(keys.length, shardIndex.length, "shardIndex");
             int n = runtime().store().config().getShardsPerBlock();
             Args.checkShardIndexes(shardIndex, n);
-            WireReply r = get(keys);
+            WireReply r = getReply(keys);
             if (r.callCode >= 0 || n == 1)
                 return r;
             for (int i = 0; i < keys.length; i++) {
@@ -128,7 +132,7 @@ public final class StoreService implements KvGridService, Service {
                 r.payloads.set(i, Arrays.copyOfRange(b, shardIndex[i] * shard, (shardIndex[i] + 1) * shard));
             }
             return r;
-        });
+        }).payloadsApart();
     }
 
     @Override
