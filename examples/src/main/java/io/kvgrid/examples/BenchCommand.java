@@ -27,7 +27,10 @@ import java.util.concurrent.Callable;
             + "kvgrid's data-region settings (page size, region size, pre-touched) the same ways; 2 MiB puts into an "
             + "empty region and into a region kept at its watermark (evictions on); put/get/batchGet through the thin "
             + "client (KvGridClient) against a server JVM, with TLS off (and on, 1 MiB); and Redis SET/GET/MGET/"
-            + "pipelined GETs (when redis-server is on the PATH), one client thread and connection like every row. "
+            + "pipelined GETs (when redis-server is on the PATH), one client thread and connection like every row; "
+            + "on a machine with a CUDA device, the GPU tier's host-to-device and device-to-host copies of 1 MiB and "
+            + "32 MiB blocks against raw cuMemcpy from pinned memory, and loads of 64 blocks into device buffers from "
+            + "the GPU tier and from memory. "
             + "Then the SSD tier: spill and restore of 1 MiB blocks against sequential dd with O_DIRECT into the same "
             + "kind of preallocated file. Then the issues' targets, each met, missed or not measured.",
         "Each row is repeated until its last 3 rounds agree within 10% (at most 7 rounds or 12 s) and reports the "
@@ -50,8 +53,9 @@ final class BenchCommand implements Callable<Integer> {
     List<String> only;
 
     /** Row groups of a run, in the order they are measured. */
-    static final List<String> GROUPS = List.of("memcpy", "loopback", "1node", "3jvms", "full", "thin", "redis", "ssd");
-    private static final String GROUPS_TEXT = "memcpy, loopback, 1node, 3jvms, full, thin, redis, ssd";
+    static final List<String> GROUPS = List.of("memcpy", "loopback", "1node", "3jvms", "full", "thin", "redis", "gpu",
+        "ssd");
+    private static final String GROUPS_TEXT = "memcpy, loopback, 1node, 3jvms, full, thin, redis, gpu, ssd";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -177,6 +181,8 @@ final class BenchCommand implements Callable<Integer> {
         } else if (log != null && s.redis() && groups.contains("redis")) {
             log.println("bench: no redis-server on the PATH, Redis rows left out");
         }
+        if (groups.contains("gpu"))
+            BenchGpu.measure(s, log, rows::add);
         return rows;
     }
 

@@ -79,7 +79,15 @@ final class BenchGoals {
             new Goal("3 nodes: lookupOnPrefix of 1,000 ids p50 <= 2 ms", 2.0, false, rows -> {
                 BenchRow r = row("kvgrid", "lookupOnPrefix", 0, 3).apply(rows);
                 return r == null ? null : r.p50Ms();
-            }));
+            }),
+            gb("GPU tier, 1 MiB: host to device >= 0.8x cuMemcpyHtoD (pinned)", 0.8,
+                row("kvgrid-gpu", "h2d", MIB, 1), row("cuda", "h2d", MIB, 1)),
+            gb("GPU tier, 1 MiB: device to host >= 0.8x cuMemcpyDtoH (pinned)", 0.8,
+                row("kvgrid-gpu", "d2h", MIB, 1), row("cuda", "d2h", MIB, 1)),
+            gb("GPU tier, 32 MiB: host to device >= 0.8x cuMemcpyHtoD (pinned)", 0.8,
+                row("kvgrid-gpu", "h2d", 32 * MIB, 1), row("cuda", "h2d", 32 * MIB, 1)),
+            gb("GPU tier, 32 MiB: device to host >= 0.8x cuMemcpyDtoH (pinned)", 0.8,
+                row("kvgrid-gpu", "d2h", 32 * MIB, 1), row("cuda", "d2h", 32 * MIB, 1)));
     }
 
     static List<Verdict> judge(List<BenchRow> rows) {

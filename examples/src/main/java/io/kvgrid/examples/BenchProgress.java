@@ -36,12 +36,14 @@ final class BenchProgress extends OutputStream {
     /**
      * Steps of a run, as BenchCommand runs them: memcpy (2 per block size), the loopback stream, kvgrid (3 per block
      * size and a lookup) and the baseline (3 per block size) per cluster size, put and put-full, the thin client (3
-     * per block size) and over TLS (3), Redis (4 per block size), then the SSD tier.
+     * per block size) and over TLS (3), Redis (4 per block size), the GPU rows where there is a CUDA device (4 per
+     * copy size and 2 loads), then the SSD tier.
      */
     static long steps(BenchSettings s, boolean redis) {
         int sizes = BenchSettings.BLOCK_SIZES.size();
+        long gpu = io.kvgrid.gpu.CudaDeviceMemory.available() ? 4L * BenchGpu.COPY_SIZES.size() + 2 : 0;
         return 3L * sizes + s.nodeCounts().size() * (6L * sizes + 1) + 2 + 3L * sizes + 3 + (redis ? 4L * sizes : 0)
-            + 1;
+            + gpu + 1;
     }
 
     @Override

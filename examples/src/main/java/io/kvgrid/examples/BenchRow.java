@@ -6,8 +6,10 @@ import java.util.Map;
 /**
  * One measured line of {@code kvgrid bench}.
  *
- * @param system     memcpy, loopback-tcp, ignite-baseline, kvgrid, kvgrid-thin, kvgrid-thin-tls or redis
- * @param op         put, put-full, get, batchGet, lookupOnPrefix, arraycopy, bytebuffer, stream, pipelinedGet
+ * @param system     memcpy, loopback-tcp, ignite-baseline, kvgrid, kvgrid-thin, kvgrid-thin-tls, redis, cuda (raw
+ *                   cuMemcpy from pinned host memory) or kvgrid-gpu (the GPU tier)
+ * @param op         put, put-full, get, batchGet, lookupOnPrefix, arraycopy, bytebuffer, stream, pipelinedGet, h2d,
+ *                   d2h, load-gpu or load-memory (64 blocks into device buffers)
  * @param blockBytes bytes per block (0 for lookups, which move no payload)
  * @param nodes      server nodes (1 for memcpy and Redis)
  * @param gbPerSec   payload GB/s (10^9 bytes), or null for lookups

@@ -1,5 +1,6 @@
 package io.kvgrid.examples;
 
+import io.kvgrid.gpu.CudaDeviceMemory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +33,7 @@ class BenchTest {
             assertTrue(r.keySet().containsAll(Set.of("system", "op", "blockBytes", "nodes", "gbPerSec", "p50Ms",
                 "p99Ms", "processes", "threads", "copies")), r.toString());
             assertTrue(Set.of("memcpy", "loopback-tcp", "ignite-baseline", "kvgrid", "redis", "kvgrid-thin",
-                "kvgrid-thin-tls").contains(r.get("system")), r.toString());
+                "kvgrid-thin-tls", "cuda", "kvgrid-gpu").contains(r.get("system")), r.toString());
             assertTrue(((Number) r.get("p50Ms")).doubleValue() >= 0, r.toString());
             assertTrue(((Number) r.get("p99Ms")).doubleValue() >= ((Number) r.get("p50Ms")).doubleValue(), r.toString());
             assertEquals(1L, r.get("threads"), r.toString());
@@ -68,15 +69,27 @@ class BenchTest {
         for (String op : List.of("put", "get", "batchGet"))
             assertRow(rows, "kvgrid-thin-tls", op, 1 << 20, 1);
         int sizes = BenchSettings.BLOCK_SIZES.size();
-        assertEquals(2 * sizes + sizes + 2 * (3 * sizes * 2 + 1) + 2 + 3 * sizes + 3, rows.size(),
+        boolean cuda = CudaDeviceMemory.available();
+        if (cuda) {
+            for (int size : BenchGpu.COPY_SIZES)
+                for (String system : List.of("cuda", "kvgrid-gpu"))
+                    for (String op : List.of("h2d", "d2h"))
+                        assertRow(rows, system, op, size, 1);
+            for (String op : List.of("load-gpu", "load-memory"))
+                assertRow(rows, "kvgrid", op, 1 << 20, 1);
+        } else {
+            assertTrue(log.toString().contains("bench: no CUDA driver or device, GPU rows left out"), log.toString());
+        }
+        int gpuRows = cuda ? 4 * BenchGpu.COPY_SIZES.size() + 2 : 0;
+        assertEquals(2 * sizes + sizes + 2 * (3 * sizes * 2 + 1) + 2 + 3 * sizes + 3 + gpuRows, rows.size(),
             "no Redis in tiny mode, nothing else either");
         long steps = log.toString().lines().filter(l -> l.startsWith("bench: ") && !l.startsWith("bench: no ")).count();
         assertEquals(BenchProgress.steps(tiny, false) - 1, steps, "one progress step per row (and the SSD tier)");
         List<Map<String, Object>> targets = (List<Map<String, Object>>) json.get("targets");
         assertEquals(BenchGoals.all().size(), targets.size());
         for (Map<String, Object> t : targets)
-            if (((String) t.get("target")).contains("Redis"))
-                assertNull(t.get("met"), "no Redis rows, so not measured: " + t);
+            if (((String) t.get("target")).contains("Redis") || !cuda && ((String) t.get("target")).contains("GPU"))
+                assertNull(t.get("met"), "no Redis (or CUDA) rows, so not measured: " + t);
             else
                 assertNotNull(t.get("met"), "every other target has its rows: " + t);
     }

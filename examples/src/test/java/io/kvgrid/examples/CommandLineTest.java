@@ -46,8 +46,8 @@ class CommandLineTest {
         assertUsageError("unexpected argument 'trace.jsonl'", "replay", "trace.jsonl");
         assertUsageError("--trace: no such file /nonexistent/trace.jsonl", "replay", "--trace", "/nonexistent/trace.jsonl");
         assertUsageError("--json takes no value", "bench", "--json=yes");
-        assertUsageError("--only: unknown group 'gpu' (groups: memcpy, loopback, 1node, 3jvms, full, thin, redis, ssd)",
-            "bench", "--only", "full,gpu");
+        assertUsageError("--only: unknown group 'tpu' (groups: memcpy, loopback, 1node, 3jvms, full, thin, redis, gpu, ssd)",
+            "bench", "--only", "full,tpu");
         assertUsageError("kvgrid unknown command 'replya'", "replya");
         assertUsageError("bytes a block; at most", "replay", "--tokens-per-block", "1048576", "--bytes-per-token", "1024");
     }

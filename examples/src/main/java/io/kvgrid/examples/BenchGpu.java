@@ -1,0 +1,217 @@
+package io.kvgrid.examples;
+
+import io.kvgrid.BlockStore;
+import io.kvgrid.DeviceBuffer;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.PutOptions;
+import io.kvgrid.gpu.CudaDeviceMemory;
+import io.kvgrid.gpu.EvictionGuard;
+import io.kvgrid.gpu.GpuTier;
+import io.kvgrid.gpu.GpuTierFactory;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUresult;
+import jcuda.driver.JCudaDriver;
+
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * The GPU rows of {@code kvgrid bench}, on CUDA device 0 when there is one: host-to-device and device-to-host copies
+ * of 1 MiB and 32 MiB blocks through the GPU tier ({@code kvgrid-gpu}: its put and read, CRC32C checked, through its
+ * pinned staging buffer) against raw {@code cuMemcpyHtoD} / {@code cuMemcpyDtoH} from a pinned host buffer
+ * ({@code cuda}) in the same run; and a UCM load of 64 blocks into device buffers from the GPU tier (blocks pinned
+ * there) and from memory ({@code load-gpu}, {@code load-memory}). Without a CUDA driver and device the rows are left
+ * out and the log says why.
+ */
+final class BenchGpu {
+    static final List<Integer> COPY_SIZES = List.of(1 << 20, 32 << 20);
+    private static final int LOAD_BLOCKS = 64;
+    private static final int LOAD_BLOCK_BYTES = 1 << 20;
+
+    private BenchGpu() {
+    }
+
+    static void measure(BenchSettings s, PrintStream log, Consumer<BenchRow> out) throws Exception {
+        if (!CudaDeviceMemory.available()) {
+            if (log != null)
+                log.println("bench: no CUDA driver or device, GPU rows left out");
+            return;
+        }
+        for (int size : COPY_SIZES) {
+            rawCopies(s, size, log, out);
+            tierCopies(s, size, log, out);
+        }
+        loads(s, log, out);
+    }
+
+    private static void cuda(int result, String call) {
+        if (result != CUresult.CUDA_SUCCESS)
+            throw new IllegalStateException(call + " failed: " + CUresult.stringFor(result));
+    }
+
+    /** The ceiling: synchronous cuMemcpy between a pinned host buffer and one device allocation. */
+    private static void rawCopies(BenchSettings s, int size, PrintStream log, Consumer<BenchRow> out) throws Exception {
+        cuda(JCudaDriver.cuInit(0), "cuInit");
+        CUdevice dev = new CUdevice();
+        cuda(JCudaDriver.cuDeviceGet(dev, 0), "cuDeviceGet");
+        CUcontext ctx = new CUcontext();
+        cuda(JCudaDriver.cuDevicePrimaryCtxRetain(ctx, dev), "cuDevicePrimaryCtxRetain");
+        Pointer host = new Pointer();
+        CUdeviceptr device = new CUdeviceptr();
+        try {
+            cuda(JCudaDriver.cuCtxSetCurrent(ctx), "cuCtxSetCurrent");
+            cuda(JCudaDriver.cuMemAllocHost(host, size), "cuMemAllocHost");
+            cuda(JCudaDriver.cuMemAlloc(device, size), "cuMemAlloc");
+            ByteBuffer pinned = host.getByteBuffer(0, size);
+            byte[] block = block(size, 1);
+            pinned.put(block).clear();
+            log(log, "cuda h2d", size);
+            out.accept(row("cuda", "h2d", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
+                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
+                    public long run(int i) {
+                        cuda(JCudaDriver.cuMemcpyHtoD(device, host, size), "cuMemcpyHtoD");
+                        return size;
+                    }
+                }))));
+            log(log, "cuda d2h", size);
+            out.accept(row("cuda", "d2h", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
+                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
+                    public long run(int i) {
+                        cuda(JCudaDriver.cuMemcpyDtoH(host, device, size), "cuMemcpyDtoH");
+                        return size;
+                    }
+
+                    public void check(int i) {
+                        if (pinned.get(size - 1) != block[size - 1] || pinned.get(0) != block[0])
+                            throw new IllegalStateException("cuMemcpyDtoH returned other bytes");
+                    }
+                }))));
+        } finally {
+            JCudaDriver.cuMemFree(device);
+            JCudaDriver.cuMemFreeHost(host);
+            JCudaDriver.cuDevicePrimaryCtxRelease(dev);
+        }
+    }
+
+    /** The GPU tier's own path: put (copy in, CRC32C checked) and read (copy out, CRC32C verified) of one block. */
+    private static void tierCopies(BenchSettings s, int size, PrintStream log, Consumer<BenchRow> out)
+        throws Exception {
+        byte[] block = block(size, 2);
+        CRC32C crc = new CRC32C();
+        crc.update(block);
+        int sum = (int) crc.getValue();
+        ByteBuffer src = ByteBuffer.allocateDirect(size).put(block).flip();
+        ByteBuffer dst = ByteBuffer.allocateDirect(size);
+        try (GpuTier tier = GpuTier.openCuda(0, 4L * size, EvictionGuard.ALWAYS)) {
+            log(log, "kvgrid-gpu h2d", size);
+            out.accept(row("kvgrid-gpu", "h2d", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
+                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
+                    public long run(int i) {
+                        if (!tier.put("bench-h2d", src, sum))
+                            throw new IllegalStateException("the GPU tier refused a " + size + "-byte block");
+                        return size;
+                    }
+                }))));
+            log(log, "kvgrid-gpu d2h", size);
+            out.accept(row("kvgrid-gpu", "d2h", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
+                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
+                    public long run(int i) {
+                        dst.clear();
+                        if (tier.read("bench-h2d", dst) != size)
+                            throw new IllegalStateException("the GPU tier lost its block");
+                        return size;
+                    }
+
+                    public void check(int i) {
+                        if (dst.get(0) != block[0] || dst.get(size - 1) != block[size - 1])
+                            throw new IllegalStateException("the GPU tier returned other bytes");
+                    }
+                }))));
+        }
+    }
+
+    /**
+     * One node with tiers gpu (cuda:0), memory: 64 blocks pinned in the GPU tier and 64 only in memory, each set
+     * loaded into 64 device buffers per operation; every round's last load is copied back and compared.
+     */
+    private static void loads(BenchSettings s, PrintStream log, Consumer<BenchRow> out) throws Exception {
+        long gpuBytes = 4L * LOAD_BLOCKS * LOAD_BLOCK_BYTES;
+        KvGridConfiguration cfg = BenchServer.kvgridConfig(1L << 30);
+        cfg.setTiers(List.of(new GpuTierFactory().setDevice("cuda:0").setCapacityBytes(gpuBytes),
+            KvGridConfiguration.MEMORY));
+        try (BenchTargets.KvGrid kv = new BenchTargets.KvGrid(1, 1L << 30, cfg);
+             CudaDeviceMemory buffers = CudaDeviceMemory.open(0)) {
+            BlockStore store = kv.store;
+            List<String> onGpu = new ArrayList<>();
+            List<String> inMemory = new ArrayList<>();
+            byte[][] blocks = new byte[LOAD_BLOCKS][];
+            for (int i = 0; i < LOAD_BLOCKS; i++) {
+                blocks[i] = block(LOAD_BLOCK_BYTES, 100 + i);
+                onGpu.add("bench-gpu-" + i);
+                inMemory.add("bench-mem-" + i);
+                store.put(onGpu.get(i), blocks[i], PutOptions.builder().gpuPin().build());
+                store.put(inMemory.get(i), blocks[i]);
+            }
+            long[] handles = new long[LOAD_BLOCKS];
+            DeviceBuffer[] targets = new DeviceBuffer[LOAD_BLOCKS];
+            for (int i = 0; i < LOAD_BLOCKS; i++) {
+                handles[i] = buffers.allocate(LOAD_BLOCK_BYTES);
+                targets[i] = new DeviceBuffer(buffers.deviceName(), buffers.address(handles[i]), LOAD_BLOCK_BYTES);
+            }
+            int[] shards = new int[LOAD_BLOCKS];
+            ByteBuffer back = ByteBuffer.allocateDirect(LOAD_BLOCK_BYTES);
+            for (String op : List.of("load-gpu", "load-memory")) {
+                List<String> ids = op.equals("load-gpu") ? onGpu : inMemory;
+                log(log, "kvgrid " + op + "(" + LOAD_BLOCKS + ")", LOAD_BLOCK_BYTES);
+                Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(s, round), s.measureMillis(),
+                    Math.max(1, s.readOps() / LOAD_BLOCKS), 1, new Measure.Op() {
+                        public long run(int i) {
+                            store.load(ids, shards, targets).await();
+                            return (long) LOAD_BLOCKS * LOAD_BLOCK_BYTES;
+                        }
+
+                        public void check(int i) {
+                            int j = i % LOAD_BLOCKS;
+                            back.clear();
+                            buffers.copyToHost(handles[j], back, LOAD_BLOCK_BYTES);
+                            byte[] got = new byte[LOAD_BLOCK_BYTES];
+                            back.get(got);
+                            if (!Arrays.equals(got, blocks[j]))
+                                throw new IllegalStateException(op + " wrote other bytes into buffer " + j);
+                        }
+                    }));
+                out.accept(row("kvgrid", op, LOAD_BLOCK_BYTES, r));
+            }
+        }
+    }
+
+    private static byte[] block(int size, long seed) {
+        byte[] b = new byte[size];
+        new SplittableRandom(seed).nextBytes(b);
+        return b;
+    }
+
+    private static long warmup(BenchSettings s, int round) {
+        return round == 0 ? s.warmupMillis() : 0;
+    }
+
+    private static BenchRow row(String system, String op, int blockBytes, Measure.Repeated r) {
+        Measure.Result m = r.median();
+        return new BenchRow(system, op, blockBytes, 1, m.gbPerSec(), m.p50Ms(), m.opsPerSec(), m.p99Ms(), false, 1, 1,
+            r.rounds(), r.stable());
+    }
+
+    private static void log(PrintStream log, String what, int blockBytes) {
+        if (log != null)
+            log.printf("bench: %s %s on 1 node%n", what, TextTable.bytes(blockBytes));
+    }
+}
