@@ -85,7 +85,7 @@ final class BenchCommand implements Callable<Integer> {
         BenchSsd ssd;
         // On a terminal the step lines drive a progress bar (steps, current step, elapsed time); else plain lines.
         PrintStream log = BenchProgress.of(err, terminal,
-            BenchProgress.steps(s, s.redis() && RedisServer.executable().isPresent()));
+            BenchProgress.steps(s, s.redis() && RedisServer.executable().isPresent(), groups));
         try {
             rows = measure(s, log, groups);
             ssd = groups.contains("ssd") ? BenchSsd.measure(s, ssdDir, log) : null;

@@ -74,27 +74,11 @@ final class BenchGpu {
             ByteBuffer pinned = host.getByteBuffer(0, size);
             byte[] block = block(size, 1);
             pinned.put(block).clear();
-            log(log, "cuda h2d", size);
-            out.accept(row("cuda", "h2d", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
-                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
-                    public long run(int i) {
-                        cuda(JCudaDriver.cuMemcpyHtoD(device, host, size), "cuMemcpyHtoD");
-                        return size;
-                    }
-                }))));
-            log(log, "cuda d2h", size);
-            out.accept(row("cuda", "d2h", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
-                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
-                    public long run(int i) {
-                        cuda(JCudaDriver.cuMemcpyDtoH(host, device, size), "cuMemcpyDtoH");
-                        return size;
-                    }
-
-                    public void check(int i) {
-                        if (pinned.get(size - 1) != block[size - 1] || pinned.get(0) != block[0])
-                            throw new IllegalStateException("cuMemcpyDtoH returned other bytes");
-                    }
-                }))));
+            out.accept(copyRow(s, log, "cuda", "h2d", size,
+                () -> cuda(JCudaDriver.cuMemcpyHtoD(device, host, size), "cuMemcpyHtoD"), () -> { }));
+            out.accept(copyRow(s, log, "cuda", "d2h", size,
+                () -> cuda(JCudaDriver.cuMemcpyDtoH(host, device, size), "cuMemcpyDtoH"),
+                () -> sameEnds(pinned, block, "cuMemcpyDtoH")));
         } finally {
             JCudaDriver.cuMemFree(device);
             JCudaDriver.cuMemFreeHost(host);
@@ -112,31 +96,39 @@ final class BenchGpu {
         ByteBuffer src = ByteBuffer.allocateDirect(size).put(block).flip();
         ByteBuffer dst = ByteBuffer.allocateDirect(size);
         try (GpuTier tier = GpuTier.openCuda(0, 4L * size, EvictionGuard.ALWAYS)) {
-            log(log, "kvgrid-gpu h2d", size);
-            out.accept(row("kvgrid-gpu", "h2d", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
-                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
-                    public long run(int i) {
-                        if (!tier.put("bench-h2d", src, sum))
-                            throw new IllegalStateException("the GPU tier refused a " + size + "-byte block");
-                        return size;
-                    }
-                }))));
-            log(log, "kvgrid-gpu d2h", size);
-            out.accept(row("kvgrid-gpu", "d2h", size, Measure.repeat(s, round -> Measure.run(warmup(s, round),
-                s.measureMillis(), s.readOps(), 1, new Measure.Op() {
-                    public long run(int i) {
-                        dst.clear();
-                        if (tier.read("bench-h2d", dst) != size)
-                            throw new IllegalStateException("the GPU tier lost its block");
-                        return size;
-                    }
-
-                    public void check(int i) {
-                        if (dst.get(0) != block[0] || dst.get(size - 1) != block[size - 1])
-                            throw new IllegalStateException("the GPU tier returned other bytes");
-                    }
-                }))));
+            out.accept(copyRow(s, log, "kvgrid-gpu", "h2d", size, () -> {
+                if (!tier.put("bench-h2d", src, sum))
+                    throw new IllegalStateException("the GPU tier refused a " + size + "-byte block");
+            }, () -> { }));
+            out.accept(copyRow(s, log, "kvgrid-gpu", "d2h", size, () -> {
+                dst.clear();
+                if (tier.read("bench-h2d", dst) != size)
+                    throw new IllegalStateException("the GPU tier lost its block");
+            }, () -> sameEnds(dst, block, "the GPU tier")));
         }
+    }
+
+    /** A row of {@code copy} calls of {@code size} bytes each, {@code verify} run after each, untimed. */
+    private static BenchRow copyRow(BenchSettings s, PrintStream log, String system, String op, int size,
+                                    Runnable copy, Runnable verify) throws Exception {
+        log(log, system + " " + op, size);
+        return row(system, op, size, Measure.repeat(s, round -> Measure.run(warmup(s, round), s.measureMillis(),
+            s.readOps(), 1, new Measure.Op() {
+                public long run(int i) {
+                    copy.run();
+                    return size;
+                }
+
+                public void check(int i) {
+                    verify.run();
+                }
+            })));
+    }
+
+    /** Throws unless the first and last byte of {@code copied} are those of {@code block}. */
+    private static void sameEnds(ByteBuffer copied, byte[] block, String by) {
+        if (copied.get(0) != block[0] || copied.get(block.length - 1) != block[block.length - 1])
+            throw new IllegalStateException(by + " returned other bytes");
     }
 
     /**

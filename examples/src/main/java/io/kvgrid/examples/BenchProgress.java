@@ -40,10 +40,31 @@ final class BenchProgress extends OutputStream {
      * copy size and 2 loads), then the SSD tier.
      */
     static long steps(BenchSettings s, boolean redis) {
+        return steps(s, redis, java.util.Set.copyOf(BenchCommand.GROUPS));
+    }
+
+    /** {@link #steps(BenchSettings, boolean)} of the row groups in {@code groups} only ({@code kvgrid bench --only}). */
+    static long steps(BenchSettings s, boolean redis, java.util.Set<String> groups) {
         int sizes = BenchSettings.BLOCK_SIZES.size();
-        long gpu = io.kvgrid.gpu.CudaDeviceMemory.available() ? 4L * BenchGpu.COPY_SIZES.size() + 2 : 0;
-        return 3L * sizes + s.nodeCounts().size() * (6L * sizes + 1) + 2 + 3L * sizes + 3 + (redis ? 4L * sizes : 0)
-            + gpu + 1;
+        long n = 0;
+        if (groups.contains("memcpy"))
+            n += 2L * sizes;
+        if (groups.contains("loopback"))
+            n += sizes;
+        for (int nodes : s.nodeCounts())
+            if (groups.contains(nodes == 1 ? "1node" : "3jvms"))
+                n += 6L * sizes + 1;
+        if (groups.contains("full"))
+            n += 2;
+        if (groups.contains("thin"))
+            n += 3L * sizes + 3;
+        if (redis && groups.contains("redis"))
+            n += 4L * sizes;
+        if (groups.contains("gpu") && io.kvgrid.gpu.CudaDeviceMemory.available())
+            n += 4L * BenchGpu.COPY_SIZES.size() + 2;
+        if (groups.contains("ssd"))
+            n += 1;
+        return n;
     }
 
     @Override

@@ -38,4 +38,13 @@ class BenchProgressTest {
         // The tiny run in BenchTest checks the count against the lines a run logs; Redis adds 4 rows per size.
         assertEquals(BenchProgress.steps(quick, false) + 4L * sizes, BenchProgress.steps(quick, true));
     }
+
+    @Test
+    void aRunOfSomeGroupsCountsTheirStepsOnly() {
+        BenchSettings quick = BenchSettings.quick();
+        int sizes = BenchSettings.BLOCK_SIZES.size();
+        assertEquals(2, BenchProgress.steps(quick, true, java.util.Set.of("full")), "put and put-full");
+        assertEquals(3L * sizes + 1, BenchProgress.steps(quick, true, java.util.Set.of("memcpy", "loopback", "ssd")));
+        assertEquals(0, BenchProgress.steps(quick, false, java.util.Set.of("redis")), "no redis-server, no rows");
+    }
 }

@@ -198,14 +198,11 @@ final class Evictor {
     /** The next candidates of the queue, enough by their sizes to free {@code pages}, at most a batch; under the lock. */
     private List<Candidate> take(long pages) {
         List<Candidate> batch = new ArrayList<>();
-        long bytes = 0;
-        for (long f = 0; queueNext < queue.size() && batch.size() < BATCH && bytes < BATCH_BYTES && f < pages;
-             queueNext++) {
+        for (long f = 0; queueNext < queue.size() && batch.size() < BATCH && f < pages; queueNext++) {
             Candidate c = queue.get(queueNext);
             if (!inFlight.add(c.key))
                 continue;
             batch.add(c);
-            bytes += c.rec.size;
             f += RegionPages.reservedPages(c.rec.size, pageSize);
         }
         return batch;
@@ -266,11 +263,6 @@ final class Evictor {
 
     /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */
     private static final int BATCH = 64;
-    /**
-     * Bytes of payload per batch at most (a batch holds one block at least): Ignite reads every row it removes, about
-     * 0.35 ms per MiB here, and a writer that needs room while all candidates are in flight waits for a batch to end.
-     */
-    private static final long BATCH_BYTES = 128L << 20;
 
     /**
      * Evicts a batch of blocks, in order: each payload goes to the lower tier first, then the metadata of all is

@@ -70,7 +70,7 @@ final class SpaceGovernor implements AutoCloseable {
             monitor.start();
     }
 
-    /** Background eviction: every 100 ms, or at once when a write passed the low watermark. */
+    /** Background eviction: every 100 ms, or at once when a write passed {@link #wakePages}. */
     private void monitorLoop() {
         while (!stopping) {
             try {
@@ -170,9 +170,10 @@ final class SpaceGovernor implements AutoCloseable {
             long over;
             synchronized (this) {
                 expire();
-                over = usedPages() + pendingPages + pages - high;
+                long used = usedPages();
+                over = used + pendingPages + pages - high;
                 if (over <= 0)
-                    return grant(pages, ttlNanos);
+                    return grant(pages, ttlNanos, used);
             }
             // Only what this write needs: the watermark monitor evicts in batches ahead of writers. Beside a pass
             // already running, this one takes other candidates; when none are left, room may still come from the
@@ -180,8 +181,9 @@ final class SpaceGovernor implements AutoCloseable {
             long freed = evictor.evict(over, cfg.getTicker().millis(), false);
             boolean othersEvicting = freed == 0 && awaitOtherEvictions();
             synchronized (this) {
-                if (usedPages() + pendingPages + pages <= usablePages)
-                    return grant(pages, ttlNanos);
+                long used = usedPages();
+                if (used + pendingPages + pages <= usablePages)
+                    return grant(pages, ttlNanos, used);
                 if ((freed == 0 && !othersEvicting) || attempt >= 16)
                     throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": block region "
                         + "holds " + usedPages() + " of " + usablePages + " usable pages (" + pendingPages + " reserved "
@@ -201,12 +203,15 @@ final class SpaceGovernor implements AutoCloseable {
         }
     }
 
-    /** Records a reservation of {@code pages}; the caller holds this object's lock. */
-    private long grant(long pages, long ttlNanos) {
+    /**
+     * Records a reservation of {@code pages}; the caller holds this object's lock and has just read {@code usedPages}
+     * (each read is a snapshot of Ignite's region metrics).
+     */
+    private long grant(long pages, long ttlNanos, long usedPages) {
         long id = ++nextId;
         pending.put(id, new long[] {pages, System.nanoTime() + ttlNanos});
         pendingPages += pages;
-        if (usedPages() + pendingPages > wakePages())
+        if (usedPages + pendingPages > wakePages())
             wake.release();
         return id;
     }

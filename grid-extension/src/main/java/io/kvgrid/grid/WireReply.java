@@ -25,8 +25,6 @@ public final class WireReply {
     public String[] args;
     public String[] messages;
     public List<byte[]> payloads;
-    /** Payloads that travel apart from this object ({@link #payloadsApart}), or -1. */
-    public int payloadsApart = -1;
     public boolean[] flags;
     public long[] numbers;
     public List<WireMeta> metas;
@@ -41,7 +39,6 @@ public final class WireReply {
     public Object[] payloadsApart() {
         List<byte[]> p = payloads;
         payloads = null;
-        payloadsApart = p == null ? -1 : p.size();
         Object[] out = new Object[1 + (p == null ? 0 : p.size())];
         out[0] = this;
         for (int i = 1; i < out.length; i++)
@@ -49,12 +46,12 @@ public final class WireReply {
         return out;
     }
 
-    /** The reply {@link #payloadsApart} took apart, whole again. */
+    /** The reply {@link #payloadsApart} took apart, whole again; a failed call carries no payload list. */
     public static WireReply joined(Object[] parts) {
         WireReply r = (WireReply) parts[0];
-        if (r.payloadsApart >= 0) {
-            r.payloads = new java.util.ArrayList<>(r.payloadsApart);
-            for (int i = 1; i <= r.payloadsApart; i++)
+        if (r.callCode < 0) {
+            r.payloads = new java.util.ArrayList<>(parts.length - 1);
+            for (int i = 1; i < parts.length; i++)
                 r.payloads.add((byte[]) parts[i]);
         }
         return r;

@@ -4,8 +4,8 @@ import io.kvgrid.KvGridException;
 import io.kvgrid.client.KvGridClient;
 import io.kvgrid.client.ServerStats;
 import io.kvgrid.examples.KvGridCli;
-import org.HdrHistogram.Histogram;
 import io.kvgrid.testing.Payload;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -155,5 +155,4 @@ class FailoverTest {
                 latency.getValueAtPercentile(99) / 1e6, latency.getMaxValue() / 1e6, errors);
         }
     }
-
 }

@@ -9,8 +9,8 @@ import io.kvgrid.KvGridException;
 import io.kvgrid.KvGridNode;
 import io.kvgrid.PutResult;
 import io.kvgrid.testing.TestCluster;
-import org.HdrHistogram.Histogram;
 import io.kvgrid.testing.Payload;
+import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -143,5 +143,4 @@ class StalledNodeTest {
         return KvGrid.start(KvGrid.embeddedConfiguration("stall-client", cfg, servers.discoveryPort(),
             servers.discoveryPort() + KvGrid.DISCOVERY_PORT_RANGE).setClientMode(true));
     }
-
 }
