@@ -50,12 +50,17 @@ public class KvGridConfiguration {
     private long writeDeadlineMillis = 2_000;
     private MeterRegistry meterRegistry;
     private int metricsPort = DEFAULT_METRICS_PORT;
+    private int blockChannelPort = DEFAULT_BLOCK_CHANNEL_PORT;
+    private int blockChannelPortRange = 100;
 
     /** The grid's own memory tier in {@link #setTiers}: always there, once. */
     public static final String MEMORY = "memory";
 
     /** Port of {@code kvgrid node}'s metrics endpoint when the configuration names none (Prometheus' default). */
     public static final int DEFAULT_METRICS_PORT = 9464;
+
+    /** First port a server node tries for its block channel (see {@link #getBlockChannelPort()}). */
+    public static final int DEFAULT_BLOCK_CHANNEL_PORT = 47700;
 
     public KvGridConfiguration() {
     }
@@ -92,6 +97,8 @@ public class KvGridConfiguration {
         writeDeadlineMillis = other.writeDeadlineMillis;
         meterRegistry = other.meterRegistry;
         metricsPort = other.metricsPort;
+        blockChannelPort = other.blockChannelPort;
+        blockChannelPortRange = other.blockChannelPortRange;
     }
 
     private static KvGridException bad(String property, String message) {
@@ -440,5 +447,29 @@ public class KvGridConfiguration {
         if (v < 0 || v > 65535)
             throw bad("metricsPort", "must be 0 (off) or a TCP port 1..65535, was " + v);
         metricsPort = v;
+    }
+
+    /**
+     * First TCP port a server node tries for its block channel: reads of whole blocks from client nodes go straight to
+     * the node holding them over it, one round trip with the payload written from the stored array, instead of
+     * Ignite's record and payload messages. Bound on the node's local host (every interface when none is set); with
+     * TLS on the node it takes TLS from kvgrid node and client certificates only. It only reads. 0 turns it off (reads
+     * then take Ignite's path). Default {@value #DEFAULT_BLOCK_CHANNEL_PORT}.
+     */
+    public int getBlockChannelPort() { return blockChannelPort; }
+
+    public void setBlockChannelPort(int v) {
+        if (v < 0 || v > 65535)
+            throw bad("blockChannelPort", "must be 0 (off) or a TCP port 1..65535, was " + v);
+        blockChannelPort = v;
+    }
+
+    /** How many ports after {@link #getBlockChannelPort()} a node may try when it is taken. Default 100. */
+    public int getBlockChannelPortRange() { return blockChannelPortRange; }
+
+    public void setBlockChannelPortRange(int v) {
+        if (v < 0 || v > 65535)
+            throw bad("blockChannelPortRange", "must be 0..65535, was " + v);
+        blockChannelPortRange = v;
     }
 }

@@ -1,5 +1,6 @@
 package io.kvgrid;
 
+import io.kvgrid.grid.BlockChannelServer;
 import io.kvgrid.grid.GridCaches;
 import io.kvgrid.grid.KvGridRuntime;
 import io.kvgrid.grid.ThinClientGateway;
@@ -34,6 +35,7 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
     private final KvGridConfiguration config;
     private final Plugin plugin = new Plugin();
     private PluginContext ctx;
+    private BlockChannelServer channel;
 
     /** Default settings (ServiceLoader). */
     public KvGridPluginProvider() {
@@ -84,6 +86,10 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
         if (ctx.igniteConfiguration().getUserAttributes() != null)
             attrs.putAll(ctx.igniteConfiguration().getUserAttributes());
         attrs.put(ATTR_PARTITIONS, config.getPartitions());
+        // Bound now so that its port travels with the node's attributes; it answers once the store runs.
+        channel = BlockChannelServer.bind(ctx.igniteConfiguration(), config);
+        if (channel != null)
+            attrs.put(BlockChannelServer.PORT_ATTRIBUTE, channel.port());
         ctx.igniteConfiguration().setUserAttributes(attrs);
     }
 
@@ -114,6 +120,8 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
 
     @Override public void onIgniteStart() {
         plugin.runtime = KvGridRuntime.start(ctx.grid(), config);
+        if (channel != null)
+            channel.start(ctx.grid());
     }
 
     @Override public void onIgniteStop(boolean cancel) {
@@ -121,6 +129,10 @@ public class KvGridPluginProvider implements PluginProvider<PluginConfiguration>
     }
 
     private void close() {
+        BlockChannelServer c = channel;
+        channel = null;
+        if (c != null)
+            c.close();
         KvGridRuntime r = plugin.runtime;
         plugin.runtime = null;
         if (r != null)

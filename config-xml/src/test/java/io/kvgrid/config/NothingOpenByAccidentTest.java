@@ -42,6 +42,7 @@ class NothingOpenByAccidentTest {
     private final int discoveryPort = LoopbackPorts.freeRange(10);
     private final int communicationPort = LoopbackPorts.freeRange(10);
     private final int thinPort = LoopbackPorts.freeRange(10);
+    private final int channelPort = LoopbackPorts.freeRange(10);
     private final int jgroupsPort = LoopbackPorts.freeRange(3);
     private final int mcastPort = LoopbackPorts.freeRange(1);
     @TempDir
@@ -53,6 +54,7 @@ class NothingOpenByAccidentTest {
         m.put("kvgrid.discovery.port", Integer.toString(discoveryPort));
         m.put("kvgrid.communication.port", Integer.toString(communicationPort));
         m.put("kvgrid.thin.port", Integer.toString(thinPort));
+        m.put("kvgrid.block.channel.port", Integer.toString(channelPort));
         m.put("kvgrid.partitions", "64");
         m.put("kvgrid.data.region.bytes", Long.toString(64L << 20));
         m.put("kvgrid.meta.region.bytes", Long.toString(32L << 20));
@@ -80,6 +82,7 @@ class NothingOpenByAccidentTest {
             s.add(discoveryPort + i);
             s.add(communicationPort + i);
             s.add(thinPort + i);
+            s.add(channelPort + i);
         }
         for (int i = 0; i < 3; i++) {
             s.add(jgroupsPort + i);

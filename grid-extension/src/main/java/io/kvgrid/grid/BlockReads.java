@@ -20,11 +20,14 @@ final class BlockReads {
     private final RecordTouch touch;
     private final PayloadFetcher fetcher;
     private final StoreMeters meters;
+    /** On client nodes: reads go to the record's primary over its block channel; null on server nodes. */
+    private final ChannelRoutes channel;
 
-    BlockReads(RecordTouch touch, PayloadFetcher fetcher, StoreMeters meters) {
+    BlockReads(RecordTouch touch, PayloadFetcher fetcher, StoreMeters meters, ChannelRoutes channel) {
         this.touch = touch;
         this.fetcher = fetcher;
         this.meters = meters;
+        this.channel = channel;
     }
 
     private static KvGridException notFound(String key) {
@@ -51,8 +54,11 @@ final class BlockReads {
     }
 
     List<KeyResult<byte[]>> readBlocks(List<String> keys) {
+        if (channel != null)
+            return channel.read(keys, rest -> orLate(rest, () -> readTouched(rest)));
         return orLate(keys, () -> readTouched(keys));
     }
+
 
     private List<KeyResult<byte[]>> readTouched(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];

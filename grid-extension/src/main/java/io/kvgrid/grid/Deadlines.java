@@ -58,6 +58,19 @@ final class Deadlines {
         return e.code() == ErrorCode.TIMEOUT;
     }
 
+    /** Milliseconds left of the current deadline (0 once passed), or -1 outside an operation with one. */
+    static long remainingMillis() {
+        Deadline d = CURRENT.get();
+        return d == null ? -1 : Math.max(0, TimeUnit.NANOSECONDS.toMillis(d.atNanos - System.nanoTime()));
+    }
+
+    /** The TIMEOUT of the current deadline for {@code what}, for waits that are not Ignite futures. */
+    static KvGridException timeoutNow(String what) {
+        Deadline d = CURRENT.get();
+        return d == null ? new KvGridException(ErrorCode.TIMEOUT, null, what + " did not answer in time")
+            : timeout(d, what);
+    }
+
     private static KvGridException timeout(Deadline d, String what) {
         return new KvGridException(ErrorCode.TIMEOUT, d.setting, what + " took longer than " + d.millis
             + " ms: a node holding it did not answer in time (treated as missing; the cluster drops a node that stays "

@@ -47,6 +47,7 @@ public final class GridBlockStore implements BlockStore {
     private final BlockWriter writer;
     private final RecordTouch touch;
     private final BlockReads reads;
+    private final ChannelRoutes channel;
     private final PayloadFetcher fetcher;
     private final BlockRemoval removal;
     private final ShardTransfers transfers;
@@ -64,7 +65,10 @@ public final class GridBlockStore implements BlockStore {
         this.touch = new RecordTouch(caches);
         this.fetcher = new PayloadFetcher(caches, writer, room, tasks);
         this.removal = new BlockRemoval(caches, writer);
-        this.reads = new BlockReads(touch, fetcher, meters);
+        // Client nodes hold no blocks: their reads go to the nodes that do, over the block channels.
+        this.channel = ignite.cluster().localNode().isClient() ? new ChannelRoutes(new BlockChannelClient(ignite.cluster(),
+            ignite.configuration().getSslContextFactory(), Integer.MAX_VALUE - 8), ignite.affinity(meta.getName())) : null;
+        this.reads = new BlockReads(touch, fetcher, meters, channel);
         ShardStaging staging = this.cfg.getShardsPerBlock() > 1 ? new ShardStaging(ignite, this.cfg) : null;
         this.transfers = new ShardTransfers(this, this.cfg, tasks, staging, meters, room);
         this.deviceTransfers = new DeviceTransfers(this, tasks, touch, transfers);
@@ -413,6 +417,8 @@ public final class GridBlockStore implements BlockStore {
     @Override
     public void close() {
         closed = true;
+        if (channel != null)
+            channel.close();
         meters.close();
         room.close();
         tasks.close();

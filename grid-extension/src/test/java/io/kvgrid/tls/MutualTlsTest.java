@@ -41,6 +41,8 @@ class MutualTlsTest {
     private static Path foreign;
     private static TestCluster cluster;
     private static String hosts;
+    private static final io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
 
     @BeforeAll
     static void start() {
@@ -53,7 +55,9 @@ class MutualTlsTest {
         TlsDirectory.create(dir, 2, clients, 2);
         TlsDirectory.create(foreign, 1, Map.of("admin", ClientRole.ADMIN), 2);
         AtomicInteger next = new AtomicInteger();
-        cluster = TestCluster.start(2, TestCluster.smallConfig(),
+        io.kvgrid.KvGridConfiguration metered = TestCluster.smallConfig();
+        metered.setMeterRegistry(registry);
+        cluster = TestCluster.start(2, metered,
             cfg -> KvGridTls.applyToNode(cfg, dir, "node-" + next.getAndIncrement() % 2));
         hosts = cluster.thinClientAddress(0) + "," + cluster.thinClientAddress(1);
     }
@@ -217,6 +221,47 @@ class MutualTlsTest {
         assertEquals(ErrorCode.NODE_UNAVAILABLE, e.code(), e.getMessage());
         assertEquals("hosts", e.argument());
         return e;
+    }
+
+    @Test
+    void theBlockChannelServesANodeOverTlsAndAPlainConnectionGetsNothing() throws Exception {
+        IgniteConfiguration cfg = KvGridTls.applyToNode(cluster.nodeConfiguration("tls-channel-client"), dir, "node-0");
+        try (KvGridNode client = io.kvgrid.KvGrid.start(cfg.setClientMode(true))) {
+            String k = "tls/channel";
+            client.store().put(k, Payload.of(k, 200_000));
+            org.awaitility.Awaitility.await("a read over the TLS channel").atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> {
+                    double before = channelReads();
+                    assertArrayEquals(Payload.of(k, 200_000), client.store().get(k));
+                    assertEquals(1, channelReads() - before, 0.0);
+                });
+        }
+        int port = (Integer) cluster.node(0).ignite().cluster().localNode()
+            .attribute(io.kvgrid.grid.BlockChannelServer.PORT_ATTRIBUTE);
+        try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(20_000);
+            java.io.DataOutputStream out = new java.io.DataOutputStream(s.getOutputStream());
+            out.writeInt(0x4B564731); // the channel's HELLO, in plain text
+            out.writeByte(1);
+            out.writeLong(0);
+            out.writeLong(0);
+            out.flush();
+            int first;
+            try {
+                first = s.getInputStream().read();
+            } catch (java.io.IOException e) {
+                first = -1; // reset by the TLS server
+            }
+            assertNotEquals(0, first, "no OK for a connection without TLS");
+        }
+    }
+
+    private static double channelReads() {
+        double n = 0;
+        for (io.micrometer.core.instrument.Timer t : registry.find("kvgrid.service.calls")
+            .tag("method", "channel-get").timers())
+            n += t.count();
+        return n;
     }
 
     /** Either the node fails to start, or it starts alone: the cluster never sees it. */

@@ -1,0 +1,254 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KeyResult;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridException;
+import io.kvgrid.tls.CertificateMarks;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.configuration.IgniteConfiguration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.security.cert.Certificate;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Serves whole-block reads on the block channel ({@link BlockChannelWire}) of a server node: each GET runs this
+ * node's store (records leased, payloads checked against them) with the node's rights, and the payloads go to the
+ * socket as they are. It only reads, which thin clients may do anyway; with TLS configured on the node
+ * ({@code IgniteConfiguration.sslContextFactory}) it takes TLS connections only, from certificates of kvgrid nodes or
+ * of clients with a role. Bound while the node starts, so its port travels in the node's attributes
+ * ({@link #PORT_ATTRIBUTE}); it answers once the store runs.
+ *
+ * <p>A client cannot hold the node: connections are bounded ({@link #MAX_CONNECTIONS}; more are closed at once),
+ * a frame that breaks the protocol gets a refusal and a closed connection, and a connection silent for
+ * {@link #IDLE_MILLIS} is closed.
+ */
+public final class BlockChannelServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BlockChannelServer.class);
+    /** Node attribute holding the port a server node's block channel is bound to. */
+    public static final String PORT_ATTRIBUTE = "kvgrid.blockChannelPort";
+    static final int MAX_CONNECTIONS = 256;
+    static final int IDLE_MILLIS = 60_000;
+
+    private final ServerSocket socket;
+    private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
+
+    private final ExecutorService handlers;
+    private volatile Ignite ignite;
+    private volatile boolean closed;
+
+
+    private BlockChannelServer(ServerSocket socket) {
+        this.socket = socket;
+        AtomicInteger n = new AtomicInteger();
+        int port = socket.getLocalPort();
+        this.handlers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "kvgrid-block-channel-" + port + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Binds the channel of a server node starting with {@code igniteCfg}: the first free port of
+     * {@code blockChannelPort .. +blockChannelPortRange} on the node's local host (every interface when it names
+     * none). Null on client nodes and when the channel is off (port 0). INVALID_CONFIG when no port of the range is
+     * free, naming the setting.
+     */
+    public static BlockChannelServer bind(IgniteConfiguration igniteCfg, KvGridConfiguration cfg) {
+        if (cfg.getBlockChannelPort() == 0 || Boolean.TRUE.equals(igniteCfg.isClientMode()))
+            return null;
+        InetAddress host;
+        try {
+            String h = igniteCfg.getLocalHost();
+            host = h == null || h.isEmpty() ? null : InetAddress.getByName(h);
+        } catch (IOException e) {
+            throw new KvGridException(ErrorCode.INVALID_CONFIG, "localHost", "cannot resolve " + igniteCfg.getLocalHost());
+        }
+        SSLContext tls = igniteCfg.getSslContextFactory() == null ? null : igniteCfg.getSslContextFactory().create();
+        int first = cfg.getBlockChannelPort();
+        int last = Math.min(65535, first + cfg.getBlockChannelPortRange());
+        for (int port = first; port <= last; port++) {
+            ServerSocket s = null;
+            try {
+                s = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
+                if (s instanceof SSLServerSocket ssl)
+                    ssl.setNeedClientAuth(true);
+                s.setReuseAddress(true);
+                s.bind(new InetSocketAddress(host, port), 64);
+                return new BlockChannelServer(s);
+            } catch (IOException e) {
+                closeQuietly(s);
+            }
+        }
+        throw new KvGridException(ErrorCode.INVALID_CONFIG, "blockChannelPort", "no free port in " + first + ".." + last
+            + " on " + (host == null ? "any interface" : host.getHostAddress()));
+    }
+
+    public int port() {
+        return socket.getLocalPort();
+    }
+
+    /** Starts answering with {@code ignite}'s store (call once the store runs). */
+    public void start(Ignite ignite) {
+        this.ignite = ignite;
+        Thread t = new Thread(this::acceptLoop, "kvgrid-block-channel-accept-" + port());
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket s;
+            try {
+                s = socket.accept();
+            } catch (IOException e) {
+                if (!closed)
+                    LOG.warn("kvgrid: block channel on port {} stopped accepting: {}", port(), e.toString());
+                return;
+            }
+            if (!slots.tryAcquire()) {
+                closeQuietly(s); // at the bound: the client falls back to Ignite's own path
+                continue;
+            }
+            try {
+                handlers.execute(() -> {
+                    try {
+                        serve(s);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            } catch (RuntimeException e) {
+                slots.release();
+                closeQuietly(s);
+            }
+        }
+    }
+
+    private void serve(Socket s) {
+        DataOutputStream out = null;
+        try {
+            s.setTcpNoDelay(true);
+            s.setSoTimeout(IDLE_MILLIS);
+            s.setSendBufferSize(1 << 20);
+            out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16 << 10));
+            if (s instanceof SSLSocket ssl && !trusted(ssl)) {
+                BlockChannelWire.writeRefusal(out, "the block channel takes kvgrid node certificates and client "
+                    + "certificates with a role");
+                out.flush();
+                return;
+            }
+            if (!hello(in, out))
+                return;
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                if (op != BlockChannelWire.GET)
+                    throw new BlockChannelWire.BadFrame("unknown request " + op);
+                answer(BlockChannelWire.readGetKeys(in), out);
+                out.flush();
+            }
+        } catch (BlockChannelWire.BadFrame e) {
+            try {
+                BlockChannelWire.writeRefusal(out, e.getMessage());
+                out.flush();
+            } catch (IOException | RuntimeException ignored) {
+                // the connection is closing anyway
+            }
+        } catch (IOException e) {
+            // the client went away, or stayed silent past the idle limit
+        } catch (RuntimeException e) {
+            LOG.warn("kvgrid: block channel connection from {} failed", s.getRemoteSocketAddress(), e);
+        } finally {
+            closeQuietly(s); // after the refusal above (a try-with-resources would close it before)
+        }
+    }
+
+    private boolean hello(DataInputStream in, DataOutputStream out) throws IOException {
+        int op = BlockChannelWire.readOp(in);
+        if (op < 0)
+            return false;
+        if (op != BlockChannelWire.HELLO)
+            throw new BlockChannelWire.BadFrame("a connection starts with HELLO");
+        UUID wanted = BlockChannelWire.readHelloNode(in);
+        UUID self = ignite == null ? null : ignite.cluster().localNode().id();
+        if (!wanted.equals(self))
+            throw new BlockChannelWire.BadFrame("this is node " + self + ", not " + wanted);
+        out.writeByte(BlockChannelWire.OK);
+        out.flush();
+        return true;
+    }
+
+    /** A TLS peer with a kvgrid node certificate, or a client certificate carrying a role (every role may read). */
+    private static boolean trusted(SSLSocket s) throws IOException {
+        try {
+            s.startHandshake();
+            Certificate[] chain = s.getSession().getPeerCertificates();
+            return chain.length > 0 && (CertificateMarks.isNode(chain[0]) || CertificateMarks.role(chain[0]) != null);
+        } catch (SSLPeerUnverifiedException e) {
+            return false;
+        }
+    }
+
+    private void answer(List<String> keys, DataOutputStream out) throws IOException {
+        long t0 = System.nanoTime();
+        KvGridRuntime rt = KvGridRuntime.of(ignite);
+        List<KeyResult<byte[]>> res = null;
+        KvGridException failed = null;
+        if (rt == null) {
+            failed = new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "kvgrid is not running on this node");
+        } else {
+            try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
+                res = rt.store().batchGet(keys);
+            } catch (Exception e) {
+                failed = Failures.wrap(e, "kvgrid block channel");
+            }
+        }
+        for (int i = 0; i < keys.size(); i++) {
+            KeyResult<byte[]> k = res == null ? null : res.get(i);
+            if (k != null && k.ok())
+                BlockChannelWire.writeBlock(out, k.value());
+            else
+                BlockChannelWire.writeFailure(out, k == null ? failed : k.error());
+        }
+        if (rt != null)
+            rt.store().meters().serviceCall("channel-get", System.nanoTime() - t0);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(socket);
+        handlers.shutdownNow();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null)
+            return;
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing
+        }
+    }
+}

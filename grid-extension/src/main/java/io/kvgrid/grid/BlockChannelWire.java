@@ -1,0 +1,164 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.BlockStore;
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The frames of the block channel ({@link BlockChannelServer}): a plain TCP (or TLS) stream on which a client reads
+ * whole blocks from the node that is primary for them, one round trip per request, payloads written straight from
+ * the stored array to the socket. Ignite's own messaging copies a 1 MiB value through its message writer in small
+ * chunks and needs a record round trip before the payload round trip; this is what the 3-process and thin-client
+ * reads wait on.
+ *
+ * <p>A connection opens with {@code MAGIC, HELLO, node id}: the server answers {@link #OK} only if it is that node, so
+ * a client trying a node's addresses in turn never reads from another node that happens to listen there. Then any
+ * number of {@code MAGIC, GET, count, keys...}; the reply holds each key in order: {@link #OK} with the payload, or
+ * {@link #FAILED} with its typed error. A frame the server cannot accept gets {@link #REFUSED} and a reason, and the
+ * connection is closed.
+ */
+final class BlockChannelWire {
+    static final int MAGIC = 0x4B564731; // "KVG1"
+    static final byte HELLO = 1;
+    static final byte GET = 2;
+
+    static final byte OK = 0;
+    static final byte FAILED = 1;
+    static final byte REFUSED = 2;
+    /** Keys in one GET: a batch larger than any engine's prefix, small enough to bound one request's reply. */
+    static final int MAX_KEYS = 4096;
+    /** Longest error message written (a UTF string holds 64 KiB). */
+    private static final int MAX_MESSAGE = 4000;
+
+    private BlockChannelWire() {
+    }
+
+    /** A frame that breaks the protocol: the connection is closed after saying why. */
+    static final class BadFrame extends IOException {
+        BadFrame(String message) {
+            super(message);
+        }
+    }
+
+    static void writeHello(DataOutputStream out, UUID node) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeByte(HELLO);
+        out.writeLong(node.getMostSignificantBits());
+        out.writeLong(node.getLeastSignificantBits());
+    }
+
+    static void writeGet(DataOutputStream out, List<String> keys) throws IOException {
+        out.writeInt(MAGIC);
+        out.writeByte(GET);
+        out.writeInt(keys.size());
+        for (String k : keys)
+            writeKey(out, k);
+    }
+
+    private static void writeKey(DataOutputStream out, String k) throws IOException {
+        byte[] b = k.getBytes(StandardCharsets.UTF_8);
+        out.writeShort(b.length);
+        out.write(b);
+    }
+
+    private static String readKey(DataInputStream in, int i) throws IOException {
+        int len = in.readUnsignedShort();
+        if (len < 1 || len > BlockStore.MAX_KEY_BYTES)
+            throw new BadFrame("key " + i + " is " + len + " bytes; keys are 1.." + BlockStore.MAX_KEY_BYTES);
+        byte[] b = new byte[len];
+        in.readFully(b);
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** The op of the next frame (after its magic), or -1 at a clean end of stream. */
+    static int readOp(DataInputStream in) throws IOException {
+        int first = in.read();
+        if (first < 0)
+            return -1;
+        int magic = (first << 24) | (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+        if (magic != MAGIC)
+            throw new BadFrame("not a kvgrid block channel frame");
+        return in.readUnsignedByte();
+    }
+
+    static UUID readHelloNode(DataInputStream in) throws IOException {
+        return new UUID(in.readLong(), in.readLong());
+    }
+
+    /** The keys of a GET frame; BadFrame when the count or a key's length is out of bounds. */
+    static List<String> readGetKeys(DataInputStream in) throws IOException {
+        int n = in.readInt();
+        if (n < 1 || n > MAX_KEYS)
+            throw new BadFrame("a GET carries 1.." + MAX_KEYS + " keys, this one " + n);
+        List<String> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++)
+            keys.add(readKey(in, i));
+        return keys;
+    }
+
+    static void writeBlock(DataOutputStream out, byte[] payload) throws IOException {
+        out.writeByte(OK);
+        out.writeInt(payload.length);
+        out.write(payload);
+    }
+
+    static void writeFailure(DataOutputStream out, KvGridException e) throws IOException {
+        out.writeByte(FAILED);
+        out.writeUTF(e.code().name());
+        out.writeUTF(e.argument() == null ? "" : e.argument());
+        out.writeUTF(clip(e.detail()));
+    }
+
+    static void writeRefusal(DataOutputStream out, String why) throws IOException {
+        out.writeByte(REFUSED);
+        out.writeUTF(clip(why));
+    }
+
+    /**
+     * One key's answer: the payload, or its typed error. {@code maxBytes} bounds the length a server may announce;
+     * a refusal ends the connection (BadFrame carrying the server's reason).
+     */
+    static Object readAnswer(DataInputStream in, int maxBytes) throws IOException {
+        int status = in.readUnsignedByte();
+        if (status == OK) {
+            int len = in.readInt();
+            if (len < 0 || len > maxBytes)
+                throw new BadFrame("the server announced a block of " + len + " bytes (at most " + maxBytes + ")");
+            byte[] b = new byte[len];
+            in.readFully(b);
+            return b;
+        }
+        return readError(status, in);
+    }
+
+    private static KvGridException readError(int status, DataInputStream in) throws IOException {
+        if (status == FAILED) {
+            String code = in.readUTF();
+            String arg = in.readUTF();
+            String msg = in.readUTF();
+            ErrorCode c;
+            try {
+                c = ErrorCode.valueOf(code);
+            } catch (IllegalArgumentException e) {
+                c = ErrorCode.INTERNAL;
+            }
+            return new KvGridException(c, arg.isEmpty() ? null : arg, msg);
+        }
+        if (status == REFUSED)
+            throw new BadFrame("the node refused the request: " + in.readUTF());
+        throw new BadFrame("unknown answer status " + status);
+    }
+
+    private static String clip(String s) {
+        String m = String.valueOf(s);
+        return m.length() <= MAX_MESSAGE ? m : m.substring(0, MAX_MESSAGE) + "...";
+    }
+}

@@ -1,0 +1,217 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KeyResult;
+import io.kvgrid.KvGrid;
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.KvGridException;
+import io.kvgrid.KvGridNode;
+import io.kvgrid.testing.Payload;
+import io.kvgrid.testing.TestCluster;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The block channel: a client node's reads are answered by the record's primary in one round trip, with the stored
+ * bytes and the store's typed errors; a connection that breaks the protocol is refused and closed, and the node goes on
+ * serving.
+ */
+@Timeout(300)
+class BlockChannelTest {
+    private static final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private static TestCluster cluster;
+    private static KvGridNode client;
+
+    @BeforeAll
+    static void start() {
+        KvGridConfiguration cfg = TestCluster.smallConfig();
+        cfg.setMeterRegistry(registry);
+        cluster = GridTests.cluster(2, cfg);
+        client = KvGrid.start(cluster.nodeConfiguration("channel-client").setClientMode(true));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null)
+            client.close();
+        if (cluster != null)
+            cluster.close();
+    }
+
+    /** Reads the servers answered over their channels so far. */
+    private static long channelReads() {
+        long n = 0;
+        for (Timer t : registry.find("kvgrid.service.calls").tag("method", "channel-get").timers())
+            n += t.count();
+        return n;
+    }
+
+    private static int port(int node) {
+        return (Integer) cluster.node(node).ignite().cluster().localNode().attribute(BlockChannelServer.PORT_ATTRIBUTE);
+    }
+
+    @Test
+    void aClientNodesReadsAreAnsweredByThePrimariesOverTheirChannelsWithTheStoredBytes() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            String k = "chan/read-" + i;
+            keys.add(k);
+            client.store().put(k, Payload.of(k, i == 0 ? 0 : 1_000 * i + (i % 3) * 300_000));
+        }
+        // The first read of each node connects in the background (and is read through Ignite meanwhile).
+        await("connections to both primaries").atMost(Duration.ofSeconds(30)).until(() -> {
+            client.store().batchGet(keys);
+            return client.store().batchGet(keys).size() == keys.size() && channelReads() >= 2;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            long before = channelReads();
+            client.store().batchGet(keys);
+            return channelReads() - before == 2; // one request to each node
+        });
+
+        long before = channelReads();
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            assertArrayEquals(Payload.of(k, i == 0 ? 0 : 1_000 * i + (i % 3) * 300_000), client.store().get(k), k);
+        }
+        assertEquals(keys.size(), channelReads() - before, "every get was one channel request");
+
+        List<String> withMissing = new ArrayList<>(keys.subList(0, 5));
+        withMissing.add(2, "chan/never-written");
+        List<KeyResult<byte[]>> got = client.store().batchGet(withMissing);
+        for (int i = 0; i < withMissing.size(); i++) {
+            String k = withMissing.get(i);
+            if (i == 2) {
+                assertFalse(got.get(i).ok());
+                assertEquals(ErrorCode.NOT_FOUND, got.get(i).error().code(), "a missing block's own error");
+            } else {
+                assertArrayEquals(Payload.of(k, keys.indexOf(k) == 0 ? 0 : 1_000 * keys.indexOf(k)
+                    + (keys.indexOf(k) % 3) * 300_000), got.get(i).valueOrThrow(), k);
+            }
+        }
+        KvGridException e = assertThrows(KvGridException.class, () -> client.store().get("chan/never-written"));
+        assertEquals(ErrorCode.NOT_FOUND, e.code());
+    }
+
+    @Test
+    void aFrameThatBreaksTheProtocolIsRefusedAndTheNodeGoesOnServing() throws IOException {
+        UUID self = cluster.node(0).ignite().cluster().localNode().id();
+        assertTrue(refusal(out -> out.writeInt(0x47455420)).contains("not a kvgrid block channel frame"));
+        assertTrue(refusal(out -> BlockChannelWire.writeHello(out, UUID.randomUUID())).contains("this is node " + self));
+        assertTrue(refusal(out -> {
+            out.writeInt(BlockChannelWire.MAGIC);
+            out.writeByte(BlockChannelWire.GET);
+        }).contains("starts with HELLO"));
+        assertTrue(helloThen(out -> {
+            out.writeInt(BlockChannelWire.MAGIC);
+            out.writeByte(BlockChannelWire.GET);
+            out.writeInt(BlockChannelWire.MAX_KEYS + 1);
+        }).contains("1..4096 keys"));
+        assertTrue(helloThen(out -> {
+            out.writeInt(BlockChannelWire.MAGIC);
+            out.writeByte(BlockChannelWire.GET);
+            out.writeInt(1);
+            out.writeShort(5_000);
+        }).contains("keys are 1..1024"));
+        assertTrue(helloThen(out -> {
+            out.writeInt(BlockChannelWire.MAGIC);
+            out.writeByte(99);
+        }).contains("unknown request 99"));
+
+        String k = "chan/after-refusals";
+        client.store().put(k, Payload.of(k, 70_000));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            long before = channelReads();
+            assertArrayEquals(Payload.of(k, 70_000), client.store().get(k));
+            assertEquals(1, channelReads() - before, "read over the channel");
+        });
+    }
+
+    @Test
+    void aKeyTheStoreRejectsGetsItsTypedErrorOverTheChannel() throws IOException {
+        try (Socket s = connected(0)) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            BlockChannelWire.writeGet(out, List.of("bad\u0000key", "chan/absent"));
+            out.flush();
+            Object bad = BlockChannelWire.readAnswer(in, 1 << 20);
+            Object absent = BlockChannelWire.readAnswer(in, 1 << 20);
+            assertEquals(ErrorCode.INVALID_KEY, ((KvGridException) bad).code(), String.valueOf(bad));
+            assertEquals("keys[0]", ((KvGridException) bad).argument());
+            assertEquals(ErrorCode.INVALID_KEY, ((KvGridException) absent).code(),
+                "a batch with an invalid key is refused whole, as batchGet refuses it");
+        }
+    }
+
+    @Test
+    void theChannelPortIsValidated() {
+        KvGridConfiguration cfg = new KvGridConfiguration();
+        KvGridException e = assertThrows(KvGridException.class, () -> cfg.setBlockChannelPort(70_000));
+        assertEquals(ErrorCode.INVALID_CONFIG, e.code());
+        assertEquals("blockChannelPort", e.argument());
+        cfg.setBlockChannelPort(0); // off
+        assertEquals(0, new KvGridConfiguration(cfg).getBlockChannelPort());
+    }
+
+    interface FrameWriter {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    /** A connection to node {@code i}'s channel that has said HELLO. */
+    private static Socket connected(int i) throws IOException {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), port(i));
+        s.setSoTimeout(20_000);
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        BlockChannelWire.writeHello(out, cluster.node(i).ignite().cluster().localNode().id());
+        out.flush();
+        assertEquals(BlockChannelWire.OK, s.getInputStream().read());
+        return s;
+    }
+
+    private static String helloThen(FrameWriter frame) throws IOException {
+        try (Socket s = connected(0)) {
+            return refusalOn(s, frame);
+        }
+    }
+
+    private static String refusal(FrameWriter frame) throws IOException {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port(0))) {
+            s.setSoTimeout(20_000);
+            return refusalOn(s, frame);
+        }
+    }
+
+    /** Sends {@code frame}; returns the server's reason and checks that it closed the connection after it. */
+    private static String refusalOn(Socket s, FrameWriter frame) throws IOException {
+        DataOutputStream out = new DataOutputStream(s.getOutputStream());
+        frame.write(out);
+        out.flush();
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        assertEquals(BlockChannelWire.REFUSED, in.readUnsignedByte());
+        String why = in.readUTF();
+        assertThrows(EOFException.class, in::readByte, "closed after refusing: " + why);
+        return why;
+    }
+}
