@@ -29,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -40,8 +41,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link #PORT_ATTRIBUTE}); it answers once the store runs.
  *
  * <p>A client cannot hold the node: connections are bounded ({@link #MAX_CONNECTIONS}; more are closed at once),
- * a frame that breaks the protocol gets a refusal and a closed connection, and a connection silent for
- * {@link #IDLE_MILLIS} is closed.
+ * the block bytes all answers hold at once are bounded ({@link #ANSWER_BUDGET}, see {@link #answer}), a frame that
+ * breaks the protocol gets a refusal and a closed connection, and a connection silent for {@link #IDLE_MILLIS} is
+ * closed.
  */
 public final class BlockChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlockChannelServer.class);
@@ -49,9 +51,15 @@ public final class BlockChannelServer implements AutoCloseable {
     public static final String PORT_ATTRIBUTE = "kvgrid.blockChannelPort";
     static final int MAX_CONNECTIONS = 256;
     static final int IDLE_MILLIS = 60_000;
+    /** Payload bytes one group of a GET reads before writing them out. */
+    static final long GROUP_BYTES = 32L << 20;
+    /** Payload bytes all GETs of this JVM hold at once: a quarter of the heap, 64 MiB at least. */
+    static final int ANSWER_BUDGET = (int) Math.min(Integer.MAX_VALUE,
+        Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4));
 
     private final ServerSocket socket;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
+    private final Semaphore answering = new Semaphore(ANSWER_BUDGET);
 
     private final ExecutorService handlers;
     private volatile Ignite ignite;
@@ -210,29 +218,76 @@ public final class BlockChannelServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Answers a GET in groups of at most {@link #GROUP_BYTES} of payload (by the records' sizes; a larger block is a
+     * group of its own), each read under the node's {@link #ANSWER_BUDGET} and written out before the next is read, so
+     * no request, and no number of clients together, holds more block bytes in the heap than the budget. A group that
+     * cannot get its share within the read deadline fails with TIMEOUT.
+     */
     private void answer(List<String> keys, DataOutputStream out) throws IOException {
         long t0 = System.nanoTime();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
-        List<KeyResult<byte[]>> res = null;
-        KvGridException failed = null;
         if (rt == null) {
-            failed = new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "kvgrid is not running on this node");
-        } else {
-            try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
-                res = rt.store().batchGet(keys);
-            } catch (Exception e) {
-                failed = Failures.wrap(e, "kvgrid block channel");
+            failAll(keys, 0, keys.size(), new KvGridException(ErrorCode.NODE_UNAVAILABLE, null,
+                "kvgrid is not running on this node"), out);
+            return;
+        }
+        GridBlockStore store = rt.store();
+        long[] sizes;
+        try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
+            Args.checkKeys(keys, "keys", false);
+            sizes = store.recordSizes(keys);
+        } catch (Exception e) {
+            failAll(keys, 0, keys.size(), Failures.wrap(e, "kvgrid block channel"), out);
+            return;
+        }
+        for (int from = 0, to; from < keys.size(); from = to) {
+            long bytes = sizes[from];
+            for (to = from + 1; to < keys.size() && bytes + sizes[to] <= GROUP_BYTES; to++)
+                bytes += sizes[to];
+            answerGroup(store, keys.subList(from, to), (int) Math.min(bytes, ANSWER_BUDGET), out);
+        }
+        store.meters().serviceCall("channel-get", System.nanoTime() - t0);
+    }
+
+    private void answerGroup(GridBlockStore store, List<String> keys, int bytes, DataOutputStream out)
+        throws IOException {
+        long wait = store.config().getReadDeadlineMillis();
+        try {
+            if (!answering.tryAcquire(bytes, wait, TimeUnit.MILLISECONDS)) {
+                failAll(keys, 0, keys.size(), new KvGridException(ErrorCode.TIMEOUT, "readDeadlineMillis", "node "
+                    + ignite.cluster().localNode().consistentId() + " is answering " + (ANSWER_BUDGET >> 20)
+                    + " MiB of reads already and had no room for these within " + wait + " ms"), out);
+                return;
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("closing");
         }
-        for (int i = 0; i < keys.size(); i++) {
-            KeyResult<byte[]> k = res == null ? null : res.get(i);
-            if (k != null && k.ok())
-                BlockChannelWire.writeBlock(out, k.value());
-            else
-                BlockChannelWire.writeFailure(out, k == null ? failed : k.error());
+        try {
+            List<KeyResult<byte[]>> res;
+            try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
+                res = store.batchGet(keys);
+            } catch (Exception e) {
+                failAll(keys, 0, keys.size(), Failures.wrap(e, "kvgrid block channel"), out);
+                return;
+            }
+            for (KeyResult<byte[]> k : res) {
+                if (k.ok())
+                    BlockChannelWire.writeBlock(out, k.value());
+                else
+                    BlockChannelWire.writeFailure(out, k.error());
+            }
+            out.flush(); // the group leaves the heap before the next is read
+        } finally {
+            answering.release(bytes);
         }
-        if (rt != null)
-            rt.store().meters().serviceCall("channel-get", System.nanoTime() - t0);
+    }
+
+    private static void failAll(List<String> keys, int from, int to, KvGridException e, DataOutputStream out)
+        throws IOException {
+        for (int i = from; i < to; i++)
+            BlockChannelWire.writeFailure(out, e);
     }
 
     @Override

@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -230,6 +231,17 @@ public final class GridBlockStore implements BlockStore {
         return write(keys, payloads, options, false);
     }
 
+
+    /** The sizes of {@code keys}' blocks by their records (0 for keys without a complete one), in key order. */
+    long[] recordSizes(List<String> keys) {
+        Map<String, BlockRecord> recs = meta.getAll(new java.util.HashSet<>(keys));
+        long[] out = new long[keys.size()];
+        for (int i = 0; i < out.length; i++) {
+            BlockRecord r = recs.get(keys.get(i));
+            out[i] = r == null || !r.complete() ? 0 : r.size;
+        }
+        return out;
+    }
 
     public List<KeyResult<byte[]>> batchGet(List<String> keys) {
         ensureOpen();

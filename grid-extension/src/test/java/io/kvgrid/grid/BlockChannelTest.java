@@ -166,6 +166,34 @@ class BlockChannelTest {
     }
 
     @Test
+    void aGetLargerThanOneGroupIsAnsweredGroupByGroupWithEveryBlocksBytes() throws IOException {
+        // 40 blocks of 1 MiB: two groups of 32 MiB at most, each written out before the next is read.
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String k = "chan/group-" + i;
+            keys.add(k);
+            cluster.store(0).put(k, Payload.of(k, 1 << 20), io.kvgrid.PutOptions.builder().replicas(1).build());
+        }
+        List<String> asked = new ArrayList<>(keys);
+        asked.add(17, "chan/not-there");
+        long before = channelReads();
+        try (Socket s = connected(0)) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
+            BlockChannelWire.writeGet(out, asked);
+            out.flush();
+            for (String k : asked) {
+                Object a = BlockChannelWire.readAnswer(in, 2 << 20);
+                if (k.equals("chan/not-there"))
+                    assertEquals(ErrorCode.NOT_FOUND, ((KvGridException) a).code());
+                else
+                    assertArrayEquals(Payload.of(k, 1 << 20), (byte[]) a, k);
+            }
+        }
+        assertEquals(1, channelReads() - before, "one request");
+    }
+
+    @Test
     void theChannelPortIsValidated() {
         KvGridConfiguration cfg = new KvGridConfiguration();
         KvGridException e = assertThrows(KvGridException.class, () -> cfg.setBlockChannelPort(70_000));
