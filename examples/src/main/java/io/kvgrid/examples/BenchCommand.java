@@ -148,8 +148,15 @@ final class BenchCommand implements Callable<Integer> {
             }
             try (BenchTargets.IgniteBaseline base = new BenchTargets.IgniteBaseline(nodes, regionBytes(s, nodes))) {
                 for (int size : BenchSettings.BLOCK_SIZES) {
-                    w.putGet(base, size, rows::add);
-                    base.clear();
+                    try {
+                        w.putGet(base, size, rows::add);
+                        base.clear();
+                    } catch (BenchTargets.Stalled e) {
+                        // Its remaining rows of this size are left out (their targets read "not measured").
+                        System.err.println("bench: ignite-baseline " + (size >> 10) + " KiB on " + nodes + " nodes: "
+                            + e.getMessage() + "; its remaining rows of this size are left out");
+                        break; // a stalled cluster is not cleared or measured further
+                    }
                 }
             }
         }
