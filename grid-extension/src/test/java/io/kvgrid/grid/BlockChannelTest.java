@@ -48,6 +48,7 @@ class BlockChannelTest {
     static void start() {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setMeterRegistry(registry);
+        cfg.setBlockChannelPort(KvGridConfiguration.SUGGESTED_BLOCK_CHANNEL_PORT);
         cluster = GridTests.cluster(2, cfg);
         client = KvGrid.start(cluster.nodeConfiguration("channel-client").setClientMode(true));
     }
@@ -199,8 +200,9 @@ class BlockChannelTest {
         KvGridException e = assertThrows(KvGridException.class, () -> cfg.setBlockChannelPort(70_000));
         assertEquals(ErrorCode.INVALID_CONFIG, e.code());
         assertEquals("blockChannelPort", e.argument());
-        cfg.setBlockChannelPort(0); // off
-        assertEquals(0, new KvGridConfiguration(cfg).getBlockChannelPort());
+        assertEquals(0, cfg.getBlockChannelPort(), "off unless configured");
+        cfg.setBlockChannelPort(47_700);
+        assertEquals(47_700, new KvGridConfiguration(cfg).getBlockChannelPort());
     }
 
     interface FrameWriter {
