@@ -228,34 +228,34 @@ public final class BlockChannelServer implements AutoCloseable {
         long t0 = System.nanoTime();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt == null) {
-            failAll(keys, 0, keys.size(), new KvGridException(ErrorCode.NODE_UNAVAILABLE, null,
+            failAll(keys.size(), new KvGridException(ErrorCode.NODE_UNAVAILABLE, null,
                 "kvgrid is not running on this node"), out);
             return;
         }
         GridBlockStore store = rt.store();
-        long[] sizes;
+        int[] answered = new int[1];
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
-            Args.checkKeys(keys, "keys", false);
-            sizes = store.recordSizes(keys);
+            store.batchGetGrouped(keys, GROUP_BYTES, (group, bytes, fetch) -> {
+                answerGroup(store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, out);
+                answered[0] += group.size();
+            });
+        } catch (IOException e) {
+            throw e;
         } catch (Exception e) {
-            failAll(keys, 0, keys.size(), Failures.wrap(e, "kvgrid block channel"), out);
-            return;
-        }
-        for (int from = 0, to; from < keys.size(); from = to) {
-            long bytes = sizes[from];
-            for (to = from + 1; to < keys.size() && bytes + sizes[to] <= GROUP_BYTES; to++)
-                bytes += sizes[to];
-            answerGroup(store, keys.subList(from, to), (int) Math.min(bytes, ANSWER_BUDGET), out);
+            // Before any group (a bad key, the records unreadable): every key gets the error. A group's own failures
+            // are in its answers.
+            failAll(keys.size() - answered[0], Failures.wrap(e, "kvgrid block channel"), out);
         }
         store.meters().serviceCall("channel-get", System.nanoTime() - t0);
     }
 
-    private void answerGroup(GridBlockStore store, List<String> keys, int bytes, DataOutputStream out)
+    private void answerGroup(GridBlockStore store, List<String> keys, int bytes,
+                             java.util.function.Supplier<List<KeyResult<byte[]>>> fetch, DataOutputStream out)
         throws IOException {
         long wait = store.config().getReadDeadlineMillis();
         try {
             if (!answering.tryAcquire(bytes, wait, TimeUnit.MILLISECONDS)) {
-                failAll(keys, 0, keys.size(), new KvGridException(ErrorCode.TIMEOUT, "readDeadlineMillis", "node "
+                failAll(keys.size(), new KvGridException(ErrorCode.TIMEOUT, "readDeadlineMillis", "node "
                     + ignite.cluster().localNode().consistentId() + " is answering " + (ANSWER_BUDGET >> 20)
                     + " MiB of reads already and had no room for these within " + wait + " ms"), out);
                 return;
@@ -265,14 +265,7 @@ public final class BlockChannelServer implements AutoCloseable {
             throw new java.io.InterruptedIOException("closing");
         }
         try {
-            List<KeyResult<byte[]>> res;
-            try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
-                res = store.batchGet(keys);
-            } catch (Exception e) {
-                failAll(keys, 0, keys.size(), Failures.wrap(e, "kvgrid block channel"), out);
-                return;
-            }
-            for (KeyResult<byte[]> k : res) {
+            for (KeyResult<byte[]> k : fetch.get()) {
                 if (k.ok())
                     BlockChannelWire.writeBlock(out, k.value());
                 else
@@ -284,9 +277,9 @@ public final class BlockChannelServer implements AutoCloseable {
         }
     }
 
-    private static void failAll(List<String> keys, int from, int to, KvGridException e, DataOutputStream out)
-        throws IOException {
-        for (int i = from; i < to; i++)
+    /** {@code e} as the answer of each of {@code n} keys. */
+    private static void failAll(int n, KvGridException e, DataOutputStream out) throws IOException {
+        for (int i = 0; i < n; i++)
             BlockChannelWire.writeFailure(out, e);
     }
 

@@ -59,10 +59,61 @@ final class BlockReads {
         return orLate(keys, () -> readTouched(keys));
     }
 
-
     private List<KeyResult<byte[]>> readTouched(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        Map<String, BlockRecord> recs = touch.touch(keys, true, true, renewal);
+        return fetchVerified(keys, touch.touch(keys, true, true, renewal), renewal);
+    }
+
+    /** One group of {@link #readGrouped}. */
+    interface GroupReader {
+        /**
+         * Takes the group of {@code keys} whose payloads come to {@code bytes} by their records: calls {@code fetch}
+         * (once, when it may hold them) and hands on what it returns.
+         */
+        void group(List<String> keys, long bytes, java.util.function.Supplier<List<KeyResult<byte[]>>> fetch)
+            throws java.io.IOException;
+    }
+
+    /**
+     * {@link #readBlocks}, for a reader that passes blocks on as they come: the records are read (and leased) once,
+     * then the payloads are fetched group by group, each group at most {@code groupBytes} by the records' sizes (a
+     * larger block alone), so a caller can bound the bytes it holds. The lease renewal is awaited before the first
+     * group is handed on.
+     */
+    void readGrouped(List<String> keys, long groupBytes, GroupReader reader) throws java.io.IOException {
+        org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
+        Map<String, BlockRecord> recs;
+        try {
+            recs = touch.touch(keys, true, true, renewal);
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            reader.group(keys, 0, () -> orLate(keys, () -> {
+                throw e;
+            }));
+            return;
+        }
+        for (int from = 0, to; from < keys.size(); from = to) {
+            long bytes = size(recs.get(keys.get(from)));
+            for (to = from + 1; to < keys.size() && bytes + size(recs.get(keys.get(to))) <= groupBytes; to++)
+                bytes += size(recs.get(keys.get(to)));
+            List<String> group = keys.subList(from, to);
+            Map<String, BlockRecord> groupRecs = new HashMap<>();
+            for (String k : group)
+                if (recs.containsKey(k))
+                    groupRecs.put(k, recs.get(k));
+            org.apache.ignite.lang.IgniteFuture<?>[] await = from == 0 ? renewal : new org.apache.ignite.lang.IgniteFuture<?>[1];
+            reader.group(group, bytes, () -> orLate(group, () -> fetchVerified(group, groupRecs, await)));
+        }
+    }
+
+    private static long size(BlockRecord r) {
+        return r == null ? 0 : r.size;
+    }
+
+    /** The payloads of {@code keys} with records {@code recs}, checked; awaits {@code renewal} once they are read. */
+    private List<KeyResult<byte[]>> fetchVerified(List<String> keys, Map<String, BlockRecord> recs,
+                                                  org.apache.ignite.lang.IgniteFuture<?>[] renewal) {
         Set<String> above = new HashSet<>();
         Map<String, Object> bytes = fetcher.fetch(recs, above);
         RecordTouch.awaitRenewal(renewal);

@@ -23,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -68,7 +67,7 @@ public final class GridBlockStore implements BlockStore {
         this.removal = new BlockRemoval(caches, writer);
         // Client nodes hold no blocks: their reads go to the nodes that do, over the block channels.
         this.channel = ignite.cluster().localNode().isClient() ? new ChannelRoutes(new BlockChannelClient(ignite.cluster(),
-            ignite.configuration().getSslContextFactory(), Integer.MAX_VALUE - 8), ignite.affinity(meta.getName())) : null;
+            ignite.configuration().getSslContextFactory()), ignite.affinity(meta.getName())) : null;
         this.reads = new BlockReads(touch, fetcher, meters, channel);
         ShardStaging staging = this.cfg.getShardsPerBlock() > 1 ? new ShardStaging(ignite, this.cfg) : null;
         this.transfers = new ShardTransfers(this, this.cfg, tasks, staging, meters, room);
@@ -232,15 +231,25 @@ public final class GridBlockStore implements BlockStore {
     }
 
 
-    /** The sizes of {@code keys}' blocks by their records (0 for keys without a complete one), in key order. */
-    long[] recordSizes(List<String> keys) {
-        Map<String, BlockRecord> recs = meta.getAll(new java.util.HashSet<>(keys));
-        long[] out = new long[keys.size()];
-        for (int i = 0; i < out.length; i++) {
-            BlockRecord r = recs.get(keys.get(i));
-            out[i] = r == null || !r.complete() ? 0 : r.size;
+    /** {@link #batchGet} handed on group by group ({@link BlockReads#readGrouped}), under the read deadline. */
+    void batchGetGrouped(List<String> keys, long groupBytes, BlockReads.GroupReader reader) throws java.io.IOException {
+        ensureOpen();
+        Args.checkKeys(keys, "keys", false);
+        long t0 = System.nanoTime();
+        try {
+            reading(() -> {
+                try {
+                    reads.readGrouped(keys, groupBytes, reader);
+                    return null;
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            meters.batchGet.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
-        return out;
     }
 
     public List<KeyResult<byte[]>> batchGet(List<String> keys) {
