@@ -39,10 +39,11 @@ import java.util.concurrent.Executors;
 final class BlockChannelClient implements AutoCloseable {
     private static final int CONNECT_MILLIS = 5_000;
     private static final int IDLE_PER_NODE = 8;
+    /** The longest array a JVM allocates: a node may be configured for larger blocks than this client. */
+    private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
     private final IgniteCluster cluster;
     private final Factory<SSLContext> tls;
-    private final int maxBlockBytes;
     private final Map<UUID, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
     private final Set<UUID> connecting = ConcurrentHashMap.newKeySet();
     private final ExecutorService connector = Executors.newCachedThreadPool(r -> {
@@ -53,10 +54,9 @@ final class BlockChannelClient implements AutoCloseable {
     private volatile long prunedAt = -1;
     private volatile boolean closed;
 
-    BlockChannelClient(IgniteCluster cluster, Factory<SSLContext> tls, int maxBlockBytes) {
+    BlockChannelClient(IgniteCluster cluster, Factory<SSLContext> tls) {
         this.cluster = cluster;
         this.tls = tls;
-        this.maxBlockBytes = maxBlockBytes;
     }
 
     /** The node's block channel port, or -1 when it has none. */
@@ -116,7 +116,7 @@ final class BlockChannelClient implements AutoCloseable {
             long left = Deadlines.remainingMillis();
             c.socket.setSoTimeout(left < 0 ? CONNECT_MILLIS : (int) Math.max(1, Math.min(Integer.MAX_VALUE, left)));
             for (String k : r.keys)
-                got.put(k, BlockChannelWire.readAnswer(c.in, maxBlockBytes));
+                got.put(k, BlockChannelWire.readAnswer(c.in, MAX_ARRAY)); // the nodes' own limit applies
             out.putAll(got);
             release(r.node, c);
         } catch (SocketTimeoutException e) {

@@ -47,20 +47,20 @@ final class ChannelRoutes implements AutoCloseable {
         return byNode;
     }
 
-    @SuppressWarnings("unchecked")
-    private static <T> List<KeyResult<T>> results(List<String> keys, Map<String, Object> got, List<String> rest,
-                                                  Function<List<String>, List<KeyResult<T>>> fallback) {
-        Map<String, KeyResult<T>> others = new HashMap<>();
+    /** Each key's answer in order: from its channel (bytes or its error), else from {@code fallback}. */
+    private static List<KeyResult<byte[]>> results(List<String> keys, Map<String, Object> got, List<String> rest,
+                                                   Function<List<String>, List<KeyResult<byte[]>>> fallback) {
+        Map<String, KeyResult<byte[]>> others = new HashMap<>();
         if (!rest.isEmpty())
-            for (KeyResult<T> r : fallback.apply(rest))
+            for (KeyResult<byte[]> r : fallback.apply(rest))
                 others.put(r.key(), r);
-        List<KeyResult<T>> out = new ArrayList<>(keys.size());
+        List<KeyResult<byte[]>> out = new ArrayList<>(keys.size());
         for (String k : keys) {
             Object v = got.get(k);
-            if (v instanceof KvGridException e)
+            if (v instanceof byte[] b)
+                out.add(KeyResult.ok(k, b));
+            else if (v instanceof KvGridException e)
                 out.add(KeyResult.failed(k, e));
-            else if (v != null)
-                out.add(KeyResult.ok(k, (T) v));
             else
                 out.add(others.get(k));
         }
