@@ -153,7 +153,7 @@ final class BenchCommand implements Callable<Integer> {
                         base.clear();
                     } catch (BenchTargets.Stalled e) {
                         // Its remaining rows of this size are left out (their targets read "not measured").
-                        System.err.println("bench: ignite-baseline " + (size >> 10) + " KiB on " + nodes + " nodes: "
+                        (log != null ? log : System.err).println("bench: ignite-baseline " + (size >> 10) + " KiB on " + nodes + " nodes: "
                             + e.getMessage() + "; its remaining rows of this size are left out");
                         break; // a stalled cluster is not cleared or measured further
                     }
