@@ -189,9 +189,32 @@ public final class KvGridClient implements BlockStore {
         return batchGet(List.of(key)).get(0).valueOrThrow();
     }
 
+    /**
+     * Reads each key from the block channel of its primary where the node serves one (a request and the stored bytes,
+     * no thin-client marshalling), the others over the thin-client protocol.
+     */
     @Override
     public List<KeyResult<byte[]>> batchGet(List<String> keys) {
         Args.checkKeys(keys, "keys", false);
+        List<String> rest = new ArrayList<>();
+        Map<String, Object> got = router.readOverChannels(keys, rest);
+        if (got.isEmpty())
+            return thinGet(keys);
+        Map<String, KeyResult<byte[]>> others = new java.util.HashMap<>();
+        if (!rest.isEmpty())
+            for (KeyResult<byte[]> r : thinGet(rest))
+                others.put(r.key(), r);
+        KeyResult<byte[]>[] out = results(keys.size());
+        for (int i = 0; i < out.length; i++) {
+            String k = keys.get(i);
+            Object v = got.get(k);
+            out[i] = v instanceof byte[] b ? KeyResult.ok(k, b)
+                : v instanceof KvGridException e ? KeyResult.failed(k, e) : others.get(k);
+        }
+        return List.of(out);
+    }
+
+    private List<KeyResult<byte[]>> thinGet(List<String> keys) {
         KeyResult<byte[]>[] out = results(keys.size());
         perNode(keys, (node, idx) -> {
             WireReply r = router.call(node, s -> WireReply.joined(s.get(pick(keys, idx))));

@@ -2,6 +2,7 @@ package io.kvgrid.client;
 
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
+import io.kvgrid.grid.BlockChannelClient;
 import io.kvgrid.grid.KvGridAffinity;
 import io.kvgrid.grid.KvGridService;
 import io.kvgrid.grid.WireNodeStats;
@@ -35,6 +36,8 @@ final class Router implements AutoCloseable {
     private final IgniteClient seed;
     private final KvGridService seedService;
     private final Map<UUID, Channel> channels = new ConcurrentHashMap<>();
+    /** Whole-block reads straight from the nodes' block channels, where they serve one; null when TLS rules it out. */
+    private final BlockChannelClient blocks;
     private volatile Snapshot snapshot;
     private volatile boolean stale;
     private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -46,17 +49,39 @@ final class Router implements AutoCloseable {
     private record Channel(IgniteClient client, KvGridService service) {
     }
 
-    /** A topology and the affinity that maps keys to its partitions. */
-    record Snapshot(WireTopology topology, KvGridAffinity affinity) {
+    /**
+     * A topology, the affinity that maps keys to its partitions, and per node its block channel (null when it serves
+     * none).
+     */
+    record Snapshot(WireTopology topology, KvGridAffinity affinity, BlockChannelClient.Peer[] channels) {
         UUID primaryOf(String key) {
             int node = topology.primary[affinity.partition(key)];
             return node < 0 ? null : topology.nodeIds[node];
+        }
+
+        /** The block channel of {@code key}'s primary, or null. */
+        BlockChannelClient.Peer channelOf(String key) {
+            int node = topology.primary[affinity.partition(key)];
+            return node < 0 ? null : channels[node];
+        }
+
+        static Snapshot of(WireTopology t) {
+            BlockChannelClient.Peer[] peers = new BlockChannelClient.Peer[t.nodeIds.length];
+            for (int i = 0; t.channelPorts != null && i < peers.length; i++) {
+                List<String> hosts = new ArrayList<>();
+                for (String e : t.endpointsOf(i)) // host:port or [v6]:port
+                    hosts.add(e.substring(0, e.lastIndexOf(':')).replace("[", "").replace("]", ""));
+                if (t.channelPorts[i] > 0 && !hosts.isEmpty())
+                    peers[i] = new BlockChannelClient.Peer(t.nodeIds[i], t.consistentIds[i], hosts, t.channelPorts[i]);
+            }
+            return new Snapshot(t, new KvGridAffinity(t.partitions), peers);
         }
     }
 
     Router(ClientConfiguration base, long timeoutMillis) {
         this.base = base;
         this.timeoutMillis = timeoutMillis;
+        this.blocks = ChannelTls.usable(base) ? new BlockChannelClient(ChannelTls.of(base), timeoutMillis) : null;
         try {
             this.seed = Ignition.startClient(base);
         } catch (RuntimeException e) {
@@ -93,14 +118,34 @@ final class Router implements AutoCloseable {
 
     void refresh() {
         WireTopology t = guard(() -> seedService.topology());
-        snapshot = new Snapshot(t, new KvGridAffinity(t.partitions));
+        snapshot = Snapshot.of(t);
         List<UUID> live = List.of(t.nodeIds);
+        if (blocks != null)
+            blocks.retain(live::contains);
         channels.keySet().removeIf(id -> {
             if (live.contains(id))
                 return false;
             closeQuietly(channels.get(id));
             return true;
         });
+    }
+
+    /**
+     * Reads {@code keys} from the block channels of their primaries: byte[] or the key's KvGridException by key, for
+     * every key except those put into {@code rest} (the primary serves no channel, or no connection to it is ready),
+     * which take the thin-client protocol.
+     */
+    Map<String, Object> readOverChannels(List<String> keys, List<String> rest) {
+        Snapshot s = snapshot();
+        Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>();
+        for (String k : keys) {
+            BlockChannelClient.Peer p = blocks == null ? null : s.channelOf(k);
+            if (p == null)
+                rest.add(k);
+            else
+                byPeer.computeIfAbsent(p, x -> new ArrayList<>()).add(k);
+        }
+        return byPeer.isEmpty() ? Map.of() : blocks.read(byPeer, rest);
     }
 
     /** Groups the indexes of {@code keys} by the node to send them to (null: any node). */
@@ -263,6 +308,8 @@ final class Router implements AutoCloseable {
     public void close() {
         closed = true;
         pool.shutdown();
+        if (blocks != null)
+            blocks.close();
         channels.values().forEach(Router::closeQuietly);
         channels.clear();
         try {

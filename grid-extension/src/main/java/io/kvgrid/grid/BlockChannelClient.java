@@ -1,7 +1,6 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.KvGridException;
-import org.apache.ignite.IgniteCluster;
 import org.apache.ignite.cluster.ClusterNode;
 
 import javax.cache.configuration.Factory;
@@ -26,54 +25,71 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Predicate;
 
 /**
  * Reads whole blocks from the nodes that hold them over their block channels ({@link BlockChannelServer}), on
  * connections kept open per node. A request to each node goes out before any reply is read, so a batch spread over
  * nodes costs one round trip. Reads never wait for a connection to be made: a node without an idle connection is
- * connected in the background and its keys come back in {@code unanswered} meanwhile, as do keys of a node without a
- * channel or whose connection broke; the caller reads those through Ignite, which reports its own failures. Only a
- * node that took a request and then did not answer within the read deadline fails its keys (TIMEOUT), as Ignite's
- * path would.
+ * connected in the background and its keys come back in {@code unanswered} meanwhile, as do keys of a node whose
+ * connection broke; the caller reads those its usual way (Ignite, or the thin-client protocol), which reports its own
+ * failures. Only a node that took a request and then did not answer in time fails its keys (TIMEOUT), as the usual
+ * path would. Used by client nodes ({@link ChannelRoutes}) and by {@code KvGridClient}; internal.
  */
-final class BlockChannelClient implements AutoCloseable {
+public final class BlockChannelClient implements AutoCloseable {
     private static final int CONNECT_MILLIS = 5_000;
     private static final int IDLE_PER_NODE = 8;
+    /** After a failed connect the node is not tried again for this long (its keys take the usual path meanwhile). */
+    private static final long RETRY_NANOS = 1_000_000_000L;
     /** The longest array a JVM allocates: a node may be configured for larger blocks than this client. */
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
 
-    private final IgniteCluster cluster;
     private final Factory<SSLContext> tls;
+    private final long timeoutMillis;
     private final Map<UUID, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
     private final Set<UUID> connecting = ConcurrentHashMap.newKeySet();
+    private final Map<UUID, Long> failedAt = new ConcurrentHashMap<>();
     private final ExecutorService connector = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "kvgrid-block-channel-connect");
         t.setDaemon(true);
         return t;
     });
-    private volatile long prunedAt = -1;
     private volatile boolean closed;
 
-    BlockChannelClient(IgniteCluster cluster, Factory<SSLContext> tls) {
-        this.cluster = cluster;
+    /** A server node's channel: the node it must be (its HELLO), the hosts to try in turn, and its port. */
+    public record Peer(UUID id, String name, List<String> hosts, int port) {
+    }
+
+    /**
+     * A client over TLS from {@code tls} (plain TCP when null) that waits {@code timeoutMillis} for an answer when the
+     * read runs under no deadline of its own.
+     */
+    public BlockChannelClient(Factory<SSLContext> tls, long timeoutMillis) {
         this.tls = tls;
+        this.timeoutMillis = timeoutMillis;
     }
 
     /** The node's block channel port, or -1 when it has none. */
-    static int port(ClusterNode node) {
+    public static int port(ClusterNode node) {
         Object p = node.attribute(BlockChannelServer.PORT_ATTRIBUTE);
         return p instanceof Integer i ? i : -1;
     }
 
+    /** The channel of {@code node}, or null when it serves none. */
+    static Peer peer(ClusterNode node) {
+        int port = port(node);
+        return port < 0 ? null : new Peer(node.id(), String.valueOf(node.consistentId()),
+            List.copyOf(node.addresses()), port);
+    }
+
     /**
-     * Reads {@code byNode}'s keys from their nodes: byte[] or the key's KvGridException by key, for every key except
+     * Reads {@code byPeer}'s keys from their nodes: byte[] or the key's KvGridException by key, for every key except
      * those put into {@code unanswered}.
      */
-    Map<String, Object> read(Map<ClusterNode, List<String>> byNode, Collection<String> unanswered) {
-        pruneLeftNodes();
+    public Map<String, Object> read(Map<Peer, List<String>> byPeer, Collection<String> unanswered) {
         Map<String, Object> out = new LinkedHashMap<>();
         List<Request> sent = new ArrayList<>();
-        for (Map.Entry<ClusterNode, List<String>> e : byNode.entrySet()) {
+        for (Map.Entry<Peer, List<String>> e : byPeer.entrySet()) {
             Request r = send(e.getKey(), e.getValue());
             if (r == null)
                 unanswered.addAll(e.getValue());
@@ -85,12 +101,12 @@ final class BlockChannelClient implements AutoCloseable {
         return out;
     }
 
-    private record Request(ClusterNode node, List<String> keys, Connection conn) {
+    private record Request(Peer node, List<String> keys, Connection conn) {
     }
 
     /** The request on an idle connection to {@code node}; null (and a connection on its way) when there is none. */
-    private Request send(ClusterNode node, List<String> keys) {
-        if (closed || port(node) < 0)
+    private Request send(Peer node, List<String> keys) {
+        if (closed)
             return null;
         ConcurrentLinkedDeque<Connection> q = idle.get(node.id());
         Connection c = q == null ? null : q.pollFirst();
@@ -114,25 +130,25 @@ final class BlockChannelClient implements AutoCloseable {
         Map<String, Object> got = new LinkedHashMap<>();
         try {
             long left = Deadlines.remainingMillis();
-            c.socket.setSoTimeout(left < 0 ? CONNECT_MILLIS : (int) Math.max(1, Math.min(Integer.MAX_VALUE, left)));
+            c.socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left < 0 ? timeoutMillis : left)));
             for (String k : r.keys)
                 got.put(k, BlockChannelWire.readAnswer(c.in, MAX_ARRAY)); // the nodes' own limit applies
             out.putAll(got);
-            release(r.node, c);
+            release(r.node.id(), c);
         } catch (SocketTimeoutException e) {
             c.close();
-            KvGridException late = Deadlines.timeoutNow("reading from node " + r.node.consistentId());
+            KvGridException late = Deadlines.timeoutNow("reading from node " + r.node.name());
             for (String k : r.keys)
                 out.put(k, got.getOrDefault(k, late));
         } catch (IOException e) {
-            c.close(); // broken or refused: Ignite's path answers, and a fresh connection is made meanwhile
+            c.close(); // broken or refused: the usual path answers, and a fresh connection is made meanwhile
             connectLater(r.node);
             unanswered.addAll(r.keys);
         }
     }
 
-    private void release(ClusterNode node, Connection c) {
-        ConcurrentLinkedDeque<Connection> q = idle.computeIfAbsent(node.id(), x -> new ConcurrentLinkedDeque<>());
+    private void release(UUID node, Connection c) {
+        ConcurrentLinkedDeque<Connection> q = idle.computeIfAbsent(node, x -> new ConcurrentLinkedDeque<>());
         if (closed || q.size() >= IDLE_PER_NODE)
             c.close();
         else
@@ -140,15 +156,20 @@ final class BlockChannelClient implements AutoCloseable {
     }
 
     /** Opens one more connection to {@code node} in the background, unless one is being opened already. */
-    private void connectLater(ClusterNode node) {
-        if (closed || !connecting.add(node.id()))
+    private void connectLater(Peer node) {
+        Long failed = failedAt.get(node.id());
+        if (failed != null && System.nanoTime() - failed < RETRY_NANOS || closed || !connecting.add(node.id()))
             return;
         try {
             connector.execute(() -> {
                 try {
                     Connection c = connect(node);
-                    if (c != null)
-                        release(node, c);
+                    if (c != null) {
+                        failedAt.remove(node.id());
+                        release(node.id(), c);
+                    } else {
+                        failedAt.put(node.id(), System.nanoTime());
+                    }
                 } finally {
                     connecting.remove(node.id());
                 }
@@ -158,15 +179,15 @@ final class BlockChannelClient implements AutoCloseable {
         }
     }
 
-    /** A verified connection to {@code node}'s channel, trying its addresses in turn; null when none answers. */
-    private Connection connect(ClusterNode node) {
-        for (String host : node.addresses()) {
+    /** A verified connection to {@code node}'s channel, trying its hosts in turn; null when none answers. */
+    private Connection connect(Peer node) {
+        for (String host : node.hosts()) {
             Socket s = null;
             try {
                 s = tls == null ? new Socket() : tls.create().getSocketFactory().createSocket();
                 s.setTcpNoDelay(true);
                 s.setReceiveBufferSize(1 << 20);
-                s.connect(new InetSocketAddress(host, port(node)), CONNECT_MILLIS);
+                s.connect(new InetSocketAddress(host, node.port()), CONNECT_MILLIS);
                 s.setSoTimeout(CONNECT_MILLIS);
                 if (s instanceof SSLSocket ssl)
                     ssl.startHandshake();
@@ -190,14 +211,11 @@ final class BlockChannelClient implements AutoCloseable {
         return null;
     }
 
-    /** Closes the idle connections of nodes that left, once per topology version. */
-    private void pruneLeftNodes() {
-        long v = cluster.topologyVersion();
-        if (v == prunedAt)
-            return;
-        prunedAt = v;
+    /** Closes the idle connections of nodes {@code live} no longer holds (nodes that left). */
+    public void retain(Predicate<UUID> live) {
+        failedAt.keySet().removeIf(id -> !live.test(id));
         for (UUID id : idle.keySet()) {
-            if (cluster.node(id) == null) {
+            if (!live.test(id)) {
                 ConcurrentLinkedDeque<Connection> q = idle.remove(id);
                 if (q != null)
                     for (Connection c; (c = q.pollFirst()) != null; )
@@ -205,7 +223,6 @@ final class BlockChannelClient implements AutoCloseable {
             }
         }
     }
-
     @Override
     public void close() {
         closed = true;

@@ -93,7 +93,7 @@ public final class BlockChannelServer implements AutoCloseable {
         } catch (IOException e) {
             throw new KvGridException(ErrorCode.INVALID_CONFIG, "localHost", "cannot resolve " + igniteCfg.getLocalHost());
         }
-        SSLContext tls = igniteCfg.getSslContextFactory() == null ? null : igniteCfg.getSslContextFactory().create();
+        SSLContext tls = tlsContext(igniteCfg);
         int first = cfg.getBlockChannelPort();
         int last = Math.min(65535, first + cfg.getBlockChannelPortRange());
         for (int port = first; port <= last; port++) {
@@ -111,6 +111,18 @@ public final class BlockChannelServer implements AutoCloseable {
         }
         throw new KvGridException(ErrorCode.INVALID_CONFIG, "blockChannelPort", "no free port in " + first + ".." + last
             + " on " + (host == null ? "any interface" : host.getHostAddress()));
+    }
+
+    /**
+     * The node's TLS context (null without TLS), opened to thin clients' certificates too when it is kvgrid's own
+     * (its node context accepts node certificates only); any other factory is used as configured, the peer's
+     * certificate checked after the handshake either way ({@link #trusted}).
+     */
+    private static SSLContext tlsContext(IgniteConfiguration igniteCfg) {
+        javax.cache.configuration.Factory<SSLContext> f = igniteCfg.getSslContextFactory();
+        if (f instanceof io.kvgrid.tls.KvGridSslContextFactory k)
+            return k.forBlockChannel().create();
+        return f == null ? null : f.create();
     }
 
     public int port() {

@@ -3,7 +3,7 @@ package io.kvgrid.grid;
 import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridException;
 import org.apache.ignite.cache.affinity.Affinity;
-import org.apache.ignite.cluster.ClusterNode;
+import org.apache.ignite.IgniteCluster;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,26 +21,43 @@ import java.util.function.Function;
  */
 final class ChannelRoutes implements AutoCloseable {
     private final BlockChannelClient channel;
+    private final IgniteCluster cluster;
     private final Affinity<String> affinity;
+    private volatile long prunedAt = -1;
 
-    ChannelRoutes(BlockChannelClient channel, Affinity<String> affinity) {
+    ChannelRoutes(BlockChannelClient channel, IgniteCluster cluster, Affinity<String> affinity) {
         this.channel = channel;
+        this.cluster = cluster;
         this.affinity = affinity;
     }
 
     List<KeyResult<byte[]>> read(List<String> keys, Function<List<String>, List<KeyResult<byte[]>>> fallback) {
-        Map<ClusterNode, List<String>> byNode = byPrimary(keys);
+        long v = cluster.topologyVersion();
+        if (v != prunedAt) { // once per topology version: the connections of nodes that left are closed
+            prunedAt = v;
+            channel.retain(id -> cluster.node(id) != null);
+        }
+        List<String> rest = new ArrayList<>();
+        Map<BlockChannelClient.Peer, List<String>> byNode = byPrimary(keys, rest);
         if (byNode == null)
             return fallback.apply(keys);
-        List<String> rest = new ArrayList<>();
         return results(keys, channel.read(byNode, rest), rest, fallback);
     }
 
-    /** Keys by the primary node of their record; null when affinity cannot say now (topology changing). */
-    private Map<ClusterNode, List<String>> byPrimary(List<String> keys) {
-        Map<ClusterNode, List<String>> byNode = new LinkedHashMap<>();
+    /**
+     * Keys by the channel of their record's primary (keys of a primary without one go to {@code rest}); null when
+     * affinity cannot say now (topology changing).
+     */
+    private Map<BlockChannelClient.Peer, List<String>> byPrimary(List<String> keys, List<String> rest) {
+        Map<BlockChannelClient.Peer, List<String>> byNode = new LinkedHashMap<>();
         try {
-            affinity.mapKeysToNodes(new LinkedHashSet<>(keys)).forEach((n, ks) -> byNode.put(n, new ArrayList<>(ks)));
+            affinity.mapKeysToNodes(new LinkedHashSet<>(keys)).forEach((n, ks) -> {
+                BlockChannelClient.Peer p = BlockChannelClient.peer(n);
+                if (p == null)
+                    rest.addAll(ks);
+                else
+                    byNode.put(p, new ArrayList<>(ks));
+            });
         } catch (RuntimeException e) {
             return null;
         }

@@ -66,8 +66,9 @@ public final class GridBlockStore implements BlockStore {
         this.fetcher = new PayloadFetcher(caches, writer, room, tasks);
         this.removal = new BlockRemoval(caches, writer);
         // Client nodes hold no blocks: their reads go to the nodes that do, over the block channels.
-        this.channel = ignite.cluster().localNode().isClient() ? new ChannelRoutes(new BlockChannelClient(ignite.cluster(),
-            ignite.configuration().getSslContextFactory()), ignite.affinity(meta.getName())) : null;
+        this.channel = ignite.cluster().localNode().isClient() ? new ChannelRoutes(new BlockChannelClient(
+            ignite.configuration().getSslContextFactory(), this.cfg.getReadDeadlineMillis()), ignite.cluster(),
+            ignite.affinity(meta.getName())) : null;
         this.reads = new BlockReads(touch, fetcher, meters, channel);
         ShardStaging staging = this.cfg.getShardsPerBlock() > 1 ? new ShardStaging(ignite, this.cfg) : null;
         this.transfers = new ShardTransfers(this, this.cfg, tasks, staging, meters, room);

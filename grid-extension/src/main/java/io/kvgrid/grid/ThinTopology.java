@@ -30,12 +30,14 @@ final class ThinTopology {
         t.nodeIds = new java.util.UUID[servers.size()];
         t.consistentIds = new String[servers.size()];
         t.endpoints = new String[servers.size()];
+        t.channelPorts = new int[servers.size()];
         for (int i = 0; i < servers.size(); i++) {
             ClusterNode n = servers.get(i);
             index.put(n, i);
             t.nodeIds[i] = n.id();
             t.consistentIds[i] = String.valueOf(n.consistentId());
             t.endpoints[i] = String.join(",", endpoints(n));
+            t.channelPorts[i] = BlockChannelClient.port(n);
         }
         Affinity<Object> aff = ignite.affinity(GridCaches.metaCache(cfg));
         t.primary = new int[t.partitions];

@@ -17,6 +17,8 @@ public final class WireTopology {
     public String[] consistentIds;
     /** Per node: its thin-client endpoints, {@code host:port} separated by commas. */
     public String[] endpoints;
+    /** Per node: the port of its block channel ({@link BlockChannelServer}) on the hosts of its endpoints, or -1. */
+    public int[] channelPorts;
     public int shardsPerBlock;
     public int maxBlockBytes;
     public int maxReplicas;

@@ -35,6 +35,7 @@ public final class KvGridSslContextFactory extends AbstractSslContextFactory {
     private String directory;
     private String keyStore;
     private String peers = "nodes";
+    private static final String NODES_AND_CLIENTS = "nodes+clients";
 
     /** For Spring: set {@code directory}, {@code keyStore} and {@code peers}. */
     public KvGridSslContextFactory() {
@@ -83,6 +84,22 @@ public final class KvGridSslContextFactory extends AbstractSslContextFactory {
         this.peers = p;
     }
 
+    /**
+     * This context for a block channel ({@code BlockChannelServer}), which serves other nodes and thin clients alike:
+     * it accepts node certificates and client certificates with a role. Not settable from configuration, so no
+     * discovery or communication context can be opened to clients by mistake.
+     */
+    public KvGridSslContextFactory forBlockChannel() {
+        KvGridSslContextFactory f = new KvGridSslContextFactory(directory, keyStore, "nodes");
+        f.peers = NODES_AND_CLIENTS;
+        f.setProtocol(getProtocol());
+        if (getProtocols() != null)
+            f.setProtocols(getProtocols());
+        if (getCipherSuites() != null)
+            f.setCipherSuites(getCipherSuites());
+        return f;
+    }
+
     @Override
     protected void checkParameters() throws SSLException {
         checkNullParameter(directory, "directory");
@@ -108,7 +125,7 @@ public final class KvGridSslContextFactory extends AbstractSslContextFactory {
             f.init(TlsDirectory.load(Path.of(directory), TlsDirectory.TRUST_STORE));
             for (TrustManager tm : f.getTrustManagers())
                 if (tm instanceof X509ExtendedTrustManager x)
-                    return new TrustManager[] {new MarkedPeers(x, peers.equals("nodes"))};
+                    return new TrustManager[] {new MarkedPeers(x, !peers.equals("clients"), !peers.equals("nodes"))};
             throw new SSLException("no X.509 trust manager for " + directory);
         } catch (GeneralSecurityException | KvGridException e) {
             throw new SSLException("kvgrid trust store in " + directory + ": " + e.getMessage(), e);
@@ -124,19 +141,22 @@ public final class KvGridSslContextFactory extends AbstractSslContextFactory {
     private static final class MarkedPeers extends X509ExtendedTrustManager {
         private final X509ExtendedTrustManager ca;
         private final boolean nodes;
+        private final boolean clients;
 
-        MarkedPeers(X509ExtendedTrustManager ca, boolean nodes) {
+        MarkedPeers(X509ExtendedTrustManager ca, boolean nodes, boolean clients) {
             this.ca = ca;
             this.nodes = nodes;
+            this.clients = clients;
         }
 
         private void mark(X509Certificate[] chain) throws CertificateException {
             X509Certificate leaf = chain[0];
-            boolean ok = nodes ? CertificateMarks.isNode(leaf) : CertificateMarks.role(leaf) != null;
-            if (!ok)
-                throw new CertificateException("certificate " + leaf.getSubjectX500Principal() + " is not a kvgrid "
-                    + (nodes ? "node certificate (OU=" + CertificateMarks.NODE_UNIT + ")"
-                    : "client certificate (OU=" + CertificateMarks.ROLE_UNIT_PREFIX + "<role>)"));
+            if (nodes && CertificateMarks.isNode(leaf) || clients && CertificateMarks.role(leaf) != null)
+                return;
+            String node = "node certificate (OU=" + CertificateMarks.NODE_UNIT + ")";
+            String client = "client certificate (OU=" + CertificateMarks.ROLE_UNIT_PREFIX + "<role>)";
+            throw new CertificateException("certificate " + leaf.getSubjectX500Principal() + " is not a kvgrid "
+                + (nodes && clients ? node + " or " + client : nodes ? node : client));
         }
 
         @Override

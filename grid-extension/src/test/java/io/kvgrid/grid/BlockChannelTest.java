@@ -117,6 +117,40 @@ class BlockChannelTest {
     }
 
     @Test
+    void aThinClientReadsOverThePrimariesChannelsWithTheStoredBytesAndTheStoresErrors() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            String k = "chan/thin-" + i;
+            keys.add(k);
+            cluster.store(i % 2).put(k, Payload.of(k, 5_000 * i + 700_000 * (i % 2)));
+        }
+        try (io.kvgrid.client.KvGridClient thin = io.kvgrid.client.KvGridClient.connect(cluster.thinClientAddress(0))) {
+            // Its first read of each node connects in the background and takes the thin-client protocol meanwhile.
+            await("thin reads over both channels").atMost(Duration.ofSeconds(30)).until(() -> {
+                long before = channelReads();
+                thin.batchGet(keys);
+                return channelReads() - before == 2; // one request to each node
+            });
+            long before = channelReads();
+            for (int i = 0; i < keys.size(); i++) {
+                String k = keys.get(i);
+                assertArrayEquals(Payload.of(k, 5_000 * i + 700_000 * (i % 2)), thin.get(k), k);
+            }
+            assertEquals(keys.size(), channelReads() - before, "every get was one channel request");
+
+            List<String> asked = List.of(keys.get(3), "chan/thin-absent", keys.get(4));
+            List<KeyResult<byte[]>> got = thin.batchGet(asked);
+            assertArrayEquals(Payload.of(keys.get(3), 15_000 + 700_000), got.get(0).valueOrThrow());
+            assertEquals(ErrorCode.NOT_FOUND, got.get(1).error().code(), "a missing block's own error");
+            assertArrayEquals(Payload.of(keys.get(4), 20_000), got.get(2).valueOrThrow());
+            java.nio.ByteBuffer small = java.nio.ByteBuffer.allocate(100);
+            KvGridException e = assertThrows(KvGridException.class, () -> thin.getInto(keys.get(3), small));
+            assertEquals(ErrorCode.BUFFER_TOO_SMALL, e.code());
+            assertEquals(0, small.position(), "nothing written into a buffer that is too small");
+        }
+    }
+
+    @Test
     void aFrameThatBreaksTheProtocolIsRefusedAndTheNodeGoesOnServing() throws IOException {
         UUID self = cluster.node(0).ignite().cluster().localNode().id();
         assertTrue(refusal(out -> out.writeInt(0x47455420)).contains("not a kvgrid block channel frame"));

@@ -145,6 +145,13 @@ class MutualTlsTest {
         cluster.store(0).put("tls/for-reader", v);
         try (KvGridClient c = KvGridClient.connect(hosts, dir, "reader")) {
             assertArrayEquals(v, c.get("tls/for-reader"));
+            // Its reads move to the primary's block channel, over TLS with its own certificate.
+            org.awaitility.Awaitility.await("a thin read over the TLS channel").atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> {
+                    double before = channelReads();
+                    assertArrayEquals(v, c.get("tls/for-reader"));
+                    assertEquals(1, channelReads() - before, 0.0);
+                });
             KvGridException e = assertThrows(KvGridException.class, () -> c.put("tls/by-reader", new byte[100]));
             assertEquals(ErrorCode.FORBIDDEN, e.code());
             assertEquals("put", e.argument());
