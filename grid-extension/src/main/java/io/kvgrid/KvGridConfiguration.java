@@ -50,7 +50,7 @@ public class KvGridConfiguration {
     private long writeDeadlineMillis = 2_000;
     private MeterRegistry meterRegistry;
     private int metricsPort = DEFAULT_METRICS_PORT;
-    private int blockChannelPort;
+    private int blockChannelPort = DEFAULT_BLOCK_CHANNEL_PORT;
     private int blockChannelPortRange = 100;
 
     /** The grid's own memory tier in {@link #setTiers}: always there, once. */
@@ -59,8 +59,8 @@ public class KvGridConfiguration {
     /** Port of {@code kvgrid node}'s metrics endpoint when the configuration names none (Prometheus' default). */
     public static final int DEFAULT_METRICS_PORT = 9464;
 
-    /** The port the shipped configurations suggest for the block channel (see {@link #getBlockChannelPort()}). */
-    public static final int SUGGESTED_BLOCK_CHANNEL_PORT = 47700;
+    /** First port of the block channel when the configuration names none (see {@link #getBlockChannelPort()}). */
+    public static final int DEFAULT_BLOCK_CHANNEL_PORT = 47700;
 
     public KvGridConfiguration() {
     }
@@ -450,13 +450,13 @@ public class KvGridConfiguration {
     }
 
     /**
-     * First TCP port a server node tries for its block channel: reads of whole blocks from client nodes go straight to
-     * the node holding them over it, one round trip with the payload written from the stored array, instead of
-     * Ignite's record and payload messages. Bound on the node's local host (every interface when none is set); with
-     * TLS on the node it takes TLS from kvgrid node and client certificates only. It only reads. 0, the default, turns
-     * it off (reads take Ignite's path): measured here it made a client node's gets 2-5x faster and its lookups of 1,000
-     * ids 3-4x slower, for a reason not yet found (README, Measured). {@value #SUGGESTED_BLOCK_CHANNEL_PORT} is the port
-     * the shipped configurations take when it is turned on.
+     * First TCP port a server node tries for its block channel: reads of whole blocks from client nodes and thin
+     * clients go straight to the node holding them over it, one round trip with the payload written from the stored
+     * array, instead of Ignite's record and payload messages or the thin-client protocol. Bound on the node's local
+     * host (every interface when none is set); with TLS on the node it takes TLS from kvgrid node and client
+     * certificates only. It only reads. Default {@value #DEFAULT_BLOCK_CHANNEL_PORT} (the first free of it and
+     * {@link #getBlockChannelPortRange()} after it); 0 turns it off, and reads take Ignite's path and the thin-client
+     * protocol (README, Measured: 2-5x slower gets from other processes).
      */
     public int getBlockChannelPort() { return blockChannelPort; }
 

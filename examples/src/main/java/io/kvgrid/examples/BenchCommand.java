@@ -167,15 +167,13 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         if (groups.contains("thin")) {
-            for (boolean channel : new boolean[] {false, true}) {
-                try (BenchThin thin = new BenchThin(false, channel, regionBytes(s, 1))) {
-                    for (int size : BenchSettings.BLOCK_SIZES) {
-                        w.putGet(thin, size, rows::add);
-                        thin.clear();
-                    }
+            try (BenchThin thin = new BenchThin(false, regionBytes(s, 1))) {
+                for (int size : BenchSettings.BLOCK_SIZES) {
+                    w.putGet(thin, size, rows::add);
+                    thin.clear();
                 }
             }
-            try (BenchThin thin = new BenchThin(true, false, regionBytes(s, 1))) {
+            try (BenchThin thin = new BenchThin(true, regionBytes(s, 1))) {
                 w.putGet(thin, 1 << 20, rows::add);
             }
         }

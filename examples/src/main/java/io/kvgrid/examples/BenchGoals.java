@@ -66,8 +66,6 @@ final class BenchGoals {
                 row("kvgrid", "get", MIB, 3), row("loopback-tcp", "stream", MIB, 1)),
             gb("thin client, 1 MiB: get >= 1.0x Redis GET", 1.0,
                 row("kvgrid-thin", "get", MIB, 1), row("redis", "get", MIB, 1)),
-            gb("thin client over the block channel (opt-in), 1 MiB: get >= 1.0x Redis GET", 1.0,
-                row("kvgrid-thin-channel", "get", MIB, 1), row("redis", "get", MIB, 1)),
             gb("thin client, 1 MiB: put (one copy) >= 1.0x Redis SET", 1.0,
                 row("kvgrid-thin", "put", MIB, 1), row("redis", "put", MIB, 1)),
             gb("1 node, 2 MiB: put-full (at the watermark) >= 0.7x put (empty region)", 0.7,

@@ -23,7 +23,7 @@ import java.nio.file.Path;
  *
  * <p>Arguments: {@code kvgrid|ignite|sink}, discovery port, thin-client (or sink) port, block region bytes, node name,
  * work directory, then optionally {@code tls=DIR} (kvgrid: serve thin clients over mutual TLS with the certificates
- * of a {@code kvgrid certs} directory) and {@code channel} (kvgrid: serve reads on a block channel too).
+ * of a {@code kvgrid certs} directory).
  */
 public final class BenchServer {
     private BenchServer() {
@@ -36,24 +36,13 @@ public final class BenchServer {
         long region = Long.parseLong(args[3]);
         String name = args[4];
         String work = args[5];
-        Path tls = null;
-        boolean channel = false;
-        for (int i = 6; i < args.length; i++) {
-            if (args[i].startsWith("tls="))
-                tls = Path.of(args[i].substring(4));
-            else if (args[i].equals("channel"))
-                channel = true;
-            else
-                throw new IllegalArgumentException("unknown option " + args[i]);
-        }
+        Path tls = args.length > 6 && args[6].startsWith("tls=") ? Path.of(args[6].substring(4)) : null;
         AutoCloseable server;
         int ready;
         switch (mode) {
             case "kvgrid" -> {
-                KvGridConfiguration cfg = kvgridConfig(region);
-                if (channel)
-                    cfg.setBlockChannelPort(KvGridConfiguration.SUGGESTED_BLOCK_CHANNEL_PORT);
-                KvGridNode node = KvGrid.start(tweak(KvGrid.embeddedConfiguration(name, cfg, discovery, port).setConsistentId(name).setWorkDirectory(work), tls, name));
+                KvGridNode node = KvGrid.start(tweak(KvGrid.embeddedConfiguration(name, kvgridConfig(region),
+                    discovery, port).setConsistentId(name).setWorkDirectory(work), tls, name));
                 server = node;
                 ready = (Integer) node.ignite().cluster().localNode().attribute("clientListenerPort");
             }

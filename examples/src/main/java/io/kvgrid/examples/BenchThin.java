@@ -17,30 +17,23 @@ import java.util.stream.Stream;
 /**
  * kvgrid through {@link KvGridClient} against one kvgrid server JVM of its own (one copy of each block, as a Redis
  * server keeps), over plain TCP or over mutual TLS with certificates of a throw-away {@code kvgrid certs} directory:
- * what a thin client pays for the wire, and for TLS on top of it. With {@code channel} the server also serves its
- * block channel (off by default), which the client's reads then take.
+ * what a thin client pays for the wire, and for TLS on top of it.
  */
 final class BenchThin implements BenchTarget {
     private final boolean tls;
-    private final boolean channel;
     private final Path certs;
     private final BenchJvms server;
     private final KvGridClient client;
 
-    BenchThin(boolean tls, boolean channel, long dataRegionBytes) throws Exception {
+    BenchThin(boolean tls, long dataRegionBytes) throws Exception {
         this.tls = tls;
-        this.channel = channel;
         certs = tls ? Files.createTempDirectory("kvgrid-bench-tls-") : null;
         BenchJvms s = null;
         try {
             if (tls)
                 TlsDirectory.create(certs, 1, Map.of("admin", ClientRole.ADMIN), 1);
-            List<String> options = new ArrayList<>();
-            if (tls)
-                options.add("tls=" + certs);
-            if (channel)
-                options.add("channel");
-            s = BenchJvms.start("kvgrid", 1, dataRegionBytes, options.toArray(new String[0]));
+            s = tls ? BenchJvms.start("kvgrid", 1, dataRegionBytes, "tls=" + certs)
+                : BenchJvms.start("kvgrid", 1, dataRegionBytes);
             client = tls ? KvGridClient.connect(s.hosts(), certs, "admin") : KvGridClient.connect(s.hosts());
         } catch (Exception e) {
             if (s != null)
@@ -52,7 +45,7 @@ final class BenchThin implements BenchTarget {
     }
 
     public String system() {
-        return "kvgrid-thin" + (channel ? "-channel" : "") + (tls ? "-tls" : "");
+        return tls ? "kvgrid-thin-tls" : "kvgrid-thin";
     }
 
     public int nodes() {

@@ -181,7 +181,8 @@ final class NodeCommand implements Callable<Integer> {
                     + (requiresClientCertificates(ignite) ? " (TLS, client certificates required)" : "")
                     + System.lineSeparator())
                 + (metrics == null ? "" : "kvgrid node " + node.consistentId() + " serving metrics on " + metrics
-                    + System.lineSeparator()));
+                    + System.lineSeparator())
+                + blockChannelLine(ignite, node.consistentId()));
             out.flush();
             while (!done.await(100, TimeUnit.MILLISECONDS)) {
                 if (selfStopped.getCount() == 0) {
@@ -202,6 +203,16 @@ final class NodeCommand implements Callable<Integer> {
     private static boolean requiresClientCertificates(Ignite ignite) {
         var conn = ignite.configuration().getClientConnectorConfiguration();
         return conn != null && conn.isSslEnabled() && conn.isSslClientAuth();
+    }
+
+    /** Where the node serves the block channel (client nodes' and thin clients' reads), or nothing when it is off. */
+    private static String blockChannelLine(Ignite ignite, Object id) {
+        Object port = ignite.cluster().localNode().attribute(io.kvgrid.grid.BlockChannelServer.PORT_ATTRIBUTE);
+        if (port == null)
+            return "";
+        String host = ignite.configuration().getLocalHost();
+        return "kvgrid node " + id + " serving block reads on " + (host == null || host.isBlank() ? "*" : host) + ":"
+            + port + System.lineSeparator();
     }
 
     /** Default settings, but for a block region faulted in at start, as a serving node wants it. */

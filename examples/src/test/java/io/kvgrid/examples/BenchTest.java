@@ -33,7 +33,7 @@ class BenchTest {
             assertTrue(r.keySet().containsAll(Set.of("system", "op", "blockBytes", "nodes", "gbPerSec", "p50Ms",
                 "p99Ms", "processes", "threads", "copies")), r.toString());
             assertTrue(Set.of("memcpy", "loopback-tcp", "ignite-baseline", "kvgrid", "redis", "kvgrid-thin",
-                "kvgrid-thin-channel", "kvgrid-thin-tls", "cuda", "kvgrid-gpu").contains(r.get("system")), r.toString());
+                "kvgrid-thin-tls", "cuda", "kvgrid-gpu").contains(r.get("system")), r.toString());
             assertTrue(((Number) r.get("p50Ms")).doubleValue() >= 0, r.toString());
             assertTrue(((Number) r.get("p99Ms")).doubleValue() >= ((Number) r.get("p50Ms")).doubleValue(), r.toString());
             assertEquals(1L, r.get("threads"), r.toString());
@@ -54,10 +54,8 @@ class BenchTest {
                 }
             }
             for (String op : List.of("put", "get", "batchGet")) {
-                for (String system : List.of("kvgrid-thin", "kvgrid-thin-channel")) {
-                    BenchRow thin = assertRow(rows, system, op, size, 1);
-                    assertTrue(thin.processes() && thin.copies() == 1, "thin clients reach a server JVM: " + thin);
-                }
+                BenchRow thin = assertRow(rows, "kvgrid-thin", op, size, 1);
+                assertTrue(thin.processes() && thin.copies() == 1, "thin clients reach a server JVM: " + thin);
             }
         }
         for (int nodes : List.of(1, 3)) {

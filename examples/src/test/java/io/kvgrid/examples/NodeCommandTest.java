@@ -100,6 +100,11 @@ class NodeCommandTest {
             try (KvGridClient client = KvGridClient.connect(m.group(1))) {
                 assertArrayEquals(v, client.get("node-blk"));
             }
+            Matcher channel = Pattern.compile("kvgrid node \\S+ serving block reads on 127\\.0\\.0\\.1:(\\d+)\\n")
+                .matcher(out.toString(StandardCharsets.UTF_8));
+            assertTrue(channel.find(), out.toString(StandardCharsets.UTF_8));
+            assertEquals(ignite.cluster().localNode().attribute(io.kvgrid.grid.BlockChannelServer.PORT_ATTRIBUTE),
+                Integer.valueOf(channel.group(1)));
 
             stop.countDown();
             assertEquals(0, code.get(30, TimeUnit.SECONDS));

@@ -48,7 +48,6 @@ class BlockChannelTest {
     static void start() {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setMeterRegistry(registry);
-        cfg.setBlockChannelPort(KvGridConfiguration.SUGGESTED_BLOCK_CHANNEL_PORT);
         cluster = GridTests.cluster(2, cfg);
         client = KvGrid.start(cluster.nodeConfiguration("channel-client").setClientMode(true));
     }
@@ -234,9 +233,9 @@ class BlockChannelTest {
         KvGridException e = assertThrows(KvGridException.class, () -> cfg.setBlockChannelPort(70_000));
         assertEquals(ErrorCode.INVALID_CONFIG, e.code());
         assertEquals("blockChannelPort", e.argument());
-        assertEquals(0, cfg.getBlockChannelPort(), "off unless configured");
-        cfg.setBlockChannelPort(47_700);
-        assertEquals(47_700, new KvGridConfiguration(cfg).getBlockChannelPort());
+        assertEquals(47_700, cfg.getBlockChannelPort(), "on by default");
+        cfg.setBlockChannelPort(0);
+        assertEquals(0, new KvGridConfiguration(cfg).getBlockChannelPort(), "0 turns it off");
     }
 
     interface FrameWriter {

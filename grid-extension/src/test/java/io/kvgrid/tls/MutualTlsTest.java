@@ -57,7 +57,6 @@ class MutualTlsTest {
         AtomicInteger next = new AtomicInteger();
         io.kvgrid.KvGridConfiguration metered = TestCluster.smallConfig();
         metered.setMeterRegistry(registry);
-        metered.setBlockChannelPort(io.kvgrid.KvGridConfiguration.SUGGESTED_BLOCK_CHANNEL_PORT);
         cluster = TestCluster.start(2, metered,
             cfg -> KvGridTls.applyToNode(cfg, dir, "node-" + next.getAndIncrement() % 2));
         hosts = cluster.thinClientAddress(0) + "," + cluster.thinClientAddress(1);
