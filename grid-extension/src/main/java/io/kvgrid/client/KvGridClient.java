@@ -11,6 +11,7 @@ import io.kvgrid.PutOptions;
 import io.kvgrid.PutResult;
 import io.kvgrid.RemoveResult;
 import io.kvgrid.grid.Args;
+import io.kvgrid.grid.BlockChannelClient;
 import io.kvgrid.grid.BlockTasks;
 import io.kvgrid.grid.Payloads;
 import io.kvgrid.grid.WireMeta;
@@ -200,18 +201,7 @@ public final class KvGridClient implements BlockStore {
         Map<String, Object> got = router.readOverChannels(keys, rest);
         if (got.isEmpty())
             return thinGet(keys);
-        Map<String, KeyResult<byte[]>> others = new java.util.HashMap<>();
-        if (!rest.isEmpty())
-            for (KeyResult<byte[]> r : thinGet(rest))
-                others.put(r.key(), r);
-        KeyResult<byte[]>[] out = results(keys.size());
-        for (int i = 0; i < out.length; i++) {
-            String k = keys.get(i);
-            Object v = got.get(k);
-            out[i] = v instanceof byte[] b ? KeyResult.ok(k, b)
-                : v instanceof KvGridException e ? KeyResult.failed(k, e) : others.get(k);
-        }
-        return List.of(out);
+        return BlockChannelClient.answers(keys, got, rest, this::thinGet);
     }
 
     private List<KeyResult<byte[]>> thinGet(List<String> keys) {

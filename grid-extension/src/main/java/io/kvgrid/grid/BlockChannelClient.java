@@ -1,5 +1,6 @@
 package io.kvgrid.grid;
 
+import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridException;
 import org.apache.ignite.cluster.ClusterNode;
 
@@ -16,6 +17,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
@@ -99,6 +102,29 @@ public final class BlockChannelClient implements AutoCloseable {
         for (Request r : sent)
             receive(r, out, unanswered);
         return out;
+    }
+
+    /**
+     * Each key's answer in order: what its channel answered in {@code got} (the bytes or the key's error), else what
+     * {@code usual} (the caller's own path, run once on {@code rest}) answered.
+     */
+    public static List<KeyResult<byte[]>> answers(List<String> keys, Map<String, Object> got, List<String> rest,
+                                                  Function<List<String>, List<KeyResult<byte[]>>> usual) {
+        Map<String, KeyResult<byte[]>> others = new HashMap<>();
+        if (!rest.isEmpty())
+            for (KeyResult<byte[]> r : usual.apply(rest))
+                others.put(r.key(), r);
+        List<KeyResult<byte[]>> out = new ArrayList<>(keys.size());
+        for (String k : keys) {
+            Object v = got.get(k);
+            if (v instanceof byte[] b)
+                out.add(KeyResult.ok(k, b));
+            else if (v instanceof KvGridException e)
+                out.add(KeyResult.failed(k, e));
+            else
+                out.add(others.get(k));
+        }
+        return List.copyOf(out);
     }
 
     private record Request(Peer node, List<String> keys, Connection conn) {

@@ -1,12 +1,10 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.KeyResult;
-import io.kvgrid.KvGridException;
 import org.apache.ignite.cache.affinity.Affinity;
 import org.apache.ignite.IgniteCluster;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -41,7 +39,7 @@ final class ChannelRoutes implements AutoCloseable {
         Map<BlockChannelClient.Peer, List<String>> byNode = byPrimary(keys, rest);
         if (byNode == null)
             return fallback.apply(keys);
-        return results(keys, channel.read(byNode, rest), rest, fallback);
+        return BlockChannelClient.answers(keys, channel.read(byNode, rest), rest, fallback);
     }
 
     /**
@@ -62,26 +60,6 @@ final class ChannelRoutes implements AutoCloseable {
             return null;
         }
         return byNode;
-    }
-
-    /** Each key's answer in order: from its channel (bytes or its error), else from {@code fallback}. */
-    private static List<KeyResult<byte[]>> results(List<String> keys, Map<String, Object> got, List<String> rest,
-                                                   Function<List<String>, List<KeyResult<byte[]>>> fallback) {
-        Map<String, KeyResult<byte[]>> others = new HashMap<>();
-        if (!rest.isEmpty())
-            for (KeyResult<byte[]> r : fallback.apply(rest))
-                others.put(r.key(), r);
-        List<KeyResult<byte[]>> out = new ArrayList<>(keys.size());
-        for (String k : keys) {
-            Object v = got.get(k);
-            if (v instanceof byte[] b)
-                out.add(KeyResult.ok(k, b));
-            else if (v instanceof KvGridException e)
-                out.add(KeyResult.failed(k, e));
-            else
-                out.add(others.get(k));
-        }
-        return List.copyOf(out);
     }
 
     @Override
