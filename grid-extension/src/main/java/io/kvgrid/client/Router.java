@@ -85,6 +85,8 @@ final class Router implements AutoCloseable {
         try {
             this.seed = Ignition.startClient(base);
         } catch (RuntimeException e) {
+            if (blocks != null)
+                blocks.close();
             throw unreachable(String.join(",", base.getAddresses()), base.getSslMode(), e);
         }
         this.seedService = seed.services().serviceProxy(KvGridService.NAME, KvGridService.class, timeoutMillis);
@@ -137,9 +139,13 @@ final class Router implements AutoCloseable {
      */
     Map<String, Object> readOverChannels(List<String> keys, List<String> rest) {
         Snapshot s = snapshot();
+        if (blocks == null) {
+            rest.addAll(keys);
+            return Map.of();
+        }
         Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>();
         for (String k : keys) {
-            BlockChannelClient.Peer p = blocks == null ? null : s.channelOf(k);
+            BlockChannelClient.Peer p = s.channelOf(k);
             if (p == null)
                 rest.add(k);
             else
