@@ -64,6 +64,7 @@ final class BenchJvms implements AutoCloseable {
                 || a.startsWith("-XX:G1HeapRegionSize") || a.equals("-XX:+UseG1GC"))
                 cmd.add(a);
         cmd.addAll(SERVER_HEAP);
+        cmd.addAll(serverOptions(name));
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(BenchServer.class.getName());
@@ -85,6 +86,18 @@ final class BenchJvms implements AutoCloseable {
         }, "kvgrid-bench-server-out");
         drain.setDaemon(true);
         drain.start();
+    }
+
+    /**
+     * Extra JVM options of every bench server, from {@code KVGRID_BENCH_SERVER_OPTS} (space-separated), with
+     * {@code {name}} replaced by the server's name: to profile the servers a row talks to, e.g.
+     * {@code -XX:StartFlightRecording=filename=/tmp/{name}.jfr,settings=profile}.
+     */
+    static List<String> serverOptions(String name) {
+        String opts = System.getenv("KVGRID_BENCH_SERVER_OPTS");
+        if (opts == null || opts.isBlank())
+            return List.of();
+        return Stream.of(opts.trim().split("\\s+")).map(o -> o.replace("{name}", name)).toList();
     }
 
     /** Scratch directory of this group (deleted on close): for a client node's Ignite work files. */

@@ -284,10 +284,10 @@ final class BenchWorkload {
             }
         };
         // Twenty times the other rows' warm-up (10 s in a full run) before the row's own: the servers answer a client
-        // node's lookups on a path (a remote metadata getAll) that no row before this one runs now that gets take the
-        // block channel, and on two cores shared by four JVMs it takes ~10 s to warm. Measured here with 3 s of
-        // warm-up: 3.8 ms p50 for the row, then 1.5-1.6 ms for each of five rows after it. Outside the row's time cap,
-        // which would otherwise leave it two rounds.
+        // node's lookups on a path (reading and leasing records without their payloads) that no row before this one
+        // runs, and on two cores shared by four JVMs it takes ~10 s to warm. Measured with 3 s of warm-up, when
+        // lookups still took Ignite's path: 3.8 ms p50 for the row, then 1.5-1.6 ms for each of five rows after it.
+        // Outside the row's time cap, which would otherwise leave it two rounds.
         Measure.run(20 * s.warmupMillis(), 0, s.readOps(), 1, lookup);
         Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), s.readOps(), 1,
             lookup));

@@ -273,11 +273,23 @@ public final class KvGridClient implements BlockStore {
         return List.copyOf(r.strings);
     }
 
+    /**
+     * Looks each id up on the block channel of its primary where the node serves one (the node reads and leases its
+     * own records), the others with one thin-client call.
+     */
     @Override
     public boolean[] lookup(List<String> ids) {
         Args.checkKeys(ids, "ids", false);
         if (ids.isEmpty())
             return new boolean[0];
+        List<String> rest = new ArrayList<>();
+        Map<String, Boolean> got = router.lookupOverChannels(ids, rest);
+        if (got.isEmpty())
+            return thinLookup(ids);
+        return BlockChannelClient.found(ids, got, rest, this::thinLookup);
+    }
+
+    private boolean[] thinLookup(List<String> ids) {
         WireReply r = router.call(router.snapshot().primaryOf(ids.get(0)),
             s -> s.lookup(ids.toArray(new String[0])));
         throwCallError(r);

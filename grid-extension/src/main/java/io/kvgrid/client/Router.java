@@ -138,6 +138,15 @@ final class Router implements AutoCloseable {
      * which take the thin-client protocol.
      */
     Map<String, Object> readOverChannels(List<String> keys, List<String> rest) {
+        return overChannels(keys, rest, BlockChannelClient::read);
+    }
+
+    /** Looks {@code keys} up on the block channels of their primaries, as {@link #readOverChannels} reads them. */
+    Map<String, Boolean> lookupOverChannels(List<String> keys, List<String> rest) {
+        return overChannels(keys, rest, BlockChannelClient::lookup);
+    }
+
+    private <T> Map<String, T> overChannels(List<String> keys, List<String> rest, ChannelCall<T> call) {
         Snapshot s = snapshot();
         if (blocks == null) {
             rest.addAll(keys);
@@ -151,7 +160,13 @@ final class Router implements AutoCloseable {
             else
                 byPeer.computeIfAbsent(p, x -> new ArrayList<>()).add(k);
         }
-        return byPeer.isEmpty() ? Map.of() : blocks.read(byPeer, rest);
+        return byPeer.isEmpty() ? Map.of() : call.apply(blocks, byPeer, rest);
+    }
+
+    /** {@link BlockChannelClient#read} or {@link BlockChannelClient#lookup}. */
+    private interface ChannelCall<T> {
+        Map<String, T> apply(BlockChannelClient c, Map<BlockChannelClient.Peer, List<String>> byPeer,
+                             List<String> rest);
     }
 
     /** Groups the indexes of {@code keys} by the node to send them to (null: any node). */

@@ -31,13 +31,14 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Reads whole blocks from the nodes that hold them over their block channels ({@link BlockChannelServer}), on
- * connections kept open per node. A request to each node goes out before any reply is read, so a batch spread over
- * nodes costs one round trip. Reads never wait for a connection to be made: a node without an idle connection is
- * connected in the background and its keys come back in {@code unanswered} meanwhile, as do keys of a node whose
- * connection broke; the caller reads those its usual way (Ignite, or the thin-client protocol), which reports its own
- * failures. Only a node that took a request and then did not answer in time fails its keys (TIMEOUT), as the usual
- * path would. Used by client nodes ({@link ChannelRoutes}) and by {@code KvGridClient}; internal.
+ * Reads whole blocks from the nodes that hold them, and looks blocks up on them, over their block channels
+ * ({@link BlockChannelServer}), on connections kept open per node. A request to each node goes out before any reply
+ * is read, so a batch spread over nodes costs one round trip. Requests never wait for a connection to be made: a node
+ * without an idle connection is connected in the background and its keys come back in {@code unanswered} meanwhile,
+ * as do keys of a node whose connection broke; the caller reads those its usual way (Ignite, or the thin-client
+ * protocol), which reports its own failures. Only a node that took a request and then did not answer in time fails
+ * its keys (TIMEOUT for reads, misses for lookups), as the usual path would. Used by client nodes
+ * ({@link ChannelRoutes}) and by {@code KvGridClient}; internal.
  */
 public final class BlockChannelClient implements AutoCloseable {
     private static final int CONNECT_MILLIS = 5_000;
@@ -90,10 +91,25 @@ public final class BlockChannelClient implements AutoCloseable {
      * those put into {@code unanswered}.
      */
     public Map<String, Object> read(Map<Peer, List<String>> byPeer, Collection<String> unanswered) {
+        return exchange(BlockChannelWire.GET, byPeer, unanswered);
+    }
+
+    /**
+     * Looks {@code byPeer}'s keys up on their nodes, as the nodes' own {@code lookup} does (found blocks leased):
+     * Boolean by key, for every key except those put into {@code unanswered} (no connection ready, a broken one, or
+     * the node's lookup failed). A node that took the request and did not answer in time counts its keys as misses,
+     * as a lookup past its deadline does.
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Boolean> lookup(Map<Peer, List<String>> byPeer, Collection<String> unanswered) {
+        return (Map<String, Boolean>) (Map<String, ?>) exchange(BlockChannelWire.LOOKUP, byPeer, unanswered);
+    }
+
+    private Map<String, Object> exchange(byte op, Map<Peer, List<String>> byPeer, Collection<String> unanswered) {
         Map<String, Object> out = new LinkedHashMap<>();
         List<Request> sent = new ArrayList<>();
         for (Map.Entry<Peer, List<String>> e : byPeer.entrySet()) {
-            Request r = send(e.getKey(), e.getValue());
+            Request r = e.getValue().size() > BlockChannelWire.MAX_KEYS ? null : send(op, e.getKey(), e.getValue());
             if (r == null)
                 unanswered.addAll(e.getValue());
             else
@@ -127,11 +143,29 @@ public final class BlockChannelClient implements AutoCloseable {
         return List.copyOf(out);
     }
 
-    private record Request(Peer node, List<String> keys, Connection conn) {
+    /**
+     * Each id's lookup answer in order: what its channel answered in {@code got}, else what {@code usual} (the caller's
+     * own path, run once on {@code rest}) answered.
+     */
+    public static boolean[] found(List<String> ids, Map<String, Boolean> got, List<String> rest,
+                                  Function<List<String>, boolean[]> usual) {
+        Map<String, Boolean> others = new HashMap<>();
+        if (!rest.isEmpty()) {
+            boolean[] f = usual.apply(rest);
+            for (int i = 0; i < f.length; i++)
+                others.put(rest.get(i), f[i]);
+        }
+        boolean[] out = new boolean[ids.size()];
+        for (int i = 0; i < out.length; i++)
+            out[i] = got.getOrDefault(ids.get(i), others.getOrDefault(ids.get(i), false));
+        return out;
+    }
+
+    private record Request(byte op, Peer node, List<String> keys, Connection conn) {
     }
 
     /** The request on an idle connection to {@code node}; null (and a connection on its way) when there is none. */
-    private Request send(Peer node, List<String> keys) {
+    private Request send(byte op, Peer node, List<String> keys) {
         if (closed)
             return null;
         ConcurrentLinkedDeque<Connection> q = idle.get(node.id());
@@ -141,9 +175,9 @@ public final class BlockChannelClient implements AutoCloseable {
             return null;
         }
         try {
-            BlockChannelWire.writeGet(c.out, keys);
+            BlockChannelWire.writeRequest(c.out, op, keys);
             c.out.flush();
-            return new Request(node, keys, c);
+            return new Request(op, node, keys, c);
         } catch (IOException e) {
             c.close(); // closed by the server while idle
             connectLater(node);
@@ -157,13 +191,24 @@ public final class BlockChannelClient implements AutoCloseable {
         try {
             long left = Deadlines.remainingMillis();
             c.socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left < 0 ? timeoutMillis : left)));
+            if (r.op == BlockChannelWire.LOOKUP) {
+                Object found = BlockChannelWire.readFound(c.in, r.keys.size());
+                release(r.node.id(), c);
+                if (found instanceof boolean[] f)
+                    for (int i = 0; i < f.length; i++)
+                        out.merge(r.keys.get(i), f[i], (a, b) -> a);
+                else
+                    unanswered.addAll(r.keys); // the node's lookup failed: the usual path says how
+                return;
+            }
             for (String k : r.keys)
                 got.put(k, BlockChannelWire.readAnswer(c.in, MAX_ARRAY)); // the nodes' own limit applies
             out.putAll(got);
             release(r.node.id(), c);
         } catch (SocketTimeoutException e) {
             c.close();
-            KvGridException late = Deadlines.timeoutNow("reading from node " + r.node.name());
+            Object late = r.op == BlockChannelWire.LOOKUP ? Boolean.FALSE
+                : Deadlines.timeoutNow("reading from node " + r.node.name());
             for (String k : r.keys)
                 out.put(k, got.getOrDefault(k, late));
         } catch (IOException e) {

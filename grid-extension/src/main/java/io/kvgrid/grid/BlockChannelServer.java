@@ -33,9 +33,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves whole-block reads on the block channel ({@link BlockChannelWire}) of a server node: each GET runs this
- * node's store (records leased, payloads checked against them) with the node's rights, and the payloads go to the
- * socket as they are. It only reads, which thin clients may do anyway; with TLS configured on the node
+ * Serves whole-block reads and lookups on the block channel ({@link BlockChannelWire}) of a server node: each GET or
+ * LOOKUP runs this node's store (records leased, payloads checked against them) with the node's rights, and the
+ * payloads go to the socket as they are. It only reads, which thin clients may do anyway; with TLS configured on the node
  * ({@code IgniteConfiguration.sslContextFactory}) it takes TLS connections only, from certificates of kvgrid nodes or
  * of clients with a role. Bound while the node starts, so its port travels in the node's attributes
  * ({@link #PORT_ATTRIBUTE}); it answers once the store runs.
@@ -183,9 +183,12 @@ public final class BlockChannelServer implements AutoCloseable {
             if (!hello(in, out))
                 return;
             for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
-                if (op != BlockChannelWire.GET)
+                if (op == BlockChannelWire.GET)
+                    answer(BlockChannelWire.readKeys(in), out);
+                else if (op == BlockChannelWire.LOOKUP)
+                    answerLookup(BlockChannelWire.readKeys(in), out);
+                else
                     throw new BlockChannelWire.BadFrame("unknown request " + op);
-                answer(BlockChannelWire.readGetKeys(in), out);
                 out.flush();
             }
         } catch (BlockChannelWire.BadFrame e) {
@@ -259,6 +262,29 @@ public final class BlockChannelServer implements AutoCloseable {
             failAll(keys.size() - answered[0], Failures.wrap(e, "kvgrid block channel"), out);
         }
         store.meters().serviceCall("channel-get", System.nanoTime() - t0);
+    }
+
+    /**
+     * Answers a LOOKUP with this node's {@code lookup} (records read, found ones leased, as for any caller): one flag
+     * per key, or the error of the whole lookup.
+     */
+    private void answerLookup(List<String> keys, DataOutputStream out) throws IOException {
+        long t0 = System.nanoTime();
+        KvGridRuntime rt = KvGridRuntime.of(ignite);
+        if (rt == null) {
+            BlockChannelWire.writeFailure(out, new KvGridException(ErrorCode.NODE_UNAVAILABLE, null,
+                "kvgrid is not running on this node"));
+            return;
+        }
+        boolean[] found;
+        try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
+            found = rt.store().lookup(keys);
+        } catch (Exception e) {
+            BlockChannelWire.writeFailure(out, Failures.wrap(e, "kvgrid block channel lookup"));
+            return;
+        }
+        BlockChannelWire.writeFound(out, found);
+        rt.store().meters().serviceCall("channel-lookup", System.nanoTime() - t0);
     }
 
     private void answerGroup(GridBlockStore store, List<String> keys, int bytes,

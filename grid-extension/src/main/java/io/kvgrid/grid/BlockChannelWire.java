@@ -21,19 +21,21 @@ import java.util.UUID;
  *
  * <p>A connection opens with {@code MAGIC, HELLO, node id}: the server answers {@link #OK} only if it is that node, so
  * a client trying a node's addresses in turn never reads from another node that happens to listen there. Then any
- * number of {@code MAGIC, GET, count, keys...}; the reply holds each key in order: {@link #OK} with the payload, or
- * {@link #FAILED} with its typed error. A frame the server cannot accept gets {@link #REFUSED} and a reason, and the
- * connection is closed.
+ * number of requests {@code MAGIC, op, count, keys...}. The reply to a {@link #GET} holds each key in order:
+ * {@link #OK} with the payload, or {@link #FAILED} with its typed error. The reply to a {@link #LOOKUP} is {@link #OK},
+ * the count and a byte per key (1: found, and leased), or {@link #FAILED} with the error of the whole lookup. A frame
+ * the server cannot accept gets {@link #REFUSED} and a reason, and the connection is closed.
  */
 final class BlockChannelWire {
     static final int MAGIC = 0x4B564731; // "KVG1"
     static final byte HELLO = 1;
     static final byte GET = 2;
+    static final byte LOOKUP = 3;
 
     static final byte OK = 0;
     static final byte FAILED = 1;
     static final byte REFUSED = 2;
-    /** Keys in one GET: a batch larger than any engine's prefix, small enough to bound one request's reply. */
+    /** Keys in one request: a batch larger than any engine's prefix, small enough to bound one request's reply. */
     static final int MAX_KEYS = 4096;
     /** Longest error message written (a UTF string holds 64 KiB). */
     private static final int MAX_MESSAGE = 4000;
@@ -55,9 +57,10 @@ final class BlockChannelWire {
         out.writeLong(node.getLeastSignificantBits());
     }
 
-    static void writeGet(DataOutputStream out, List<String> keys) throws IOException {
+    /** A request of {@code op} ({@link #GET} or {@link #LOOKUP}) for at most {@link #MAX_KEYS} keys. */
+    static void writeRequest(DataOutputStream out, byte op, List<String> keys) throws IOException {
         out.writeInt(MAGIC);
-        out.writeByte(GET);
+        out.writeByte(op);
         out.writeInt(keys.size());
         for (String k : keys)
             writeKey(out, k);
@@ -93,11 +96,11 @@ final class BlockChannelWire {
         return new UUID(in.readLong(), in.readLong());
     }
 
-    /** The keys of a GET frame; BadFrame when the count or a key's length is out of bounds. */
-    static List<String> readGetKeys(DataInputStream in) throws IOException {
+    /** The keys of a request; BadFrame when the count or a key's length is out of bounds. */
+    static List<String> readKeys(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 1 || n > MAX_KEYS)
-            throw new BadFrame("a GET carries 1.." + MAX_KEYS + " keys, this one " + n);
+            throw new BadFrame("a request carries 1.." + MAX_KEYS + " keys, this one " + n);
         List<String> keys = new ArrayList<>(n);
         for (int i = 0; i < n; i++)
             keys.add(readKey(in, i));
@@ -108,6 +111,14 @@ final class BlockChannelWire {
         out.writeByte(OK);
         out.writeInt(payload.length);
         out.write(payload);
+    }
+
+    /** A lookup's answer: found (1) or not (0) for each key in order. */
+    static void writeFound(DataOutputStream out, boolean[] found) throws IOException {
+        out.writeByte(OK);
+        out.writeInt(found.length);
+        for (boolean f : found)
+            out.writeByte(f ? 1 : 0);
     }
 
     static void writeFailure(DataOutputStream out, KvGridException e) throws IOException {
@@ -137,6 +148,23 @@ final class BlockChannelWire {
             return b;
         }
         return readError(status, in);
+    }
+
+    /**
+     * A lookup's answer for {@code keys} keys: boolean[] in their order, or the lookup's typed error. BadFrame when the
+     * server answers another number of keys (or refuses).
+     */
+    static Object readFound(DataInputStream in, int keys) throws IOException {
+        int status = in.readUnsignedByte();
+        if (status != OK)
+            return readError(status, in);
+        int n = in.readInt();
+        if (n != keys)
+            throw new BadFrame("the server answered " + n + " keys of a lookup of " + keys);
+        boolean[] found = new boolean[n];
+        for (int i = 0; i < n; i++)
+            found[i] = in.readUnsignedByte() == 1;
+        return found;
     }
 
     private static KvGridException readError(int status, DataInputStream in) throws IOException {

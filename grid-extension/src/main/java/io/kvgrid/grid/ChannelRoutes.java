@@ -5,17 +5,20 @@ import org.apache.ignite.cache.affinity.Affinity;
 import org.apache.ignite.IgniteCluster;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
- * A client node's reads of whole blocks, each key sent to its record's primary over that node's block channel
- * ({@link BlockChannelClient}). The primary holds the record and, kvgrid's affinity keeping them in one partition, the
+ * A client node's reads of whole blocks and lookups, each key sent to its record's primary over that node's block
+ * channel ({@link BlockChannelClient}). The primary holds the record and, kvgrid's affinity keeping them in one partition, the
  * payload, so it runs the whole read locally: one round trip instead of a record read and a payload read through
- * Ignite. Keys no channel answered take Ignite's path ({@code fallback}).
+ * Ignite; a lookup's records are read and leased there too, without Ignite marshalling them to the client. Keys no
+ * channel answered take Ignite's path ({@code fallback}).
  */
 final class ChannelRoutes implements AutoCloseable {
     private final BlockChannelClient channel;
@@ -30,16 +33,40 @@ final class ChannelRoutes implements AutoCloseable {
     }
 
     List<KeyResult<byte[]>> read(List<String> keys, Function<List<String>, List<KeyResult<byte[]>>> fallback) {
-        long v = cluster.topologyVersion();
-        if (v != prunedAt) { // once per topology version: the connections of nodes that left are closed
-            prunedAt = v;
-            channel.retain(id -> cluster.node(id) != null);
-        }
+        prune();
         List<String> rest = new ArrayList<>();
         Map<BlockChannelClient.Peer, List<String>> byNode = byPrimary(keys, rest);
         if (byNode == null)
             return fallback.apply(keys);
         return BlockChannelClient.answers(keys, channel.read(byNode, rest), rest, fallback);
+    }
+
+    /**
+     * The ids of {@code ids} found (and leased) by their records' primaries over their channels; ids no channel
+     * answered are looked up through {@code fallback}.
+     */
+    Set<String> lookup(List<String> ids, Function<List<String>, Set<String>> fallback) {
+        prune();
+        List<String> rest = new ArrayList<>();
+        Map<BlockChannelClient.Peer, List<String>> byNode = byPrimary(ids, rest);
+        if (byNode == null)
+            return fallback.apply(ids);
+        Set<String> found = new HashSet<>();
+        channel.lookup(byNode, rest).forEach((k, f) -> {
+            if (f)
+                found.add(k);
+        });
+        if (!rest.isEmpty())
+            found.addAll(fallback.apply(rest));
+        return found;
+    }
+
+    private void prune() {
+        long v = cluster.topologyVersion();
+        if (v != prunedAt) { // once per topology version: the connections of nodes that left are closed
+            prunedAt = v;
+            channel.retain(id -> cluster.node(id) != null);
+        }
     }
 
     /**

@@ -318,18 +318,23 @@ public final class GridBlockStore implements BlockStore {
         if (ids.isEmpty())
             return found;
         long t0 = System.nanoTime();
-        Set<String> present;
-        try {
-            present = reading(() -> touch.lease(ids));
-        } catch (KvGridException e) {
-            if (!Deadlines.passed(e))
-                throw e;
-            present = Set.of(); // nodes holding the records did not answer in time: every id is a miss
-        }
+        // On a client node the records' primaries look their ids up over their block channels.
+        Set<String> present = reading(() -> channel != null ? channel.lookup(ids, this::leased) : leased(ids));
         for (int i = 0; i < found.length; i++)
             found[i] = present.contains(ids.get(i));
         meters.lookup.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         return found;
+    }
+
+    /** The ids found (and leased); none when the nodes holding the records did not answer in time. */
+    private Set<String> leased(List<String> ids) {
+        try {
+            return touch.lease(ids);
+        } catch (KvGridException e) {
+            if (!Deadlines.passed(e))
+                throw e;
+            return Set.of(); // every id is a miss
+        }
     }
 
     @Override

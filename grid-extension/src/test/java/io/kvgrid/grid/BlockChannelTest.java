@@ -34,8 +34,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The block channel: a client node's reads are answered by the record's primary in one round trip, with the stored
- * bytes and the store's typed errors; a connection that breaks the protocol is refused and closed, and the node goes on
+ * The block channel: a client node's reads and lookups are answered by the record's primary in one round trip, with
+ * the stored bytes and the store's typed errors; a connection that breaks the protocol is refused and closed, and the node goes on
  * serving.
  */
 @Timeout(300)
@@ -62,8 +62,17 @@ class BlockChannelTest {
 
     /** Reads the servers answered over their channels so far. */
     private static long channelReads() {
+        return served("channel-get");
+    }
+
+    /** Lookups the servers answered over their channels so far. */
+    private static long channelLookups() {
+        return served("channel-lookup");
+    }
+
+    private static long served(String method) {
         long n = 0;
-        for (Timer t : registry.find("kvgrid.service.calls").tag("method", "channel-get").timers())
+        for (Timer t : registry.find("kvgrid.service.calls").tag("method", method).timers())
             n += t.count();
         return n;
     }
@@ -159,6 +168,67 @@ class BlockChannelTest {
     }
 
     @Test
+    void lookupsOfClientNodesAndThinClientsAreAnsweredByThePrimariesOverTheirChannels() {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            String k = "chan/lookup-" + i;
+            ids.add(k);
+            if (i < 20 || i == 25)
+                cluster.store(i % 2).put(k, Payload.of(k, 2_000 + i));
+        }
+        boolean[] expected = new boolean[ids.size()];
+        for (int i = 0; i < expected.length; i++)
+            expected[i] = i < 20 || i == 25;
+        try (io.kvgrid.client.KvGridClient thin = io.kvgrid.client.KvGridClient.connect(cluster.thinClientAddress(0))) {
+            for (io.kvgrid.BlockStore store : List.of(client.store(), thin)) {
+                // The first lookup of each node connects in the background (and takes the usual path meanwhile).
+                await("lookups over both channels").atMost(Duration.ofSeconds(30)).until(() -> {
+                    long before = channelLookups();
+                    store.lookup(ids);
+                    return channelLookups() - before == 2; // one request to each primary
+                });
+                long before = channelLookups();
+                assertArrayEquals(expected, store.lookup(ids), "found and missing ids, in their order");
+                assertEquals(20, store.lookupOnPrefixLength(ids), "the prefix ends at the first missing id");
+                assertArrayEquals(new boolean[] {false, true, true}, store.lookup(List.of("chan/lookup-absent",
+                    ids.get(25), ids.get(25))), "an absent id and a repeated one");
+                await().atMost(Duration.ofSeconds(10)).until(() -> channelLookups() - before >= 5);
+                assertTrue(channelLookups() - before <= 6, "2 + 2 requests for the whole lists, 1-2 for the last");
+            }
+        }
+        KvGridException e = assertThrows(KvGridException.class, () -> client.store().lookup(List.of("bad\u0000id")));
+        assertEquals(ErrorCode.INVALID_KEY, e.code(), "checked before anything is sent");
+    }
+
+    @Test
+    void aLookupOnTheWireAnswersAFlagPerKeyOrTheLookupsTypedError() throws IOException {
+        String k = "chan/wire-lookup";
+        cluster.store(0).put(k, Payload.of(k, 3_000));
+        try (Socket s = connected(0)) {
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            // Node 0 looks up any key, whichever node is its primary: the lookup is the store's own.
+            BlockChannelWire.writeRequest(out, BlockChannelWire.LOOKUP, List.of("chan/wire-absent", k));
+            out.flush();
+            assertArrayEquals(new boolean[] {false, true}, (boolean[]) BlockChannelWire.readFound(in, 2));
+            BlockChannelWire.writeRequest(out, BlockChannelWire.LOOKUP, List.of(k, "bad\u0000id"));
+            out.flush();
+            Object bad = BlockChannelWire.readFound(in, 2);
+            assertEquals(ErrorCode.INVALID_KEY, ((KvGridException) bad).code(), String.valueOf(bad));
+            assertEquals("ids[1]", ((KvGridException) bad).argument());
+            BlockChannelWire.writeRequest(out, BlockChannelWire.LOOKUP, List.of(k));
+            out.flush();
+            assertArrayEquals(new boolean[] {true}, (boolean[]) BlockChannelWire.readFound(in, 1),
+                "the connection serves on after an error");
+        }
+        assertTrue(helloThen(out -> {
+            out.writeInt(BlockChannelWire.MAGIC);
+            out.writeByte(BlockChannelWire.LOOKUP);
+            out.writeInt(0);
+        }).contains("1..4096 keys"));
+    }
+
+    @Test
     void aFrameThatBreaksTheProtocolIsRefusedAndTheNodeGoesOnServing() throws IOException {
         UUID self = cluster.node(0).ignite().cluster().localNode().id();
         assertTrue(refusal(out -> out.writeInt(0x47455420)).contains("not a kvgrid block channel frame"));
@@ -197,7 +267,7 @@ class BlockChannelTest {
         try (Socket s = connected(0)) {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(s.getInputStream());
-            BlockChannelWire.writeGet(out, List.of("bad\u0000key", "chan/absent"));
+            BlockChannelWire.writeRequest(out, BlockChannelWire.GET, List.of("bad\u0000key", "chan/absent"));
             out.flush();
             Object bad = BlockChannelWire.readAnswer(in, 1 << 20);
             Object absent = BlockChannelWire.readAnswer(in, 1 << 20);
@@ -223,7 +293,7 @@ class BlockChannelTest {
         try (Socket s = connected(0)) {
             DataOutputStream out = new DataOutputStream(s.getOutputStream());
             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(s.getInputStream()));
-            BlockChannelWire.writeGet(out, asked);
+            BlockChannelWire.writeRequest(out, BlockChannelWire.GET, asked);
             out.flush();
             for (String k : asked) {
                 Object a = BlockChannelWire.readAnswer(in, 2 << 20);
