@@ -86,7 +86,8 @@ final class StoreMeters implements AutoCloseable {
         for (String m : List.of("put", "get", "getShards", "dumpShards", "lookup", "query", "listKeys", "remove",
             "removeByRegex", "prefetch", "channel-get", "channel-lookup"))
             serviceCalls.put(m, add(Timer.builder("kvgrid.service.calls").description("Thin-client service calls "
-                + "and block-channel requests (channel-get, channel-lookup) this node served, by method (the store operations they run are in kvgrid.operations too)")
+                + "and block-channel requests (channel-get, channel-lookup) this node served, by method (the store "
+                + "operations they run are in kvgrid.operations too)")
                 .tags(node).tag("method", m).register(registry)));
         blockSize = add(DistributionSummary.builder("kvgrid.block.size").description("Sizes of blocks stored")
             .baseUnit("bytes").serviceLevelObjectives(SIZE_BUCKETS).tags(node).register(registry));
