@@ -35,9 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Serves whole-block reads and lookups on the block channel ({@link BlockChannelWire}) of a server node: each GET or
  * LOOKUP runs this node's store (records leased, payloads checked against them) with the node's rights, and the
- * payloads go to the socket as they are. It only reads, which thin clients may do anyway; with TLS configured on the node
- * ({@code IgniteConfiguration.sslContextFactory}) it takes TLS connections only, from certificates of kvgrid nodes or
- * of clients with a role. Bound while the node starts, so its port travels in the node's attributes
+ * payloads go to the socket as they are. It only reads, which thin clients may do anyway; with TLS configured on the
+ * node ({@code IgniteConfiguration.sslContextFactory}) it takes TLS connections only, from certificates of kvgrid
+ * nodes or of clients with a role. Bound while the node starts, so its port travels in the node's attributes
  * ({@link #PORT_ATTRIBUTE}); it answers once the store runs.
  *
  * <p>A client cannot hold the node: connections are bounded ({@link #MAX_CONNECTIONS}; more are closed at once),
@@ -276,15 +276,15 @@ public final class BlockChannelServer implements AutoCloseable {
                 "kvgrid is not running on this node"));
             return;
         }
-        boolean[] found;
+        boolean[] found = null;
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             found = rt.store().lookup(keys);
         } catch (Exception e) {
             BlockChannelWire.writeFailure(out, Failures.wrap(e, "kvgrid block channel lookup"));
-            return;
         }
-        BlockChannelWire.writeFound(out, found);
-        rt.store().meters().serviceCall("channel-lookup", System.nanoTime() - t0);
+        if (found != null)
+            BlockChannelWire.writeFound(out, found);
+        rt.store().meters().serviceCall("channel-lookup", System.nanoTime() - t0); // answered either way, as GETs are
     }
 
     private void answerGroup(GridBlockStore store, List<String> keys, int bytes,

@@ -5,26 +5,31 @@ import org.apache.ignite.cache.affinity.Affinity;
 import org.apache.ignite.IgniteCluster;
 
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * A client node's reads of whole blocks and lookups, each key sent to its record's primary over that node's block
- * channel ({@link BlockChannelClient}). The primary holds the record and, kvgrid's affinity keeping them in one partition, the
- * payload, so it runs the whole read locally: one round trip instead of a record read and a payload read through
- * Ignite; a lookup's records are read and leased there too, without Ignite marshalling them to the client. Keys no
- * channel answered take Ignite's path ({@code fallback}).
+ * channel ({@link BlockChannelClient}). The primary holds the record and, kvgrid's affinity keeping them in one
+ * partition, the payload, so it runs the whole read locally: one round trip instead of a record read and a payload
+ * read through Ignite; a lookup's records are read and leased there too, without Ignite marshalling them to the
+ * client. Keys no channel answered take Ignite's path ({@code fallback}).
  */
 final class ChannelRoutes implements AutoCloseable {
     private final BlockChannelClient channel;
     private final IgniteCluster cluster;
     private final Affinity<String> affinity;
     private volatile long prunedAt = -1;
+    /**
+     * Channels of the nodes read from, by node id, built once per topology version instead of per read (a node's
+     * addresses and port do not change while it is in the cluster).
+     */
+    private final Map<UUID, BlockChannelClient.Peer> peers = new ConcurrentHashMap<>();
 
     ChannelRoutes(BlockChannelClient channel, IgniteCluster cluster, Affinity<String> affinity) {
         this.channel = channel;
@@ -42,23 +47,16 @@ final class ChannelRoutes implements AutoCloseable {
     }
 
     /**
-     * The ids of {@code ids} found (and leased) by their records' primaries over their channels; ids no channel
+     * Each id found (and leased) or not, in order: asked of its record's primary over its channel; ids no channel
      * answered are looked up through {@code fallback}.
      */
-    Set<String> lookup(List<String> ids, Function<List<String>, Set<String>> fallback) {
+    boolean[] lookup(List<String> ids, Function<List<String>, boolean[]> fallback) {
         prune();
         List<String> rest = new ArrayList<>();
         Map<BlockChannelClient.Peer, List<String>> byNode = byPrimary(ids, rest);
         if (byNode == null)
             return fallback.apply(ids);
-        Set<String> found = new HashSet<>();
-        channel.lookup(byNode, rest).forEach((k, f) -> {
-            if (f)
-                found.add(k);
-        });
-        if (!rest.isEmpty())
-            found.addAll(fallback.apply(rest));
-        return found;
+        return BlockChannelClient.found(ids, channel.lookup(byNode, rest), rest, fallback);
     }
 
     private void prune() {
@@ -66,6 +64,7 @@ final class ChannelRoutes implements AutoCloseable {
         if (v != prunedAt) { // once per topology version: the connections of nodes that left are closed
             prunedAt = v;
             channel.retain(id -> cluster.node(id) != null);
+            peers.clear();
         }
     }
 
@@ -77,7 +76,7 @@ final class ChannelRoutes implements AutoCloseable {
         Map<BlockChannelClient.Peer, List<String>> byNode = new LinkedHashMap<>();
         try {
             affinity.mapKeysToNodes(new LinkedHashSet<>(keys)).forEach((n, ks) -> {
-                BlockChannelClient.Peer p = BlockChannelClient.peer(n);
+                BlockChannelClient.Peer p = peers.computeIfAbsent(n.id(), id -> BlockChannelClient.peer(n));
                 if (p == null)
                     rest.addAll(ks);
                 else

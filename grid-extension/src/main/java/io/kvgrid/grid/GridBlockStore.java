@@ -314,27 +314,32 @@ public final class GridBlockStore implements BlockStore {
     public boolean[] lookup(List<String> ids) {
         ensureOpen();
         Args.checkKeys(ids, "ids", false);
-        boolean[] found = new boolean[ids.size()];
         if (ids.isEmpty())
-            return found;
+            return new boolean[0];
         long t0 = System.nanoTime();
         // On a client node the records' primaries look their ids up over their block channels.
-        Set<String> present = reading(() -> channel != null ? channel.lookup(ids, this::leased) : leased(ids));
-        for (int i = 0; i < found.length; i++)
-            found[i] = present.contains(ids.get(i));
+        boolean[] found = reading(() -> channel != null ? channel.lookup(ids, this::leased) : leased(ids));
         meters.lookup.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         return found;
     }
 
-    /** The ids found (and leased); none when the nodes holding the records did not answer in time. */
-    private Set<String> leased(List<String> ids) {
+    /**
+     * Each id found (and leased) or not, in order; none found when the nodes holding the records did not answer in
+     * time.
+     */
+    private boolean[] leased(List<String> ids) {
+        boolean[] found = new boolean[ids.size()];
+        Set<String> present;
         try {
-            return touch.lease(ids);
+            present = touch.lease(ids);
         } catch (KvGridException e) {
             if (!Deadlines.passed(e))
                 throw e;
-            return Set.of(); // every id is a miss
+            return found; // every id is a miss
         }
+        for (int i = 0; i < found.length; i++)
+            found[i] = present.contains(ids.get(i));
+        return found;
     }
 
     @Override
