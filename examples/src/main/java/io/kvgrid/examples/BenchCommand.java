@@ -82,12 +82,13 @@ final class BenchCommand implements Callable<Integer> {
                 throw new UsageException("--only: unknown group '" + g + "' (groups: " + GROUPS_TEXT + ")");
         long t0 = System.nanoTime();
         List<BenchRow> rows;
+        List<BenchPutSteps> steps = new ArrayList<>();
         BenchSsd ssd;
         // On a terminal the step lines drive a progress bar (steps, current step, elapsed time); else plain lines.
         PrintStream log = BenchProgress.of(err, terminal,
             BenchProgress.steps(s, s.redis() && RedisServer.executable().isPresent(), groups));
         try {
-            rows = measure(s, log, groups);
+            rows = measure(s, log, groups, steps);
             ssd = groups.contains("ssd") ? BenchSsd.measure(s, ssdDir, log) : null;
         } finally {
             if (log != err)
@@ -95,6 +96,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         print(rows, out);
+        if (!steps.isEmpty()) {
+            out.println();
+            BenchPutSteps.print(steps, out);
+        }
         if (ssd != null) {
             out.println();
             ssd.print(out);
@@ -110,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
                     + " agree within " + Math.round(s.tolerance() * 100) + "% (at most " + s.maxRounds()
                     + " rounds or " + s.rowCapMillis() / 1000 + " s)");
         if (json)
-            out.println(Json.write(json(rows, ssd, s, seconds, verdicts)));
+            out.println(Json.write(json(rows, steps, ssd, s, seconds, verdicts)));
         return 0;
     }
 
@@ -120,11 +125,15 @@ final class BenchCommand implements Callable<Integer> {
      * also when a measurement fails.
      */
     static List<BenchRow> measure(BenchSettings s, PrintStream log) throws Exception {
-        return measure(s, log, java.util.Set.copyOf(GROUPS));
+        return measure(s, log, java.util.Set.copyOf(GROUPS), new ArrayList<>());
     }
 
-    /** {@link #measure(BenchSettings, PrintStream)} of the row groups named in {@code groups} only. */
-    static List<BenchRow> measure(BenchSettings s, PrintStream log, java.util.Set<String> groups) throws Exception {
+    /**
+     * {@link #measure(BenchSettings, PrintStream)} of the row groups named in {@code groups} only; where each kvgrid
+     * put row's time went is added to {@code steps}.
+     */
+    static List<BenchRow> measure(BenchSettings s, PrintStream log, java.util.Set<String> groups,
+                                  List<BenchPutSteps> steps) throws Exception {
         List<BenchRow> rows = new ArrayList<>();
         BenchWorkload w = new BenchWorkload(s, log);
         if (groups.contains("memcpy"))
@@ -140,7 +149,9 @@ final class BenchCommand implements Callable<Integer> {
                 continue;
             try (BenchTargets.KvGrid kv = new BenchTargets.KvGrid(nodes, regionBytes(s, nodes))) {
                 for (int size : BenchSettings.BLOCK_SIZES) {
+                    BenchPutSteps.Snapshot before = BenchPutSteps.Snapshot.of(kv.meters);
                     List<String> stored = w.putGet(kv, size, rows::add);
+                    steps.add(BenchPutSteps.since(before, kv.meters, size, nodes));
                     if (size == BenchSettings.BLOCK_SIZES.get(0))
                         w.lookup(kv.store, nodes, stored, rows::add);
                     kv.clear();
@@ -232,12 +243,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The JSON object: {@code rows} (memcpy, ignite-baseline, kvgrid, redis) and the SSD tier figures apart. */
-    static Map<String, Object> json(List<BenchRow> rows, BenchSsd ssd, BenchSettings s, double seconds) {
-        return json(rows, ssd, s, seconds, BenchGoals.judge(rows));
+    static Map<String, Object> json(List<BenchRow> rows, List<BenchPutSteps> steps, BenchSsd ssd, BenchSettings s,
+                                    double seconds) {
+        return json(rows, steps, ssd, s, seconds, BenchGoals.judge(rows));
     }
 
-    static Map<String, Object> json(List<BenchRow> rows, BenchSsd ssd, BenchSettings s, double seconds,
-                                    List<BenchGoals.Verdict> verdicts) {
+    static Map<String, Object> json(List<BenchRow> rows, List<BenchPutSteps> steps, BenchSsd ssd, BenchSettings s,
+                                    double seconds, List<BenchGoals.Verdict> verdicts) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("mode", s.name());
         m.put("smoke", s.smoke());
@@ -249,6 +261,7 @@ final class BenchCommand implements Callable<Integer> {
         for (BenchRow r : rows)
             list.add(r.toJson());
         m.put("rows", list);
+        m.put("putSteps", steps.stream().map(BenchPutSteps::toJson).toList());
         if (ssd != null)
             m.put("ssd", ssd.toJson());
         List<Object> targets = new ArrayList<>();

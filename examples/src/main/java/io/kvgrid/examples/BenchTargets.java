@@ -45,6 +45,9 @@ final class BenchTargets {
         private final BenchJvms servers;
         private final KvGridNode client;
         final BlockStore store;
+        /** The writing node's meters (this JVM's node, or the client node): where each put's time went. */
+        final io.micrometer.core.instrument.simple.SimpleMeterRegistry meters =
+            new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         private final int nodes;
 
         KvGrid(int nodes, long dataRegionBytes) throws Exception {
@@ -53,6 +56,7 @@ final class BenchTargets {
 
         KvGrid(int nodes, long dataRegionBytes, KvGridConfiguration cfg) throws Exception {
             this.nodes = nodes;
+            cfg.setMeterRegistry(meters);
             if (nodes == 1) {
                 cluster = LocalCluster.kvgrid(1, cfg);
                 servers = null;

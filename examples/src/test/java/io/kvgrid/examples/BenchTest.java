@@ -24,9 +24,12 @@ class BenchTest {
     void aTinyBenchMeasuresEverySystemOpBlockSizeAndClusterSizeAndPrintsRowsAsJson() throws Exception {
         BenchSettings tiny = BenchSettings.tiny();
         java.io.ByteArrayOutputStream log = new java.io.ByteArrayOutputStream();
-        List<BenchRow> rows = BenchCommand.measure(tiny, new java.io.PrintStream(log, true));
+        List<BenchPutSteps> putSteps = new java.util.ArrayList<>();
+        List<BenchRow> rows = BenchCommand.measure(tiny, new java.io.PrintStream(log, true),
+            Set.copyOf(BenchCommand.GROUPS), putSteps);
 
-        Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(BenchCommand.json(rows, null, tiny, 1.0)));
+        Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(BenchCommand.json(rows, putSteps, null,
+            tiny, 1.0)));
         List<Map<String, Object>> parsed = (List<Map<String, Object>>) json.get("rows");
         assertEquals(rows.size(), parsed.size());
         for (Map<String, Object> r : parsed) {
@@ -92,6 +95,18 @@ class BenchTest {
                 assertNull(t.get("met"), "no Redis (or CUDA) rows, so not measured: " + t);
             else
                 assertNotNull(t.get("met"), "every other target has its rows: " + t);
+
+        // Where each kvgrid put row's time went, from the writing node's meters: every block size on 1 and 3 nodes.
+        assertEquals(2 * sizes, putSteps.size(), putSteps.toString());
+        assertEquals(putSteps.size(), ((List<?>) json.get("putSteps")).size());
+        for (int size : BenchSettings.BLOCK_SIZES)
+            for (int nodes : List.of(1, 3)) {
+                BenchPutSteps p = putSteps.stream().filter(x -> x.blockBytes() == size && x.nodes() == nodes)
+                    .findFirst().orElseThrow(() -> new AssertionError("no put steps of " + size + " on " + nodes));
+                assertTrue(p.puts() >= tiny.putBlocks(size), "every put of the row, warm-up too: " + p);
+                assertTrue(p.reserveMs() > 0 && p.payloadMs() > 0 && p.installMs() > 0, p.toString());
+                assertTrue(p.reserveMs() + p.payloadMs() + p.installMs() <= p.putMs(), "steps within the put: " + p);
+            }
     }
 
     @Test
@@ -191,7 +206,7 @@ class BenchTest {
         }
         List<BenchRow> rows = List.of(new BenchRow("memcpy", "arraycopy", 65536, 1, 10.0, 0.01, 1e5));
         Map<String, Object> json = (Map<String, Object>) Json.parse(Json.write(
-            BenchCommand.json(rows, ssd, BenchSettings.tiny(), 1.0)));
+            BenchCommand.json(rows, List.of(), ssd, BenchSettings.tiny(), 1.0)));
         assertEquals(1, ((List<?>) json.get("rows")).size(), "the SSD figures are not rows");
         Map<String, Object> j = (Map<String, Object>) json.get("ssd");
         for (String f : List.of("spillMBps", "steadySpillMBps", "restoreMBps", "ddWriteMBps", "ddReadMBps",

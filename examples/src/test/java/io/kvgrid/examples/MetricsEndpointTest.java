@@ -141,12 +141,14 @@ class MetricsEndpointTest {
             "kvgrid_operations_seconds_count", "kvgrid_leases_active", "kvgrid_pins", "kvgrid_spill_bytes_total",
             "kvgrid_promote_blocks_total", "kvgrid_verify_failures_total", "kvgrid_put_rejected_total",
             "kvgrid_region_fill", "kvgrid_region_high_watermark", "kvgrid_block_size_bytes_bucket",
-            "kvgrid_service_calls_seconds_count"))
+            "kvgrid_service_calls_seconds_count", "kvgrid_put_phases_seconds_count"))
             assertTrue(s.has(name), name + " in\n" + s.text());
         for (String op : List.of("put", "get", "batchGet", "lookupOnPrefixLength", "load", "dump"))
             s.sum("kvgrid_operations_seconds_count", "op", op, "node", node);
         for (String reason : List.of("watermark", "full", "remove"))
             s.sum("cache_evictions_total", "reason", reason, "node", node);
+        for (String phase : List.of("reserve", "payload", "install"))
+            s.sum("kvgrid_put_phases_seconds_count", "phase", phase, "node", node);
         assertEquals(0.9, s.sum("kvgrid_region_high_watermark", "node", node), 1e-9);
         assertTrue(s.sum("kvgrid_tier_capacity_bytes", "tier", "memory", "node", node) > 0);
         assertTrue(s.sum("kvgrid_block_size_bytes_bucket", "le", "65536.0") >= 0, "Mooncake's size buckets");

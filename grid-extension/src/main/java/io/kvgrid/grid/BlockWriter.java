@@ -104,10 +104,13 @@ final class BlockWriter {
         }
 
         Map<ClusterNode, Long> reserved;
+        long t0 = System.nanoTime();
         try {
             reserved = room.reserve(recs.values());
         } catch (KvGridException e) {
             return failedAll(keys, e);
+        } finally {
+            meters.putReserve.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
         List<KeyResult<PutResult>> res;
         try {
@@ -138,6 +141,7 @@ final class BlockWriter {
         for (int i = 0; i < keys.size(); i++)
             toWrite.put(recs.get(keys.get(i)).dataKey, payloads.get(i));
         org.apache.ignite.lang.IgniteFuture<Void> writing = null;
+        long t0 = System.nanoTime();
         try {
             writing = PayloadAccess.putAllAsync(cache, toWrite);
             Deadlines.get(writing, "writing payload of " + keys.size() + " blocks");
@@ -148,12 +152,15 @@ final class BlockWriter {
             else
                 freeQuietly(recs.values());
             return failedAll(keys, err);
+        } finally {
+            meters.putPayload.record(StoreMeters.since(t0), TimeUnit.NANOSECONDS);
         }
 
         Map<String, MetaOps.Install> installs = new LinkedHashMap<>();
         recs.forEach((k, r) -> installs.put(k, new MetaOps.Install(r, replace, softPinTtl)));
         Map<String, EntryProcessorResult<MetaOps.Result>> installed;
         org.apache.ignite.lang.IgniteFuture<Map<String, EntryProcessorResult<MetaOps.Result>>> installing = null;
+        long t1 = System.nanoTime();
         try {
             installing = meta.invokeAllAsync(installs);
             installed = Deadlines.get(installing, "installing " + keys.size() + " records");
@@ -165,6 +172,8 @@ final class BlockWriter {
             // install is done, the payloads of records not installed are dropped.
             afterwards(installing, () -> settleFailedInstall(keys, recs, err));
             return failedAll(keys, err);
+        } finally {
+            meters.putInstall.record(StoreMeters.since(t1), TimeUnit.NANOSECONDS);
         }
         KeyResult<PutResult>[] out = newResults(keys.size());
         List<BlockRecord> garbage = new ArrayList<>();

@@ -42,6 +42,10 @@ final class StoreMeters implements AutoCloseable {
     final Timer lookupOnPrefixLength;
     final Timer load;
     final Timer dump;
+    /** The cluster steps of a write, each timed once per write call (its keys together). */
+    final Timer putReserve;
+    final Timer putPayload;
+    final Timer putInstall;
     private final Counter hitMemory;
     private final Counter hitSsd;
     private final Counter hitGpu;
@@ -67,6 +71,9 @@ final class StoreMeters implements AutoCloseable {
         lookupOnPrefixLength = timer("lookupOnPrefixLength");
         load = timer("load");
         dump = timer("dump");
+        putReserve = phase("reserve");
+        putPayload = phase("payload");
+        putInstall = phase("install");
         hitMemory = counter("cache.gets", "Reads of a stored block, by the tier it was read from",
             "result", "hit", "tier", "memory");
         hitSsd = counter("cache.gets", "Reads of a stored block, by the tier it was read from",
@@ -97,6 +104,14 @@ final class StoreMeters implements AutoCloseable {
         return add(Timer.builder("kvgrid.operations").description("Store operations called on this node (embedded "
                 + "callers and the thin-client service alike), by operation")
             .tags(node).tag("op", op).publishPercentileHistogram().register(registry));
+    }
+
+    private Timer phase(String step) {
+        return add(Timer.builder("kvgrid.put.phases").description("Time writes through this node spent in each "
+                + "cluster step, once per write call: reserve (region room on the nodes of every copy), payload "
+                + "(the payloads to every copy), install (the records); the rest of kvgrid.operations{op=put} is "
+                + "local work")
+            .tags(node).tag("phase", step).register(registry));
     }
 
     private Counter counter(String name, String help, String... tags) {

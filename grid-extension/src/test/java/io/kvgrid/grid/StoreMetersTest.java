@@ -161,6 +161,34 @@ class StoreMetersTest {
         assertArrayEquals(Payload.of("u/d", 4096), into.array());
     }
 
+    @Test
+    void aWriteTimesEachOfItsClusterStepsOncePerCallWithinTheTimeOfThePut() {
+        Timer put = registry.get("kvgrid.operations").tag("node", node0).tag("op", "put").timer();
+        List<Timer> steps = List.of(step("reserve"), step("payload"), step("install"));
+        long[] counts = steps.stream().mapToLong(Timer::count).toArray();
+        double stepNanos = steps.stream().mapToDouble(t -> t.totalTime(TimeUnit.NANOSECONDS)).sum();
+        double putNanos = put.totalTime(TimeUnit.NANOSECONDS);
+        List<String> keys = List.of("w/0", "w/1", "w/2");
+        List<byte[]> values = keys.stream().map(k -> Payload.of(k, 20_000)).toList();
+        store.batchPut(keys, values).forEach(r -> assertTrue(r.valueOrThrow().stored(), r.key()));
+        for (int i = 0; i < steps.size(); i++)
+            assertEquals(counts[i] + 1, steps.get(i).count(), "one " + steps.get(i).getId().getTag("phase")
+                + " step for the call's three keys");
+        double stepsNow = steps.stream().mapToDouble(t -> t.totalTime(TimeUnit.NANOSECONDS)).sum() - stepNanos;
+        double putNow = put.totalTime(TimeUnit.NANOSECONDS) - putNanos;
+        assertTrue(stepsNow > 0 && stepsNow <= putNow, "steps " + stepsNow + " ns within the put's " + putNow);
+        for (int i = 0; i < keys.size(); i++)
+            assertArrayEquals(values.get(i), store.get(keys.get(i)));
+
+        assertThrows(KvGridException.class, () -> store.put("", new byte[1]));
+        for (int i = 0; i < steps.size(); i++)
+            assertEquals(counts[i] + 1, steps.get(i).count(), "a write refused before any cluster step times none");
+    }
+
+    private static Timer step(String phase) {
+        return registry.get("kvgrid.put.phases").tag("node", node0).tag("phase", phase).timer();
+    }
+
     private static SimpleMeterRegistry ownRegistry;
 
     private static KvGridConfiguration withRegistry(SimpleMeterRegistry r) {

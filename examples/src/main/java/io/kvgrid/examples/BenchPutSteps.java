@@ -1,0 +1,86 @@
+package io.kvgrid.examples;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Where a kvgrid put row's time went, from the writing node's own meters ({@code kvgrid.put.phases} beside
+ * {@code kvgrid.operations{op=put}}): the mean of each cluster step per put call over the whole row (warm-up and every
+ * round), so each run shows which step a slow put row waited on, measured on the same puts as the row.
+ *
+ * @param blockBytes bytes per block of the row
+ * @param nodes      server nodes of the row
+ * @param puts       put calls timed
+ * @param putMs      mean time of a put call
+ * @param reserveMs  mean time reserving region room on the nodes of every copy
+ * @param payloadMs  mean time writing the payload to every copy
+ * @param installMs  mean time installing the record
+ */
+record BenchPutSteps(int blockBytes, int nodes, long puts, double putMs, double reserveMs, double payloadMs,
+                     double installMs) {
+    static final List<String> STEPS = List.of("reserve", "payload", "install");
+
+    /** Counts and total nanoseconds of the put timer and each step timer ({@code [put, reserve, payload, install]}). */
+    record Snapshot(long[] counts, double[] nanos) {
+        static Snapshot of(MeterRegistry registry) {
+            long[] counts = new long[1 + STEPS.size()];
+            double[] nanos = new double[counts.length];
+            add(registry.find("kvgrid.operations").tag("op", "put").timers(), 0, counts, nanos);
+            for (int i = 0; i < STEPS.size(); i++)
+                add(registry.find("kvgrid.put.phases").tag("phase", STEPS.get(i)).timers(), i + 1, counts, nanos);
+            return new Snapshot(counts, nanos);
+        }
+
+        private static void add(java.util.Collection<Timer> timers, int i, long[] counts, double[] nanos) {
+            for (Timer t : timers) {
+                counts[i] += t.count();
+                nanos[i] += t.totalTime(TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** The steps of the puts between {@code before} and now. */
+    static BenchPutSteps since(Snapshot before, MeterRegistry registry, int blockBytes, int nodes) {
+        Snapshot now = Snapshot.of(registry);
+        long puts = now.counts[0] - before.counts[0];
+        double[] ms = new double[now.nanos.length];
+        for (int i = 0; i < ms.length; i++)
+            ms[i] = puts == 0 ? 0 : (now.nanos[i] - before.nanos[i]) / puts / 1e6;
+        return new BenchPutSteps(blockBytes, nodes, puts, ms[0], ms[1], ms[2], ms[3]);
+    }
+
+    Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("blockBytes", blockBytes);
+        m.put("nodes", nodes);
+        m.put("puts", puts);
+        m.put("putMs", putMs);
+        m.put("reserveMs", reserveMs);
+        m.put("payloadMs", payloadMs);
+        m.put("installMs", installMs);
+        return m;
+    }
+
+    static void print(List<BenchPutSteps> steps, PrintStream out) {
+        if (steps.isEmpty())
+            return;
+        TextTable t = new TextTable("kvgrid put", "nodes", "puts", "put ms", "reserve", "payload", "install",
+            "rest");
+        for (BenchPutSteps s : steps)
+            t.row(TextTable.bytes(s.blockBytes), s.nodes, s.puts, ms(s.putMs), ms(s.reserveMs), ms(s.payloadMs),
+                ms(s.installMs), ms(s.putMs - s.reserveMs - s.payloadMs - s.installMs));
+        t.print(out);
+        out.println("(mean per put over each put row, warm-up included: room reserved on the nodes of every copy, the "
+            + "payload written to every copy, the record installed; rest = work on the writing node)");
+    }
+
+    private static String ms(double v) {
+        return String.format("%.3f", v);
+    }
+}
