@@ -63,7 +63,38 @@ public final class KvGrid {
         providers.add(new KvGridPluginProvider(kvgrid));
         cfg.setPluginProviders(providers.toArray(new PluginProvider[0]));
         GridCaches.addRegions(cfg, kvgrid);
+        communicationBuffers(cfg);
         return cfg;
+    }
+
+    /** Below this, fixed communication socket buffers can stall MiB-sized messages (see communicationBuffers). */
+    static final int MIN_FIXED_SOCKET_BUFFER = 256 << 10;
+
+    /**
+     * Socket buffers of Ignite's communication, which carries every block payload between nodes. Ignite fixes them at
+     * 32 KiB by default. On loopback (MTU 64 KiB) the receive window then stays below one TCP segment, and the sender
+     * of a 1 MiB message waits on TCP's persist timer, whose backoff grows to seconds: 1 MiB puts between server JVMs
+     * on one host stalled ~7 s and some never completed ({@code ss -tnoi} on the stuck connection: a persist timer,
+     * {@code snd_wnd} below {@code mss}, tens of KiB unsent). Buffers of 0 let the kernel size them. With no
+     * communication SPI configured, kvgrid sets Ignite's own with buffers of 0; a configured one is kept as it is,
+     * with a warning where its buffers are fixed that small.
+     */
+    private static void communicationBuffers(IgniteConfiguration cfg) {
+        if (cfg.getCommunicationSpi() == null) {
+            cfg.setCommunicationSpi(new TcpCommunicationSpi().setSocketReceiveBuffer(0).setSocketSendBuffer(0));
+            return;
+        }
+        if (!(cfg.getCommunicationSpi() instanceof TcpCommunicationSpi tcp))
+            return;
+        for (int size : new int[] {tcp.getSocketReceiveBuffer(), tcp.getSocketSendBuffer()})
+            if (size > 0 && size < MIN_FIXED_SOCKET_BUFFER) {
+                org.slf4j.LoggerFactory.getLogger(KvGrid.class).warn("kvgrid: node {}: TcpCommunicationSpi socket "
+                    + "buffers of {} / {} bytes (receive / send) can stall block transfers for seconds; set "
+                    + "socketReceiveBuffer and socketSendBuffer to 0 (kernel-sized) or at least {}",
+                    cfg.getIgniteInstanceName(), tcp.getSocketReceiveBuffer(), tcp.getSocketSendBuffer(),
+                    MIN_FIXED_SOCKET_BUFFER);
+                return;
+            }
     }
 
     /**
@@ -98,7 +129,8 @@ public final class KvGrid {
             .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
                 .setLocalPort(discoveryPort).setLocalPortRange(DISCOVERY_PORT_RANGE)
                 .setJoinTimeout(kvgrid.getJoinTimeoutMillis()))
-            .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1"))
+            .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1")
+                .setSocketReceiveBuffer(0).setSocketSendBuffer(0)) // kernel-sized: see communicationBuffers
             .setClientConnectorConfiguration(new ClientConnectorConfiguration().setHost("127.0.0.1")
                 .setPort(thinClientPort).setPortRange(THIN_CLIENT_PORT_RANGE - 1));
         // Ignite's work files (marshaller mappings) are scratch for in-memory nodes: keep them out of the cwd.

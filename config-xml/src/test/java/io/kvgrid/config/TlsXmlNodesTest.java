@@ -64,8 +64,13 @@ class TlsXmlNodesTest {
         clients.put("admin", ClientRole.ADMIN);
         clients.put("engine", ClientRole.WRITE);
         TlsDirectory.create(dir, 2, clients, 1);
-        for (int i = 0; i < 2; i++)
-            nodes.add(KvGrid.start(XmlConfigs.load("kvgrid-tls.xml", overrides(i))));
+        for (int i = 0; i < 2; i++) {
+            IgniteConfiguration cfg = XmlConfigs.load("kvgrid-tls.xml", overrides(i));
+            var spi = (org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi) cfg.getCommunicationSpi();
+            assertEquals(0, spi.getSocketReceiveBuffer(), "kernel-sized, as in every shipped file");
+            assertEquals(0, spi.getSocketSendBuffer());
+            nodes.add(KvGrid.start(cfg));
+        }
         assertEquals(2, nodes.get(0).ignite().cluster().nodes().size(), "nodes joined each other over TLS");
         String hosts = "127.0.0.1:" + thinPort + ",127.0.0.1:" + (thinPort + 1);
 

@@ -102,6 +102,19 @@ class XmlConfigsTest {
     }
 
     @Test
+    void everyShippedFileLetsTheKernelSizeCommunicationSocketBuffers() {
+        // Ignite's fixed 32 KiB stalled 1 MiB transfers between JVMs for seconds (KvGrid.communicationBuffers).
+        for (String f : new String[] {"kvgrid-default.xml", "kvgrid-jgroups.xml", "kvgrid-replicated.xml",
+            "kvgrid-ssd.xml", "kvgrid-tiers.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml",
+            "kvgrid-jgroups-dns.xml"}) { // kvgrid-tls.xml, which needs certificates: TlsXmlNodesTest
+            var spi = (org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi) XmlConfigs.load(f)
+                .getCommunicationSpi();
+            assertEquals(0, spi.getSocketReceiveBuffer(), f);
+            assertEquals(0, spi.getSocketSendBuffer(), f);
+        }
+    }
+
+    @Test
     void aFileOnDiskLoadsByPathAndByUrl(@TempDir Path dir) throws Exception {
         Path copy = dir.resolve("node.xml");
         try (var in = getClass().getClassLoader().getResourceAsStream("kvgrid-default.xml")) {
