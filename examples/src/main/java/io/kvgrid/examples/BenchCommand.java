@@ -148,6 +148,8 @@ final class BenchCommand implements Callable<Integer> {
             if (!groups.contains(nodes == 1 ? "1node" : "3jvms"))
                 continue;
             try (BenchTargets.KvGrid kv = new BenchTargets.KvGrid(nodes, regionBytes(s, nodes))) {
+                if (kv.processes())
+                    w.warmUp(kv);
                 for (int size : BenchSettings.BLOCK_SIZES) {
                     BenchPutSteps.Snapshot before = BenchPutSteps.Snapshot.of(kv.meters);
                     List<String> stored = w.putGet(kv, size, rows::add);
@@ -160,6 +162,8 @@ final class BenchCommand implements Callable<Integer> {
             try (BenchTargets.IgniteBaseline base = new BenchTargets.IgniteBaseline(nodes, regionBytes(s, nodes))) {
                 for (int size : BenchSettings.BLOCK_SIZES) {
                     try {
+                        if (base.processes() && size == BenchSettings.BLOCK_SIZES.get(0))
+                            w.warmUp(base);
                         w.putGet(base, size, rows::add);
                         base.clear();
                     } catch (BenchTargets.Stalled e) {

@@ -122,7 +122,7 @@ final class BenchTargets {
     /**
      * The baseline a user writes by hand: plain Ignite nodes (only discovery pinned to 127.0.0.1, and without kvgrid's
      * plugin, which Ignite would otherwise load from the classpath) and one {@code IgniteCache<String, byte[]>}, with
-     * one backup on several nodes as kvgrid has; its data region has kvgrid's settings (page size, initial and
+     * one backup on several nodes, written synchronously to both copies, as kvgrid has; its data region has kvgrid's settings (page size, initial and
      * maximum size) and is pre-touched as kvgrid's is (filled, then cleared: Ignite keeps the freed pages). One node
      * runs in this JVM; more run as server JVMs of their own, used through a client node in this JVM.
      */
@@ -150,15 +150,19 @@ final class BenchTargets {
                     throw e;
                 }
             }
+            // FULL_SYNC as kvgrid's caches: a put returns once both copies hold the value (Ignite's default,
+            // PRIMARY_SYNC, returns before the backup has it, a weaker promise than kvgrid's put makes).
             cache = client.getOrCreateCache(new CacheConfiguration<String, byte[]>("baseline")
-                .setBackups(nodes > 1 ? 1 : 0));
+                .setBackups(nodes > 1 ? 1 : 0)
+                .setWriteSynchronizationMode(org.apache.ignite.cache.CacheWriteSynchronizationMode.FULL_SYNC));
             preTouch(nodes, regionBytes);
         }
 
         /**
-         * {@code op}'s result, or {@link Stalled} after {@link #STALL_SECONDS}: plain Ignite's 1 MiB put between
-         * processes here sometimes never completes (nothing running, no error), which must end its rows rather than
-         * hang the bench.
+         * {@code op}'s result, or {@link Stalled} after {@link #STALL_SECONDS}: with Ignite's fixed 32 KiB
+         * communication socket buffers, plain Ignite's 1 MiB put between processes here sometimes never completed
+         * (a sender waiting on TCP's persist timer); the baseline now has kernel-sized buffers, as kvgrid's nodes
+         * do, and a put that still never completes ends its rows rather than hanging the bench.
          */
         private <T> T bounded(org.apache.ignite.lang.IgniteFuture<T> op, String what) {
             try {
