@@ -62,12 +62,14 @@ final class RoomReservations implements AutoCloseable {
         final ClusterNode node;
         final long id;
         final long expiresNanos;
+        final long granted;
         long left;
 
         Credit(ClusterNode node, long id, long left) {
             this.node = node;
             this.id = id;
             this.left = left;
+            this.granted = left;
             this.expiresNanos = System.nanoTime() + CREDIT_NANOS;
         }
     }
@@ -77,14 +79,60 @@ final class RoomReservations implements AutoCloseable {
     /** In {@code granted}: room covered by a credit, nothing to release after the write. */
     private static final long FROM_CREDIT = -2;
     private final Map<java.util.UUID, Credit> credits = new HashMap<>();
+    /** Nodes a credit is being asked of ahead of need (guarded by {@code credits}). */
+    private final java.util.Set<java.util.UUID> refilling = new java.util.HashSet<>();
+    private volatile boolean closed;
 
     private boolean takeCredit(ClusterNode n, long pages) {
+        boolean refill;
         synchronized (credits) {
             Credit c = credits.get(n.id());
             if (c == null || c.left < pages || System.nanoTime() - c.expiresNanos > 0)
                 return false;
             c.left -= pages;
-            return true;
+            refill = c.left < c.granted / 2 && refilling.add(n.id());
+        }
+        if (refill)
+            refill(n);
+        return true;
+    }
+
+    /**
+     * Asks {@code n} for a fresh credit once half of the current one is spent, in the background, so that writers
+     * find room already reserved instead of waiting for a reservation round trip every few puts (1.2-1.3 ms of a
+     * 7.7-8.4 ms 1 MiB put between 3 server JVMs, the put step meters). The new credit replaces the old one, whose
+     * rest is released, as when a writer asks itself.
+     */
+    private void refill(ClusterNode n) {
+        try {
+            // Settled off Ignite's threads: replacing a credit releases the old one through compute.
+            ignite.compute(ignite.cluster().forNode(n)).callAsync(new SpaceJobs.Reserve(0)).listenAsync(f -> {
+                try {
+                    long[] r = f.get();
+                    if (r[0] >= 0 && closed)
+                        release(Map.of(n, r[0]));
+                    else if (r[0] >= 0)
+                        newCredit(n, r[0], r[1]);
+                } catch (RuntimeException ignored) {
+                    // node gone or busy: the next writer asks for itself
+                } finally {
+                    synchronized (credits) {
+                        refilling.remove(n.id());
+                    }
+                }
+            }, java.util.concurrent.ForkJoinPool.commonPool());
+        } catch (RuntimeException e) {
+            synchronized (credits) {
+                refilling.remove(n.id());
+            }
+        }
+    }
+
+    /** Pages left of this writer's credit on {@code n}, or -1 without one. */
+    long creditLeft(ClusterNode n) {
+        synchronized (credits) {
+            Credit c = credits.get(n.id());
+            return c == null ? -1 : c.left;
         }
     }
 
@@ -150,6 +198,7 @@ final class RoomReservations implements AutoCloseable {
     /** Hands back the credits this writer holds on other nodes. */
     @Override
     public void close() {
+        closed = true;
         Map<ClusterNode, Long> held = new HashMap<>();
         synchronized (credits) {
             credits.values().forEach(c -> held.put(c.node, c.id));

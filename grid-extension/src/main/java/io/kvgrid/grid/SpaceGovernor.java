@@ -221,6 +221,11 @@ final class SpaceGovernor implements AutoCloseable {
      * consume for later writes without asking again, as far as that stays below the high watermark. Returns
      * {id, pages granted}.
      */
+    /** Pages reserved and not yet released or expired (writers' reservations and credits). */
+    synchronized long pendingPages() {
+        return pendingPages;
+    }
+
     long[] reserveWithCredit(long pages) {
         long credit;
         synchronized (this) {
