@@ -109,7 +109,8 @@ final class RoomReservations implements AutoCloseable {
             ignite.compute(ignite.cluster().forNode(n)).callAsync(new SpaceJobs.Reserve(0)).listenAsync(f -> {
                 try {
                     long[] r = f.get();
-                    if (r[0] >= 0 && closed)
+                    // No room for a credit (the region near its watermark): keep what is left of the old one.
+                    if (r[0] >= 0 && (closed || r[1] <= 0))
                         release(Map.of(n, r[0]));
                     else if (r[0] >= 0)
                         newCredit(n, r[0], r[1]);
