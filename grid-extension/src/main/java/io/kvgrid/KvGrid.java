@@ -80,21 +80,23 @@ public final class KvGrid {
      * with a warning where its buffers are fixed that small.
      */
     private static void communicationBuffers(IgniteConfiguration cfg) {
-        if (cfg.getCommunicationSpi() == null) {
-            cfg.setCommunicationSpi(new TcpCommunicationSpi().setSocketReceiveBuffer(0).setSocketSendBuffer(0));
-            return;
-        }
-        if (!(cfg.getCommunicationSpi() instanceof TcpCommunicationSpi tcp))
-            return;
-        for (int size : new int[] {tcp.getSocketReceiveBuffer(), tcp.getSocketSendBuffer()})
-            if (size > 0 && size < MIN_FIXED_SOCKET_BUFFER) {
-                org.slf4j.LoggerFactory.getLogger(KvGrid.class).warn("kvgrid: node {}: TcpCommunicationSpi socket "
-                    + "buffers of {} / {} bytes (receive / send) can stall block transfers for seconds; set "
-                    + "socketReceiveBuffer and socketSendBuffer to 0 (kernel-sized) or at least {}",
-                    cfg.getIgniteInstanceName(), tcp.getSocketReceiveBuffer(), tcp.getSocketSendBuffer(),
-                    MIN_FIXED_SOCKET_BUFFER);
-                return;
-            }
+        if (cfg.getCommunicationSpi() == null)
+            cfg.setCommunicationSpi(kernelSizedBuffers(new TcpCommunicationSpi()));
+        else if (cfg.getCommunicationSpi() instanceof TcpCommunicationSpi tcp
+            && (tooSmall(tcp.getSocketReceiveBuffer()) || tooSmall(tcp.getSocketSendBuffer())))
+            org.slf4j.LoggerFactory.getLogger(KvGrid.class).warn("kvgrid: node {}: TcpCommunicationSpi socket buffers "
+                + "of {} / {} bytes (receive / send) can stall block transfers for seconds; set socketReceiveBuffer "
+                + "and socketSendBuffer to 0 (kernel-sized) or at least {}", cfg.getIgniteInstanceName(),
+                tcp.getSocketReceiveBuffer(), tcp.getSocketSendBuffer(), MIN_FIXED_SOCKET_BUFFER);
+    }
+
+    private static boolean tooSmall(int socketBuffer) {
+        return socketBuffer > 0 && socketBuffer < MIN_FIXED_SOCKET_BUFFER;
+    }
+
+    /** {@code spi} with socket buffers of 0: the kernel sizes them (see {@link #communicationBuffers}). */
+    private static TcpCommunicationSpi kernelSizedBuffers(TcpCommunicationSpi spi) {
+        return spi.setSocketReceiveBuffer(0).setSocketSendBuffer(0);
     }
 
     /**
@@ -129,8 +131,7 @@ public final class KvGrid {
             .setDiscoverySpi(new TcpDiscoverySpi().setIpFinder(finder).setLocalAddress("127.0.0.1")
                 .setLocalPort(discoveryPort).setLocalPortRange(DISCOVERY_PORT_RANGE)
                 .setJoinTimeout(kvgrid.getJoinTimeoutMillis()))
-            .setCommunicationSpi(new TcpCommunicationSpi().setLocalAddress("127.0.0.1")
-                .setSocketReceiveBuffer(0).setSocketSendBuffer(0)) // kernel-sized: see communicationBuffers
+            .setCommunicationSpi(kernelSizedBuffers(new TcpCommunicationSpi().setLocalAddress("127.0.0.1")))
             .setClientConnectorConfiguration(new ClientConnectorConfiguration().setHost("127.0.0.1")
                 .setPort(thinClientPort).setPortRange(THIN_CLIENT_PORT_RANGE - 1));
         // Ignite's work files (marshaller mappings) are scratch for in-memory nodes: keep them out of the cwd.

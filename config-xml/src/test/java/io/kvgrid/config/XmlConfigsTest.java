@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -18,6 +19,11 @@ import static org.junit.jupiter.api.Assertions.*;
 /** Loading rules and errors; nothing here starts a node. */
 @Timeout(600)
 class XmlConfigsTest {
+    /** The shipped node configurations that load without certificates (kvgrid-tls.xml: TlsXmlNodesTest). */
+    private static final List<String> SHIPPED_WITHOUT_TLS = List.of("kvgrid-default.xml", "kvgrid-jgroups.xml",
+        "kvgrid-replicated.xml", "kvgrid-ssd.xml", "kvgrid-tiers.xml", "kvgrid-jgroups-file.xml",
+        "kvgrid-jgroups-multicast.xml", "kvgrid-jgroups-dns.xml");
+
     private static KvGridException fails(String xml) {
         return assertThrows(KvGridException.class, () -> XmlConfigs.load(xml));
     }
@@ -87,9 +93,7 @@ class XmlConfigsTest {
 
     @Test
     void everyShippedFileServesMetricsOnPort9464OfItsLocalHostUnlessOverridden() {
-        for (String f : new String[] {"kvgrid-default.xml", "kvgrid-jgroups.xml", "kvgrid-replicated.xml",
-            "kvgrid-ssd.xml", "kvgrid-tiers.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml",
-            "kvgrid-jgroups-dns.xml"}) {
+        for (String f : SHIPPED_WITHOUT_TLS) {
             IgniteConfiguration cfg = XmlConfigs.load(f);
             assertEquals(9464, XmlConfigs.kvgridConfiguration(cfg).getMetricsPort(), f);
             assertEquals("127.0.0.1", cfg.getLocalHost(), f);
@@ -104,9 +108,7 @@ class XmlConfigsTest {
     @Test
     void everyShippedFileLetsTheKernelSizeCommunicationSocketBuffers() {
         // Ignite's fixed 32 KiB stalled 1 MiB transfers between JVMs for seconds (KvGrid.communicationBuffers).
-        for (String f : new String[] {"kvgrid-default.xml", "kvgrid-jgroups.xml", "kvgrid-replicated.xml",
-            "kvgrid-ssd.xml", "kvgrid-tiers.xml", "kvgrid-jgroups-file.xml", "kvgrid-jgroups-multicast.xml",
-            "kvgrid-jgroups-dns.xml"}) { // kvgrid-tls.xml, which needs certificates: TlsXmlNodesTest
+        for (String f : SHIPPED_WITHOUT_TLS) {
             var spi = (org.apache.ignite.spi.communication.tcp.TcpCommunicationSpi) XmlConfigs.load(f)
                 .getCommunicationSpi();
             assertEquals(0, spi.getSocketReceiveBuffer(), f);

@@ -68,8 +68,6 @@ record BenchPutSteps(int blockBytes, int nodes, long puts, double putMs, double 
     }
 
     static void print(List<BenchPutSteps> steps, PrintStream out) {
-        if (steps.isEmpty())
-            return;
         TextTable t = new TextTable("kvgrid put", "nodes", "puts", "put ms", "reserve", "payload", "install",
             "rest");
         for (BenchPutSteps s : steps)

@@ -107,6 +107,8 @@ final class RoomReservations implements AutoCloseable {
         try {
             // Settled off Ignite's threads: replacing a credit releases the old one through compute.
             ignite.compute(ignite.cluster().forNode(n)).callAsync(new SpaceJobs.Reserve(0)).listenAsync(f -> {
+                // Cleared before the new credit lands: a writer spending it below half right away asks again.
+                refilled(n);
                 try {
                     long[] r = f.get();
                     // No room for a credit (the region near its watermark): keep what is left of the old one.
@@ -116,16 +118,16 @@ final class RoomReservations implements AutoCloseable {
                         newCredit(n, r[0], r[1]);
                 } catch (RuntimeException ignored) {
                     // node gone or busy: the next writer asks for itself
-                } finally {
-                    synchronized (credits) {
-                        refilling.remove(n.id());
-                    }
                 }
             }, java.util.concurrent.ForkJoinPool.commonPool());
         } catch (RuntimeException e) {
-            synchronized (credits) {
-                refilling.remove(n.id());
-            }
+            refilled(n);
+        }
+    }
+
+    private void refilled(ClusterNode n) {
+        synchronized (credits) {
+            refilling.remove(n.id());
         }
     }
 

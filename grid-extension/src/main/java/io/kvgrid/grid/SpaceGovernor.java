@@ -216,16 +216,16 @@ final class SpaceGovernor implements AutoCloseable {
         return id;
     }
 
-    /**
-     * A reservation for a remote writer: {@code pages} plus up to 1% of the usable pages as credit the writer may
-     * consume for later writes without asking again, as far as that stays below the high watermark. Returns
-     * {id, pages granted}.
-     */
     /** Pages reserved and not yet released or expired (writers' reservations and credits). */
     synchronized long pendingPages() {
         return pendingPages;
     }
 
+    /**
+     * A reservation for a remote writer: {@code pages} plus up to 1% of the usable pages as credit the writer may
+     * consume for later writes without asking again, as far as that stays below the high watermark. Returns
+     * {id, pages granted}.
+     */
     long[] reserveWithCredit(long pages) {
         long credit;
         synchronized (this) {

@@ -2,7 +2,6 @@ package io.kvgrid.grid;
 
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KeyResult;
-import io.kvgrid.KvGrid;
 import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.KvGridException;
 import io.kvgrid.KvGridNode;
@@ -49,13 +48,11 @@ class BlockChannelTest {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setMeterRegistry(registry);
         cluster = GridTests.cluster(2, cfg);
-        client = KvGrid.start(cluster.nodeConfiguration("channel-client").setClientMode(true));
+        client = cluster.addClient("channel-client");
     }
 
     @AfterAll
     static void stop() {
-        if (client != null)
-            client.close();
         if (cluster != null)
             cluster.close();
     }

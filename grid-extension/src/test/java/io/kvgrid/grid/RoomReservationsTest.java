@@ -1,6 +1,5 @@
 package io.kvgrid.grid;
 
-import io.kvgrid.KvGrid;
 import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.KvGridNode;
 import io.kvgrid.testing.TestCluster;
@@ -30,13 +29,11 @@ class RoomReservationsTest {
     @BeforeAll
     static void start() {
         cluster = TestCluster.start(2, CFG);
-        client = KvGrid.start(cluster.nodeConfiguration("room-client").setClientMode(true));
+        client = cluster.addClient("room-client");
     }
 
     @AfterAll
     static void stop() {
-        if (client != null)
-            client.close();
         if (cluster != null)
             cluster.close();
     }

@@ -20,6 +20,7 @@ public final class TestCluster implements AutoCloseable {
     private final KvGridConfiguration cfg;
     private final UnaryOperator<IgniteConfiguration> tweak;
     private final List<KvGridNode> nodes = new ArrayList<>();
+    private final List<KvGridNode> clients = new ArrayList<>();
     private int started;
 
     private TestCluster(KvGridConfiguration cfg, UnaryOperator<IgniteConfiguration> tweak) {
@@ -98,6 +99,13 @@ public final class TestCluster implements AutoCloseable {
         return n;
     }
 
+    /** Starts a client node of this cluster named {@code name}; it is closed with the cluster, before the servers. */
+    public KvGridNode addClient(String name) {
+        KvGridNode n = KvGrid.start(nodeConfiguration(name).setClientMode(true));
+        clients.add(n);
+        return n;
+    }
+
     public KvGridNode node(int i) {
         return nodes.get(i);
     }
@@ -117,6 +125,14 @@ public final class TestCluster implements AutoCloseable {
 
     @Override
     public void close() {
+        for (KvGridNode c : clients) {
+            try {
+                c.close();
+            } catch (RuntimeException ignored) {
+                // already stopping
+            }
+        }
+        clients.clear();
         for (int i = nodes.size() - 1; i >= 0; i--) {
             try {
                 nodes.get(i).close();
