@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
             + "the GPU tier and from memory. "
             + "Then the SSD tier: spill and restore of 1 MiB blocks against sequential dd with O_DIRECT into the same "
             + "kind of preallocated file. Then the issues' targets, each met, missed or not measured.",
-        "Each row is repeated until its last 3 rounds agree within 10% (at most 7 rounds or 12 s) and reports the "
+        "Each row is repeated until its last 3 rounds agree within 10%% (at most 7 rounds or 12 s) and reports the "
             + "median round; --quick measures one short round per row (a smoke run).",
         "Progress goes to stderr: on a terminal a bar with the current step and the elapsed time, otherwise one line "
             + "per step."})

@@ -138,6 +138,7 @@ final class Evictor {
     private int queueNext;
     private long queuedAtNanos;
     private final java.util.Set<String> inFlight = new java.util.HashSet<>();
+    private long batchesDone;
     private static final long QUEUE_NANOS = 1_000_000_000L;
 
     /**
@@ -176,18 +177,30 @@ final class Evictor {
                 synchronized (passLock) {
                     for (Candidate c : batch)
                         inFlight.remove(c.key);
+                    batchesDone++;
                     passLock.notifyAll();
                 }
             }
         }
     }
 
+    /** Batches any pass has finished evicting; a writer compares it before and after its own pass. */
+    long batchesDone() {
+        synchronized (passLock) {
+            return batchesDone;
+        }
+    }
+
     /**
      * When other passes are evicting now, waits until one of their batches is done (at most {@code millis}) and
-     * returns true: a pass that found nothing left to take may still get room from them. False at once otherwise.
+     * returns true: a pass that found nothing left to take may still get room from them. Also true at once when a
+     * batch finished since {@code seenBatches} (the writer's pass found the candidates another pass held, and that
+     * pass ended before this call: its room is there to take). False at once otherwise.
      */
-    boolean awaitInFlight(long millis) throws InterruptedException {
+    boolean awaitInFlight(long millis, long seenBatches) throws InterruptedException {
         synchronized (passLock) {
+            if (batchesDone != seenBatches)
+                return true;
             if (inFlight.isEmpty())
                 return false;
             passLock.wait(millis);

@@ -178,8 +178,9 @@ final class SpaceGovernor implements AutoCloseable {
             // Only what this write needs: the watermark monitor evicts in batches ahead of writers. Beside a pass
             // already running, this one takes other candidates; when none are left, room may still come from the
             // batches in flight.
+            long seenBatches = evictor.batchesDone();
             long freed = evictor.evict(over, cfg.getTicker().millis(), false);
-            boolean othersEvicting = freed == 0 && awaitOtherEvictions();
+            boolean othersEvicting = freed == 0 && awaitOtherEvictions(seenBatches);
             synchronized (this) {
                 long used = usedPages();
                 if (used + pendingPages + pages <= usablePages)
@@ -193,9 +194,9 @@ final class SpaceGovernor implements AutoCloseable {
         }
     }
 
-    private boolean awaitOtherEvictions() {
+    private boolean awaitOtherEvictions(long seenBatches) {
         try {
-            return evictor.awaitInFlight(200);
+            return evictor.awaitInFlight(200, seenBatches);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": interrupted while "
