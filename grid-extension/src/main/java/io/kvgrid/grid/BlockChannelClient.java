@@ -105,11 +105,38 @@ public final class BlockChannelClient implements AutoCloseable {
         return (Map<String, Boolean>) (Map<String, ?>) exchange(BlockChannelWire.LOOKUP, byPeer, unanswered);
     }
 
+    /**
+     * Writes {@code byPeer}'s keys with their {@code payloads} through their nodes' stores, with the options of
+     * {@code header}: PutResult or the key's KvGridException by key, for every key except those put into
+     * {@code unanswered} (no connection ready, or one that broke or was refused before an answer: the caller writes
+     * those its usual way; a write-once put that did land then reports the key as existing). A node that took the
+     * request and did not answer in time fails its keys with TIMEOUT, as a write past its deadline does.
+     */
+    public Map<String, Object> write(Map<Peer, List<String>> byPeer, Map<String, byte[]> payloads,
+                                     BlockChannelWire.PutHeader header, Collection<String> unanswered) {
+        return exchange(BlockChannelWire.PUT, byPeer, unanswered, (out, keys) -> {
+            List<byte[]> p = new ArrayList<>(keys.size());
+            for (String k : keys)
+                p.add(payloads.get(k));
+            BlockChannelWire.writePut(out, header, keys, p);
+        });
+    }
+
+    private interface RequestWriter {
+        void write(DataOutputStream out, List<String> keys) throws IOException;
+    }
+
     private Map<String, Object> exchange(byte op, Map<Peer, List<String>> byPeer, Collection<String> unanswered) {
+        return exchange(op, byPeer, unanswered, (out, keys) -> BlockChannelWire.writeRequest(out, op, keys));
+    }
+
+    private Map<String, Object> exchange(byte op, Map<Peer, List<String>> byPeer, Collection<String> unanswered,
+                                         RequestWriter writer) {
         Map<String, Object> out = new LinkedHashMap<>();
         List<Request> sent = new ArrayList<>();
         for (Map.Entry<Peer, List<String>> e : byPeer.entrySet()) {
-            Request r = e.getValue().size() > BlockChannelWire.MAX_KEYS ? null : send(op, e.getKey(), e.getValue());
+            Request r = e.getValue().size() > BlockChannelWire.MAX_KEYS ? null
+                : send(op, e.getKey(), e.getValue(), writer);
             if (r == null)
                 unanswered.addAll(e.getValue());
             else
@@ -126,15 +153,21 @@ public final class BlockChannelClient implements AutoCloseable {
      */
     public static List<KeyResult<byte[]>> answers(List<String> keys, Map<String, Object> got, List<String> rest,
                                                   Function<List<String>, List<KeyResult<byte[]>>> usual) {
-        Map<String, KeyResult<byte[]>> others = new HashMap<>();
+        return answers(keys, got, byte[].class, rest, usual);
+    }
+
+    /** {@link #answers} for answers of {@code type} (a read's bytes, a write's PutResult). */
+    static <T> List<KeyResult<T>> answers(List<String> keys, Map<String, Object> got, Class<T> type,
+                                          List<String> rest, Function<List<String>, List<KeyResult<T>>> usual) {
+        Map<String, KeyResult<T>> others = new HashMap<>();
         if (!rest.isEmpty())
-            for (KeyResult<byte[]> r : usual.apply(rest))
+            for (KeyResult<T> r : usual.apply(rest))
                 others.put(r.key(), r);
-        List<KeyResult<byte[]>> out = new ArrayList<>(keys.size());
+        List<KeyResult<T>> out = new ArrayList<>(keys.size());
         for (String k : keys) {
             Object v = got.get(k);
-            if (v instanceof byte[] b)
-                out.add(KeyResult.ok(k, b));
+            if (type.isInstance(v))
+                out.add(KeyResult.ok(k, type.cast(v)));
             else if (v instanceof KvGridException e)
                 out.add(KeyResult.failed(k, e));
             else
@@ -165,7 +198,7 @@ public final class BlockChannelClient implements AutoCloseable {
     }
 
     /** The request on an idle connection to {@code node}; null (and a connection on its way) when there is none. */
-    private Request send(byte op, Peer node, List<String> keys) {
+    private Request send(byte op, Peer node, List<String> keys, RequestWriter writer) {
         if (closed)
             return null;
         ConcurrentLinkedDeque<Connection> q = idle.get(node.id());
@@ -175,7 +208,7 @@ public final class BlockChannelClient implements AutoCloseable {
             return null;
         }
         try {
-            BlockChannelWire.writeRequest(c.out, op, keys);
+            writer.write(c.out, keys);
             c.out.flush();
             return new Request(op, node, keys, c);
         } catch (IOException e) {
@@ -202,19 +235,26 @@ public final class BlockChannelClient implements AutoCloseable {
                 return;
             }
             for (String k : r.keys)
-                got.put(k, BlockChannelWire.readAnswer(c.in, MAX_ARRAY)); // the nodes' own limit applies
+                got.put(k, r.op == BlockChannelWire.PUT ? BlockChannelWire.readStored(c.in)
+                    : BlockChannelWire.readAnswer(c.in, MAX_ARRAY)); // the nodes' own limit applies
             out.putAll(got);
             release(r.node.id(), c);
         } catch (SocketTimeoutException e) {
             c.close();
             Object late = r.op == BlockChannelWire.LOOKUP ? Boolean.FALSE
-                : Deadlines.timeoutNow("reading from node " + r.node.name());
+                : Deadlines.timeoutNow((r.op == BlockChannelWire.PUT ? "writing to node " : "reading from node ")
+                + r.node.name());
             for (String k : r.keys)
                 out.put(k, got.getOrDefault(k, late));
         } catch (IOException e) {
-            c.close(); // broken or refused: the usual path answers, and a fresh connection is made meanwhile
+            // Broken or refused: keys answered before stand (a write must not be made twice), the usual path answers
+            // the rest, and a fresh connection is made meanwhile.
+            c.close();
             connectLater(r.node);
-            unanswered.addAll(r.keys);
+            out.putAll(got);
+            for (String k : r.keys)
+                if (!got.containsKey(k))
+                    unanswered.add(k);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.kvgrid.grid;
 
+import io.kvgrid.ClientRole;
 import io.kvgrid.ErrorCode;
 import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridConfiguration;
@@ -33,17 +34,19 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Serves whole-block reads and lookups on the block channel ({@link BlockChannelWire}) of a server node: each GET or
- * LOOKUP runs this node's store (records leased, payloads checked against them) with the node's rights, and the
- * payloads go to the socket as they are. It only reads, which thin clients may do anyway; with TLS configured on the
- * node ({@code IgniteConfiguration.sslContextFactory}) it takes TLS connections only, from certificates of kvgrid
- * nodes or of clients with a role. Bound while the node starts, so its port travels in the node's attributes
- * ({@link #PORT_ATTRIBUTE}); it answers once the store runs.
+ * Serves whole-block reads, lookups and writes on the block channel ({@link BlockChannelWire}) of a server node: each
+ * GET, LOOKUP or PUT runs this node's store (records leased, payloads checked against them; writes reserve room on
+ * every node taking a copy, as any write does) with the node's rights, and payloads go between the socket and the
+ * store as they are. With TLS configured on the node ({@code IgniteConfiguration.sslContextFactory}) it takes TLS
+ * connections only, from certificates of kvgrid nodes or of clients with a role, and a PUT needs the write role, as
+ * it does on the thin-client path; without TLS every caller may write, as every thin client may there. Bound while
+ * the node starts, so its port travels in the node's attributes ({@link #PORT_ATTRIBUTE}); it answers once the store
+ * runs.
  *
  * <p>A client cannot hold the node: connections are bounded ({@link #MAX_CONNECTIONS}; more are closed at once),
- * the block bytes all answers hold at once are bounded ({@link #ANSWER_BUDGET}, see {@link #answer}), a frame that
- * breaks the protocol gets a refusal and a closed connection, and a connection silent for {@link #IDLE_MILLIS} is
- * closed.
+ * the block bytes all answers and writes hold at once are bounded ({@link #ANSWER_BUDGET}, see {@link #answer} and
+ * {@link #store}), a frame that breaks the protocol gets a refusal and a closed connection, and a connection silent
+ * for {@link #IDLE_MILLIS} is closed.
  */
 public final class BlockChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlockChannelServer.class);
@@ -174,7 +177,8 @@ public final class BlockChannelServer implements AutoCloseable {
             s.setSendBufferSize(1 << 20);
             out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16 << 10));
-            if (s instanceof SSLSocket ssl && !trusted(ssl)) {
+            ClientRole role = s instanceof SSLSocket ssl ? role(ssl) : ClientRole.ADMIN;
+            if (role == null) {
                 BlockChannelWire.writeRefusal(out, "the block channel takes kvgrid node certificates and client "
                     + "certificates with a role");
                 out.flush();
@@ -187,6 +191,8 @@ public final class BlockChannelServer implements AutoCloseable {
                     answer(BlockChannelWire.readKeys(in), out);
                 else if (op == BlockChannelWire.LOOKUP)
                     answerLookup(BlockChannelWire.readKeys(in), out);
+                else if (op == BlockChannelWire.PUT)
+                    store(in, role, out);
                 else
                     throw new BlockChannelWire.BadFrame("unknown request " + op);
                 out.flush();
@@ -222,14 +228,103 @@ public final class BlockChannelServer implements AutoCloseable {
         return true;
     }
 
-    /** A TLS peer with a kvgrid node certificate, or a client certificate carrying a role (every role may read). */
-    private static boolean trusted(SSLSocket s) throws IOException {
+    /**
+     * What a TLS peer may do: ADMIN with a kvgrid node certificate, its role with a client certificate carrying one
+     * (every role may read); null (refused) otherwise.
+     */
+    private static ClientRole role(SSLSocket s) throws IOException {
         try {
             s.startHandshake();
             Certificate[] chain = s.getSession().getPeerCertificates();
-            return chain.length > 0 && (CertificateMarks.isNode(chain[0]) || CertificateMarks.role(chain[0]) != null);
+            if (chain.length == 0)
+                return null;
+            return CertificateMarks.isNode(chain[0]) ? ClientRole.ADMIN : CertificateMarks.role(chain[0]);
         } catch (SSLPeerUnverifiedException e) {
-            return false;
+            return null;
+        }
+    }
+
+    /**
+     * Answers a PUT: its payloads are read under the node's {@link #ANSWER_BUDGET} (a request larger than the budget,
+     * or one that cannot get its share within the write deadline, is refused before its payloads are read, and the
+     * connection closed: the client writes those blocks its usual way), then written through this node's store as a
+     * write of its own (room reserved, both steps, every copy), and each key answered in order.
+     */
+    private void store(DataInputStream in, ClientRole role, DataOutputStream out) throws IOException {
+        long t0 = System.nanoTime();
+        BlockChannelWire.PutHeader h = BlockChannelWire.readPutHeader(in);
+        KvGridRuntime rt = KvGridRuntime.of(ignite);
+        if (rt == null)
+            throw new BlockChannelWire.BadFrame("kvgrid is not running on this node");
+        GridBlockStore store = rt.store();
+        List<Integer> lengths = new java.util.ArrayList<>();
+        List<String> keys = BlockChannelWire.readPutKeys(in, store.config().getMaxBlockBytes(), lengths);
+        long total = 0;
+        for (int len : lengths)
+            total += len;
+        if (total > ANSWER_BUDGET)
+            throw new BlockChannelWire.BadFrame("a put of " + total + " bytes is more than this node takes at once ("
+                + ANSWER_BUDGET + ")");
+        long wait = store.config().getWriteDeadlineMillis();
+        try {
+            if (!answering.tryAcquire((int) total, wait, TimeUnit.MILLISECONDS))
+                throw new BlockChannelWire.BadFrame("node " + ignite.cluster().localNode().consistentId() + " holds "
+                    + (ANSWER_BUDGET >> 20) + " MiB of reads and writes already and had no room for this put within "
+                    + wait + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("closing");
+        }
+        try {
+            List<byte[]> payloads = new java.util.ArrayList<>(keys.size());
+            for (int len : lengths) {
+                byte[] b = new byte[len];
+                in.readFully(b);
+                payloads.add(b);
+            }
+            List<KeyResult<io.kvgrid.PutResult>> res;
+            try {
+                if (!role.allows(ClientRole.WRITE))
+                    throw new KvGridException(ErrorCode.FORBIDDEN, "put", "a client certificate with role "
+                        + role.label() + " may not write; a put needs role " + ClientRole.WRITE.label());
+                res = write(store, keys, payloads, h);
+            } catch (KvGridException e) {
+                failAll(keys.size(), e, out);
+                return;
+            } catch (RuntimeException e) {
+                failAll(keys.size(), Failures.wrap(e, "kvgrid block channel put"), out);
+                return;
+            }
+            for (KeyResult<io.kvgrid.PutResult> r : res) {
+                if (r.ok())
+                    BlockChannelWire.writeStored(out, r.value().existed(), r.value().replicas());
+                else
+                    BlockChannelWire.writeFailure(out, r.error());
+            }
+        } finally {
+            answering.release((int) total);
+            store.meters().serviceCall("channel-put", System.nanoTime() - t0);
+        }
+    }
+
+    private List<KeyResult<io.kvgrid.PutResult>> write(GridBlockStore store, List<String> keys, List<byte[]> payloads,
+                                                       BlockChannelWire.PutHeader h) throws KvGridException {
+        Args.checkKeys(keys, "keys", true);
+        io.kvgrid.PutOptions.Builder b = io.kvgrid.PutOptions.builder();
+        if (h.replicas() != io.kvgrid.PutOptions.DEFAULT_REPLICAS)
+            b.replicas(h.replicas());
+        if (h.pin() == BlockChannelWire.PIN_HARD)
+            b.hardPin();
+        else if (h.pin() == BlockChannelWire.PIN_SOFT)
+            b = h.softPinMillis() == 0 ? b.softPin() : b.softPin(java.time.Duration.ofMillis(h.softPinMillis()));
+        if (h.preferredNode() != null)
+            b.preferredNode(h.preferredNode());
+        try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
+            return store.write(keys, payloads, b.build(), h.replace());
+        } catch (KvGridException e) {
+            throw e;
+        } catch (Exception e) {
+            throw Failures.wrap(e, "kvgrid block channel put");
         }
     }
 

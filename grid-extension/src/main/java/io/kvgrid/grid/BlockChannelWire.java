@@ -23,14 +23,18 @@ import java.util.UUID;
  * a client trying a node's addresses in turn never reads from another node that happens to listen there. Then any
  * number of requests {@code MAGIC, op, count, keys...}. The reply to a {@link #GET} holds each key in order:
  * {@link #OK} with the payload, or {@link #FAILED} with its typed error. The reply to a {@link #LOOKUP} is {@link #OK},
- * the count and a byte per key (1: found, and leased), or {@link #FAILED} with the error of the whole lookup. A frame
- * the server cannot accept gets {@link #REFUSED} and a reason, and the connection is closed.
+ * the count and a byte per key (1: found, and leased), or {@link #FAILED} with the error of the whole lookup. A
+ * {@link #PUT} ({@link #writePut}) carries its options, each key with its payload's length, then the payloads; its
+ * reply holds each key in order: {@link #OK} with whether the key existed and the copies holding the block, or
+ * {@link #FAILED} with its typed error. A frame the server cannot accept gets {@link #REFUSED} and a reason, and the
+ * connection is closed.
  */
 final class BlockChannelWire {
     static final int MAGIC = 0x4B564731; // "KVG1"
     static final byte HELLO = 1;
     static final byte GET = 2;
     static final byte LOOKUP = 3;
+    static final byte PUT = 4;
 
     static final byte OK = 0;
     static final byte FAILED = 1;
@@ -63,6 +67,92 @@ final class BlockChannelWire {
         out.writeByte(op);
         out.writeInt(keys.size());
         for (String k : keys)
+            writeKey(out, k);
+    }
+
+    /** Put options on the wire: {@code pin} is {@link #PIN_NONE}, {@link #PIN_HARD} or {@link #PIN_SOFT}. */
+    record PutHeader(boolean replace, int replicas, byte pin, long softPinMillis, String preferredNode) {
+    }
+
+    static final byte PIN_NONE = 0;
+    static final byte PIN_HARD = 1;
+    /** Soft pin for {@code softPinMillis}, or the node's default TTL when that is 0. */
+    static final byte PIN_SOFT = 2;
+
+    /** A PUT of {@code keys} with {@code payloads} (same order, at most {@link #MAX_KEYS}). */
+    static void writePut(DataOutputStream out, PutHeader h, List<String> keys, List<byte[]> payloads)
+        throws IOException {
+        out.writeInt(MAGIC);
+        out.writeByte(PUT);
+        out.writeBoolean(h.replace());
+        out.writeInt(h.replicas());
+        out.writeByte(h.pin());
+        out.writeLong(h.softPinMillis());
+        writeKeyOrEmpty(out, h.preferredNode());
+        out.writeInt(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+            writeKey(out, keys.get(i));
+            out.writeInt(payloads.get(i).length);
+        }
+        for (byte[] p : payloads)
+            out.write(p);
+    }
+
+    /** A PUT's options (after its op); BadFrame when one is out of bounds. */
+    static PutHeader readPutHeader(DataInputStream in) throws IOException {
+        boolean replace = in.readBoolean();
+        int replicas = in.readInt();
+        byte pin = in.readByte();
+        long softPinMillis = in.readLong();
+        int len = in.readUnsignedShort();
+        if (replicas < 0 || pin < PIN_NONE || pin > PIN_SOFT || softPinMillis < 0 || len > BlockStore.MAX_KEY_BYTES)
+            throw new BadFrame("a put's options are out of bounds (replicas " + replicas + ", pin " + pin
+                + ", soft pin " + softPinMillis + " ms, preferred node of " + len + " bytes)");
+        byte[] node = new byte[len];
+        in.readFully(node);
+        return new PutHeader(replace, replicas, pin, softPinMillis,
+            len == 0 ? null : new String(node, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A PUT's keys and their payloads' lengths (after its options), {@code lengths} filled in order; BadFrame when the
+     * count, a key or a length is out of bounds ({@code maxBlockBytes} each).
+     */
+    static List<String> readPutKeys(DataInputStream in, int maxBlockBytes, List<Integer> lengths) throws IOException {
+        int n = in.readInt();
+        if (n < 1 || n > MAX_KEYS)
+            throw new BadFrame("a request carries 1.." + MAX_KEYS + " keys, this one " + n);
+        List<String> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            keys.add(readKey(in, i));
+            int len = in.readInt();
+            if (len < 0 || len > maxBlockBytes)
+                throw new BadFrame("block " + i + " has " + len + " bytes; this node takes 0.." + maxBlockBytes
+                    + " (maxBlockBytes)");
+            lengths.add(len);
+        }
+        return keys;
+    }
+
+    /** One key's answer to a PUT: whether it existed and the copies holding the block. */
+    static void writeStored(DataOutputStream out, boolean existed, int replicas) throws IOException {
+        out.writeByte(OK);
+        out.writeBoolean(existed);
+        out.writeInt(replicas);
+    }
+
+    /** One key's answer to a PUT: {@code PutResult} or its typed error; a refusal ends the connection (BadFrame). */
+    static Object readStored(DataInputStream in) throws IOException {
+        int status = in.readUnsignedByte();
+        if (status == OK)
+            return new io.kvgrid.PutResult(in.readBoolean(), in.readInt());
+        return readError(status, in);
+    }
+
+    private static void writeKeyOrEmpty(DataOutputStream out, String k) throws IOException {
+        if (k == null)
+            out.writeShort(0);
+        else
             writeKey(out, k);
     }
 

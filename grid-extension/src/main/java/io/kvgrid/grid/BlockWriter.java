@@ -40,8 +40,11 @@ final class BlockWriter {
     private final String writerId;
     private final String versionPrefix;
     private final AtomicLong writeSeq = new AtomicLong();
+    /** On client nodes: writes go to the records' primaries over their block channels; null on server nodes. */
+    private final ChannelRoutes channel;
 
-    BlockWriter(BlockCaches caches, RoomReservations room) {
+    BlockWriter(BlockCaches caches, RoomReservations room, ChannelRoutes channel) {
+        this.channel = channel;
         this.caches = caches;
         this.ignite = caches.ignite();
         this.cfg = caches.config();
@@ -66,7 +69,8 @@ final class BlockWriter {
         List<KeyResult<PutResult>> res;
         try {
             res = Deadlines.within(cfg.getWriteDeadlineMillis(), "writeDeadlineMillis",
-                () -> writeBlocks(keys, payloads, options, replace));
+                () -> viaChannel(keys, options) ? writeRemotely(keys, payloads, options, replace)
+                    : writeBlocks(keys, payloads, options, replace));
         } catch (KvGridException e) {
             keys.forEach(k -> meters.rejected(e.code()));
             throw e;
@@ -75,6 +79,36 @@ final class BlockWriter {
         }
         meters.written(res, payloads);
         return res;
+    }
+
+    /**
+     * A client node's write goes to the records' primaries over their block channels: the payload crosses the network
+     * once to the node that then writes it (and its backup) and installs the record locally, instead of a room
+     * reservation, a payload write and a record install each making their round trips from here. A GPU pin stays on
+     * the usual path (it pins into the writing node's own tier), as does a batch naming a key twice.
+     */
+    private boolean viaChannel(List<String> keys, PutOptions options) {
+        return channel != null && !Args.nonNull(options, "options").gpuPin()
+            && (keys.size() == 1 || new java.util.HashSet<>(keys).size() == keys.size());
+    }
+
+    private List<KeyResult<PutResult>> writeRemotely(List<String> keys, List<byte[]> payloads, PutOptions options,
+                                                     boolean replace) {
+        replicas(options); // the arguments are checked here, as the usual path does, before anything is sent
+        long softPin = softPinTtl(options);
+        BlockChannelWire.PutHeader header = new BlockChannelWire.PutHeader(replace, options.replicas(),
+            options.hardPin() ? BlockChannelWire.PIN_HARD : softPin < 0 ? BlockChannelWire.PIN_NONE
+                : BlockChannelWire.PIN_SOFT, options.softPinTtl() == null || options.softPinTtl().isZero() ? 0
+                : Math.max(1, softPin), options.preferredNode());
+        Map<String, byte[]> byKey = new HashMap<>();
+        for (int i = 0; i < keys.size(); i++)
+            byKey.put(keys.get(i), payloads.get(i));
+        return channel.write(keys, payloads, header, rest -> {
+            List<byte[]> restPayloads = new ArrayList<>(rest.size());
+            for (String k : rest)
+                restPayloads.add(byKey.get(k));
+            return writeBlocks(rest, restPayloads, options, replace);
+        });
     }
 
     private List<KeyResult<PutResult>> writeBlocks(List<String> keys, List<byte[]> payloads, PutOptions options,

@@ -61,14 +61,14 @@ public final class GridBlockStore implements BlockStore {
         this.meters = caches.meters();
         this.tasks = new BlockTasks(this.cfg.getAsyncThreads());
         this.room = new RoomReservations(ignite, caches.pageSize());
-        this.writer = new BlockWriter(caches, room);
-        this.touch = new RecordTouch(caches);
-        this.fetcher = new PayloadFetcher(caches, writer, room, tasks);
-        this.removal = new BlockRemoval(caches, writer);
-        // Client nodes hold no blocks: their reads go to the nodes that do, over the block channels.
+        // Client nodes hold no blocks: their reads and writes go to the nodes that do, over the block channels.
         this.channel = ignite.cluster().localNode().isClient() ? new ChannelRoutes(new BlockChannelClient(
             ignite.configuration().getSslContextFactory(), this.cfg.getReadDeadlineMillis()), ignite.cluster(),
             ignite.affinity(meta.getName())) : null;
+        this.writer = new BlockWriter(caches, room, channel);
+        this.touch = new RecordTouch(caches);
+        this.fetcher = new PayloadFetcher(caches, writer, room, tasks);
+        this.removal = new BlockRemoval(caches, writer);
         this.reads = new BlockReads(touch, fetcher, meters, channel);
         ShardStaging staging = this.cfg.getShardsPerBlock() > 1 ? new ShardStaging(ignite, this.cfg) : null;
         this.transfers = new ShardTransfers(this, this.cfg, tasks, staging, meters, room);

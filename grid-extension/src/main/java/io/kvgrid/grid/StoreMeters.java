@@ -91,9 +91,9 @@ final class StoreMeters implements AutoCloseable {
         for (ErrorCode c : ErrorCode.values())
             rejected.put(c, counter("kvgrid.put.rejected", "Blocks a write refused, by error code", "code", c.name()));
         for (String m : List.of("put", "get", "getShards", "dumpShards", "lookup", "query", "listKeys", "remove",
-            "removeByRegex", "prefetch", "channel-get", "channel-lookup"))
+            "removeByRegex", "prefetch", "channel-get", "channel-lookup", "channel-put"))
             serviceCalls.put(m, add(Timer.builder("kvgrid.service.calls").description("Thin-client service calls "
-                + "and block-channel requests (channel-get, channel-lookup) this node served, by method (the store "
+                + "and block-channel requests (channel-get, channel-lookup, channel-put) this node served, by method (the store "
                 + "operations they run are in kvgrid.operations too)")
                 .tags(node).tag("method", m).register(registry)));
         blockSize = add(DistributionSummary.builder("kvgrid.block.size").description("Sizes of blocks stored")
