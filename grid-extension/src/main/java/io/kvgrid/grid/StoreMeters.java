@@ -46,6 +46,7 @@ final class StoreMeters implements AutoCloseable {
     final Timer putReserve;
     final Timer putPayload;
     final Timer putInstall;
+    final Timer putChannel;
     private final Counter hitMemory;
     private final Counter hitSsd;
     private final Counter hitGpu;
@@ -74,6 +75,7 @@ final class StoreMeters implements AutoCloseable {
         putReserve = phase("reserve");
         putPayload = phase("payload");
         putInstall = phase("install");
+        putChannel = phase("channel");
         hitMemory = counter("cache.gets", "Reads of a stored block, by the tier it was read from",
             "result", "hit", "tier", "memory");
         hitSsd = counter("cache.gets", "Reads of a stored block, by the tier it was read from",
@@ -109,8 +111,9 @@ final class StoreMeters implements AutoCloseable {
     private Timer phase(String step) {
         return add(Timer.builder("kvgrid.put.phases").description("Time writes through this node spent in each "
                 + "cluster step, once per write call: reserve (region room on the nodes of every copy), payload "
-                + "(the payloads to every copy), install (the records); the rest of kvgrid.operations{op=put} is "
-                + "local work")
+                + "(the payloads to every copy), install (the records); on client nodes, channel (writes sent to "
+                + "the records' primaries over their block channels, whose own meters hold those writes' steps); the "
+                + "rest of kvgrid.operations{op=put} is local work")
             .tags(node).tag("phase", step).register(registry));
     }
 
