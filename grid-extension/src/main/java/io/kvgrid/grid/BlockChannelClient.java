@@ -58,7 +58,18 @@ public final class BlockChannelClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    private final java.util.concurrent.ScheduledThreadPoolExecutor watchdog = watchdog();
     private volatile boolean closed;
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor watchdog() {
+        java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "kvgrid-block-channel-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        w.setRemoveOnCancelPolicy(true);
+        return w;
+    }
 
     /** A server node's channel: the node it must be (its HELLO), the hosts to try in turn, and its port. */
     public record Peer(UUID id, String name, List<String> hosts, int port) {
@@ -139,6 +150,8 @@ public final class BlockChannelClient implements AutoCloseable {
                 : send(op, e.getKey(), e.getValue(), writer);
             if (r == null)
                 unanswered.addAll(e.getValue());
+            else if (r.late != null)
+                r.keys.forEach(k -> out.put(k, r.late));
             else
                 sent.add(r);
         }
@@ -194,7 +207,8 @@ public final class BlockChannelClient implements AutoCloseable {
         return out;
     }
 
-    private record Request(byte op, Peer node, List<String> keys, Connection conn) {
+    /** A request sent on {@code conn}; or, with {@code late}, one whose sending ran out of time (its keys' answer). */
+    private record Request(byte op, Peer node, List<String> keys, Connection conn, KvGridException late) {
     }
 
     /** The request on an idle connection to {@code node}; null (and a connection on its way) when there is none. */
@@ -207,14 +221,27 @@ public final class BlockChannelClient implements AutoCloseable {
             connectLater(node);
             return null;
         }
+        // A socket write has no timeout of its own: a PUT's payloads to a node that stopped reading (a frozen process)
+        // would block once the buffers are full. Past the deadline the socket is closed, which ends the write.
+        java.util.concurrent.ScheduledFuture<?> guard = null;
+        if (op == BlockChannelWire.PUT) {
+            long left = Deadlines.remainingMillis();
+            guard = watchdog.schedule(c::close, left < 0 ? timeoutMillis : Math.max(1, left),
+                java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         try {
             writer.write(c.out, keys);
             c.out.flush();
-            return new Request(op, node, keys, c);
+            return new Request(op, node, keys, c, null);
         } catch (IOException e) {
-            c.close(); // closed by the server while idle
+            c.close(); // closed by the server while idle, or by the guard
             connectLater(node);
+            if (guard != null && guard.isDone() && !guard.isCancelled())
+                return new Request(op, node, keys, null, Deadlines.timeoutNow("writing to node " + node.name()));
             return null;
+        } finally {
+            if (guard != null)
+                guard.cancel(false);
         }
     }
 
@@ -338,6 +365,7 @@ public final class BlockChannelClient implements AutoCloseable {
     public void close() {
         closed = true;
         connector.shutdownNow();
+        watchdog.shutdownNow();
         for (ConcurrentLinkedDeque<Connection> q : idle.values())
             for (Connection c; (c = q.pollFirst()) != null; )
                 c.close();

@@ -192,7 +192,7 @@ public final class BlockChannelServer implements AutoCloseable {
                 else if (op == BlockChannelWire.LOOKUP)
                     answerLookup(BlockChannelWire.readKeys(in), out);
                 else if (op == BlockChannelWire.PUT)
-                    store(in, role, out);
+                    store(s, in, role, out);
                 else
                     throw new BlockChannelWire.BadFrame("unknown request " + op);
                 out.flush();
@@ -250,7 +250,7 @@ public final class BlockChannelServer implements AutoCloseable {
      * connection closed: the client writes those blocks its usual way), then written through this node's store as a
      * write of its own (room reserved, both steps, every copy), and each key answered in order.
      */
-    private void store(DataInputStream in, ClientRole role, DataOutputStream out) throws IOException {
+    private void store(Socket s, DataInputStream in, ClientRole role, DataOutputStream out) throws IOException {
         long t0 = System.nanoTime();
         BlockChannelWire.PutHeader h = BlockChannelWire.readPutHeader(in);
         KvGridRuntime rt = KvGridRuntime.of(ignite);
@@ -276,12 +276,7 @@ public final class BlockChannelServer implements AutoCloseable {
             throw new java.io.InterruptedIOException("closing");
         }
         try {
-            List<byte[]> payloads = new java.util.ArrayList<>(keys.size());
-            for (int len : lengths) {
-                byte[] b = new byte[len];
-                in.readFully(b);
-                payloads.add(b);
-            }
+            List<byte[]> payloads = readPayloads(s, in, lengths, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait));
             List<KeyResult<io.kvgrid.PutResult>> res;
             try {
                 if (!role.allows(ClientRole.WRITE))
@@ -305,6 +300,34 @@ public final class BlockChannelServer implements AutoCloseable {
             answering.release((int) total);
             store.meters().serviceCall("channel-put", System.nanoTime() - t0);
         }
+    }
+
+    /**
+     * The payloads of a PUT, all in by {@code deadlineNanos} (the write deadline from the request's start), else the
+     * connection is closed: a client trickling its bytes must not hold its share of the answer budget for long.
+     */
+    private static List<byte[]> readPayloads(Socket s, DataInputStream in, List<Integer> lengths, long deadlineNanos)
+        throws IOException {
+        List<byte[]> payloads = new java.util.ArrayList<>(lengths.size());
+        try {
+            for (int len : lengths) {
+                byte[] b = new byte[len];
+                for (int off = 0; off < len; ) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+                    if (left <= 0)
+                        throw new java.net.SocketTimeoutException("a put's payloads took longer than the write deadline");
+                    s.setSoTimeout((int) Math.min(left, IDLE_MILLIS));
+                    int n = in.read(b, off, Math.min(len - off, 1 << 20));
+                    if (n < 0)
+                        throw new java.io.EOFException("the client closed the connection inside a put's payload");
+                    off += n;
+                }
+                payloads.add(b);
+            }
+        } finally {
+            s.setSoTimeout(IDLE_MILLIS);
+        }
+        return payloads;
     }
 
     private List<KeyResult<io.kvgrid.PutResult>> write(GridBlockStore store, List<String> keys, List<byte[]> payloads,
