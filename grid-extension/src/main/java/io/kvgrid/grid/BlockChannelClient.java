@@ -31,13 +31,13 @@ import java.util.function.Function;
 import java.util.function.Predicate;
 
 /**
- * Reads whole blocks from the nodes that hold them, and looks blocks up on them, over their block channels
+ * Reads and writes whole blocks at the nodes that hold them, and looks blocks up on them, over their block channels
  * ({@link BlockChannelServer}), on connections kept open per node. A request to each node goes out before any reply
  * is read, so a batch spread over nodes costs one round trip. Requests never wait for a connection to be made: a node
  * without an idle connection is connected in the background and its keys come back in {@code unanswered} meanwhile,
- * as do keys of a node whose connection broke; the caller reads those its usual way (Ignite, or the thin-client
- * protocol), which reports its own failures. Only a node that took a request and then did not answer in time fails
- * its keys (TIMEOUT for reads, misses for lookups), as the usual path would. Used by client nodes
+ * as do keys of a node whose connection broke before it answered them; the caller reads (or writes) those its usual
+ * way (Ignite, or the thin-client protocol), which reports its own failures. Only a node that took a request and then
+ * did not answer in time fails its keys (TIMEOUT for reads and writes, misses for lookups), as the usual path would. Used by client nodes
  * ({@link ChannelRoutes}) and by {@code KvGridClient}; internal.
  */
 public final class BlockChannelClient implements AutoCloseable {

@@ -14,8 +14,8 @@ import java.util.UUID;
 
 /**
  * The frames of the block channel ({@link BlockChannelServer}): a plain TCP (or TLS) stream on which a client reads
- * whole blocks from the node that is primary for them, one round trip per request, payloads written straight from
- * the stored array to the socket. Ignite's own messaging copies a 1 MiB value through its message writer in small
+ * and writes whole blocks at the node that is primary for them, one round trip per request, payloads written straight
+ * from the stored array to the socket. Ignite's own messaging copies a 1 MiB value through its message writer in small
  * chunks and needs a record round trip before the payload round trip; this is what the 3-process and thin-client
  * reads wait on.
  *
