@@ -149,11 +149,35 @@ public final class KvGridClient implements BlockStore {
         return write(keys, payloads, options, false);
     }
 
+    /**
+     * Writes each key at the block channel of its primary where the node serves one (the request carries the payload
+     * as it is; the primary writes the block as its own write), the others over the thin-client protocol.
+     */
     private List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions o, boolean upsert) {
         Args.nonNull(o, "options");
         if (o.replicas() > topology().maxReplicas)
             throw Args.invalid("replicas", o.replicas() + " exceeds maxReplicas " + topology().maxReplicas);
         long softPin = softPinMillis(o);
+        if (o.gpuPin() || new java.util.HashSet<>(keys).size() != keys.size())
+            return thinWrite(keys, payloads, o, upsert, softPin);
+        Map<String, byte[]> byKey = new java.util.HashMap<>();
+        for (int i = 0; i < keys.size(); i++)
+            byKey.put(keys.get(i), payloads.get(i));
+        List<String> rest = new ArrayList<>();
+        Map<String, Object> got = router.writeOverChannels(keys, byKey, upsert, o.replicas(), o.hardPin(), softPin,
+            o.preferredNode(), rest);
+        if (got.isEmpty())
+            return thinWrite(keys, payloads, o, upsert, softPin);
+        return BlockChannelClient.answers(keys, got, PutResult.class, rest, r -> {
+            List<byte[]> p = new ArrayList<>(r.size());
+            for (String k : r)
+                p.add(byKey.get(k));
+            return thinWrite(r, p, o, upsert, softPin);
+        });
+    }
+
+    private List<KeyResult<PutResult>> thinWrite(List<String> keys, List<byte[]> payloads, PutOptions o, boolean upsert,
+                                                 long softPin) {
         KeyResult<PutResult>[] out = results(keys.size());
         perNode(keys, (node, idx) -> {
             WireReply r = router.call(node, s -> s.put(pick(keys, idx), pickList(payloads, idx), upsert, o.replicas(),

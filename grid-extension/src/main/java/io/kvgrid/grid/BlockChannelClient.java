@@ -133,6 +133,19 @@ public final class BlockChannelClient implements AutoCloseable {
         });
     }
 
+    /**
+     * {@link #write} with the put's options as a thin client holds them: {@code softPinMillis} -1 for no soft pin, 0
+     * for the node's default TTL.
+     */
+    public Map<String, Object> write(Map<Peer, List<String>> byPeer, Map<String, byte[]> payloads, boolean replace,
+                                     int replicas, boolean hardPin, long softPinMillis, String preferredNode,
+                                     Collection<String> unanswered) {
+        byte pin = hardPin ? BlockChannelWire.PIN_HARD : softPinMillis < 0 ? BlockChannelWire.PIN_NONE
+            : BlockChannelWire.PIN_SOFT;
+        return write(byPeer, payloads, new BlockChannelWire.PutHeader(replace, replicas, pin, Math.max(0, softPinMillis),
+            preferredNode), unanswered);
+    }
+
     private interface RequestWriter {
         void write(DataOutputStream out, List<String> keys) throws IOException;
     }
@@ -170,7 +183,7 @@ public final class BlockChannelClient implements AutoCloseable {
     }
 
     /** {@link #answers} for answers of {@code type} (a read's bytes, a write's PutResult). */
-    static <T> List<KeyResult<T>> answers(List<String> keys, Map<String, Object> got, Class<T> type,
+    public static <T> List<KeyResult<T>> answers(List<String> keys, Map<String, Object> got, Class<T> type,
                                           List<String> rest, Function<List<String>, List<KeyResult<T>>> usual) {
         Map<String, KeyResult<T>> others = new HashMap<>();
         if (!rest.isEmpty())

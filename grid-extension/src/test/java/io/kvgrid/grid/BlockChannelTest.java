@@ -7,7 +7,6 @@ import io.kvgrid.KvGridException;
 import io.kvgrid.KvGridNode;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -68,10 +67,7 @@ class BlockChannelTest {
     }
 
     private static long served(String method) {
-        long n = 0;
-        for (Timer t : registry.find("kvgrid.service.calls").tag("method", method).timers())
-            n += t.count();
-        return n;
+        return GridTests.served(registry, method);
     }
 
     /**

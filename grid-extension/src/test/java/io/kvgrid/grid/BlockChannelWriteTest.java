@@ -12,7 +12,6 @@ import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import io.kvgrid.tls.KvGridTls;
 import io.kvgrid.tls.TlsDirectory;
-import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cache.CachePeekMode;
@@ -80,10 +79,7 @@ class BlockChannelWriteTest {
     }
 
     private static long channelPuts() {
-        long n = 0;
-        for (Timer t : registry.find("kvgrid.service.calls").tag("method", "channel-put").timers())
-            n += t.count();
-        return n;
+        return GridTests.served(registry, "channel-put");
     }
 
     /** The copies of {@code key}'s payload held by the servers, read from their own partitions. */
@@ -134,6 +130,41 @@ class BlockChannelWriteTest {
         assertFalse(client.store().upsert(k, Payload.of("new bytes", 7_000)).existed());
         for (byte[] b : copies(k))
             assertArrayEquals(Payload.of("new bytes", 7_000), b, "an upsert replaces every copy");
+    }
+
+    @Test
+    void aThinClientsPutsAreWrittenByTheRecordsPrimariesOverTheirChannels() {
+        String hosts = cluster.thinClientAddress(0) + "," + cluster.thinClientAddress(1);
+        try (io.kvgrid.client.KvGridClient thin = io.kvgrid.client.KvGridClient.connect(hosts, tls, "writer")) {
+            List<String> keys = new ArrayList<>();
+            for (int i = 0; i < 10; i++)
+                keys.add("write/thin-" + i);
+            await("every thin put over a channel").atMost(Duration.ofSeconds(30)).until(() -> {
+                cluster.store(0).removeByRegex("write/thin-.*", true);
+                long before = channelPuts();
+                for (int i = 0; i < keys.size(); i++)
+                    assertTrue(thin.put(keys.get(i), Payload.of(keys.get(i), 5_000 + 70_000 * i)).stored());
+                return channelPuts() - before == keys.size();
+            });
+            for (int i = 0; i < keys.size(); i++) {
+                String k = keys.get(i);
+                List<byte[]> held = copies(k);
+                assertEquals(2, held.size(), k);
+                for (byte[] b : held)
+                    assertArrayEquals(Payload.of(k, 5_000 + 70_000 * i), b, k);
+            }
+            assertTrue(thin.put(keys.get(0), new byte[3]).existed(), "a write-once put of a stored key");
+            assertArrayEquals(Payload.of(keys.get(0), 5_000), thin.get(keys.get(0)));
+        }
+        try (io.kvgrid.client.KvGridClient reader = io.kvgrid.client.KvGridClient.connect(hosts, tls, "reader")) {
+            for (int i = 0; i < 20; i++) { // over the channel once it is open, over the thin protocol before
+                KvGridException e = org.junit.jupiter.api.Assertions.assertThrows(KvGridException.class,
+                    () -> reader.put("write/thin-by-reader", new byte[10]));
+                assertEquals(ErrorCode.FORBIDDEN, e.code());
+                assertEquals("put", e.argument());
+            }
+        }
+        assertFalse(cluster.store(1).exists("write/thin-by-reader"));
     }
 
     @Test

@@ -29,6 +29,14 @@ final class GridTests {
     private GridTests() {
     }
 
+    /** Requests of {@code method} (channel-get, channel-put, ...) the nodes metered in {@code registry} served so far. */
+    static long served(io.micrometer.core.instrument.MeterRegistry registry, String method) {
+        long n = 0;
+        for (io.micrometer.core.instrument.Timer t : registry.find("kvgrid.service.calls").tag("method", method).timers())
+            n += t.count();
+        return n;
+    }
+
     /** A cluster whose Ignite work directory is a fresh temporary folder, so tests leave nothing in the source tree. */
     static TestCluster cluster(int nodes, KvGridConfiguration cfg) {
         Path work;
