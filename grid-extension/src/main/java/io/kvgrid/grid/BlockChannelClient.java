@@ -62,7 +62,7 @@ public final class BlockChannelClient implements AutoCloseable {
     private volatile boolean closed;
 
     private static java.util.concurrent.ScheduledThreadPoolExecutor watchdog() {
-        java.util.concurrent.ScheduledThreadPoolExecutor w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+        var w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "kvgrid-block-channel-watchdog");
             t.setDaemon(true);
             return t;

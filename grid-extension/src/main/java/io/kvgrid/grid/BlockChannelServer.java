@@ -63,6 +63,8 @@ public final class BlockChannelServer implements AutoCloseable {
     private final ServerSocket socket;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
     private final Semaphore answering = new Semaphore(ANSWER_BUDGET);
+    /** PUTs, whose payloads share the answers' budget. */
+    private final ChannelPuts puts = new ChannelPuts(answering);
 
     private final ExecutorService handlers;
     private volatile Ignite ignite;
@@ -192,7 +194,7 @@ public final class BlockChannelServer implements AutoCloseable {
                 else if (op == BlockChannelWire.LOOKUP)
                     answerLookup(BlockChannelWire.readKeys(in), out);
                 else if (op == BlockChannelWire.PUT)
-                    store(s, in, role, out);
+                    puts.store(ignite, s, in, role, out);
                 else
                     throw new BlockChannelWire.BadFrame("unknown request " + op);
                 out.flush();
@@ -241,113 +243,6 @@ public final class BlockChannelServer implements AutoCloseable {
             return CertificateMarks.isNode(chain[0]) ? ClientRole.ADMIN : CertificateMarks.role(chain[0]);
         } catch (SSLPeerUnverifiedException e) {
             return null;
-        }
-    }
-
-    /**
-     * Answers a PUT: its payloads are read under the node's {@link #ANSWER_BUDGET} (a request larger than the budget,
-     * or one that cannot get its share within the write deadline, is refused before its payloads are read, and the
-     * connection closed: the client writes those blocks its usual way), then written through this node's store as a
-     * write of its own (room reserved, both steps, every copy), and each key answered in order.
-     */
-    private void store(Socket s, DataInputStream in, ClientRole role, DataOutputStream out) throws IOException {
-        long t0 = System.nanoTime();
-        BlockChannelWire.PutHeader h = BlockChannelWire.readPutHeader(in);
-        KvGridRuntime rt = KvGridRuntime.of(ignite);
-        if (rt == null)
-            throw new BlockChannelWire.BadFrame("kvgrid is not running on this node");
-        GridBlockStore store = rt.store();
-        List<Integer> lengths = new java.util.ArrayList<>();
-        List<String> keys = BlockChannelWire.readPutKeys(in, store.config().getMaxBlockBytes(), lengths);
-        long total = 0;
-        for (int len : lengths)
-            total += len;
-        if (total > ANSWER_BUDGET)
-            throw new BlockChannelWire.BadFrame("a put of " + total + " bytes is more than this node takes at once ("
-                + ANSWER_BUDGET + ")");
-        long wait = store.config().getWriteDeadlineMillis();
-        try {
-            if (!answering.tryAcquire((int) total, wait, TimeUnit.MILLISECONDS))
-                throw new BlockChannelWire.BadFrame("node " + ignite.cluster().localNode().consistentId() + " holds "
-                    + (ANSWER_BUDGET >> 20) + " MiB of reads and writes already and had no room for this put within "
-                    + wait + " ms");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("closing");
-        }
-        try {
-            List<byte[]> payloads = readPayloads(s, in, lengths, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait));
-            List<KeyResult<io.kvgrid.PutResult>> res;
-            try {
-                if (!role.allows(ClientRole.WRITE))
-                    throw new KvGridException(ErrorCode.FORBIDDEN, "put", "a client certificate with role "
-                        + role.label() + " may not write; a put needs role " + ClientRole.WRITE.label());
-                res = write(store, keys, payloads, h);
-            } catch (KvGridException e) {
-                failAll(keys.size(), e, out);
-                return;
-            } catch (RuntimeException e) {
-                failAll(keys.size(), Failures.wrap(e, "kvgrid block channel put"), out);
-                return;
-            }
-            for (KeyResult<io.kvgrid.PutResult> r : res) {
-                if (r.ok())
-                    BlockChannelWire.writeStored(out, r.value().existed(), r.value().replicas());
-                else
-                    BlockChannelWire.writeFailure(out, r.error());
-            }
-        } finally {
-            answering.release((int) total);
-            store.meters().serviceCall("channel-put", System.nanoTime() - t0);
-        }
-    }
-
-    /**
-     * The payloads of a PUT, all in by {@code deadlineNanos} (the write deadline from the request's start), else the
-     * connection is closed: a client trickling its bytes must not hold its share of the answer budget for long.
-     */
-    private static List<byte[]> readPayloads(Socket s, DataInputStream in, List<Integer> lengths, long deadlineNanos)
-        throws IOException {
-        List<byte[]> payloads = new java.util.ArrayList<>(lengths.size());
-        try {
-            for (int len : lengths) {
-                byte[] b = new byte[len];
-                for (int off = 0; off < len; ) {
-                    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-                    if (left <= 0)
-                        throw new java.net.SocketTimeoutException("a put's payloads took longer than the write deadline");
-                    s.setSoTimeout((int) Math.min(left, IDLE_MILLIS));
-                    int n = in.read(b, off, Math.min(len - off, 1 << 20));
-                    if (n < 0)
-                        throw new java.io.EOFException("the client closed the connection inside a put's payload");
-                    off += n;
-                }
-                payloads.add(b);
-            }
-        } finally {
-            s.setSoTimeout(IDLE_MILLIS);
-        }
-        return payloads;
-    }
-
-    private List<KeyResult<io.kvgrid.PutResult>> write(GridBlockStore store, List<String> keys, List<byte[]> payloads,
-                                                       BlockChannelWire.PutHeader h) throws KvGridException {
-        Args.checkKeys(keys, "keys", true);
-        io.kvgrid.PutOptions.Builder b = io.kvgrid.PutOptions.builder();
-        if (h.replicas() != io.kvgrid.PutOptions.DEFAULT_REPLICAS)
-            b.replicas(h.replicas());
-        if (h.pin() == BlockChannelWire.PIN_HARD)
-            b.hardPin();
-        else if (h.pin() == BlockChannelWire.PIN_SOFT)
-            b = h.softPinMillis() == 0 ? b.softPin() : b.softPin(java.time.Duration.ofMillis(h.softPinMillis()));
-        if (h.preferredNode() != null)
-            b.preferredNode(h.preferredNode());
-        try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
-            return store.write(keys, payloads, b.build(), h.replace());
-        } catch (KvGridException e) {
-            throw e;
-        } catch (Exception e) {
-            throw Failures.wrap(e, "kvgrid block channel put");
         }
     }
 
@@ -434,7 +329,7 @@ public final class BlockChannelServer implements AutoCloseable {
     }
 
     /** {@code e} as the answer of each of {@code n} keys. */
-    private static void failAll(int n, KvGridException e, DataOutputStream out) throws IOException {
+    static void failAll(int n, KvGridException e, DataOutputStream out) throws IOException {
         for (int i = 0; i < n; i++)
             BlockChannelWire.writeFailure(out, e);
     }

@@ -341,7 +341,8 @@ class BlockChannelWriteTest {
     }
 
     /** One key's PUT to its record's primary as {@code certificate} (a node's when null): the answer. */
-    private static Object putOne(String certificate, String key, byte[] payload, BlockChannelWire.PutHeader h) throws IOException {
+    private static Object putOne(String certificate, String key, byte[] payload, BlockChannelWire.PutHeader h)
+        throws IOException {
         int node = 0;
         try {
             Ignite ig = cluster.node(0).ignite();

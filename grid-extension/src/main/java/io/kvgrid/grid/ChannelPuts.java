@@ -1,0 +1,136 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.ClientRole;
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KeyResult;
+import io.kvgrid.KvGridException;
+import org.apache.ignite.Ignite;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The block channel's writes ({@link BlockChannelWire#PUT}) on a server node: checked, bounded in bytes and in time,
+ * then run through this node's store as writes of its own. One per {@link BlockChannelServer}.
+ */
+final class ChannelPuts {
+    /** The server's budget of block bytes held at once, shared with its answers to reads. */
+    private final Semaphore answering;
+
+    ChannelPuts(Semaphore answering) {
+        this.answering = answering;
+    }
+
+    /**
+     * Answers a PUT: its payloads are read under the node's {@link BlockChannelServer#ANSWER_BUDGET} (a request larger
+     * than the budget, or one that cannot get its share within the write deadline, is refused before its payloads are
+     * read, and the connection closed: the client writes those blocks its usual way), then written through this node's
+     * store as a write of its own (room reserved, both steps, every copy), and each key answered in order.
+     */
+    void store(Ignite ignite, Socket s, DataInputStream in, ClientRole role, DataOutputStream out) throws IOException {
+        long t0 = System.nanoTime();
+        BlockChannelWire.PutHeader h = BlockChannelWire.readPutHeader(in);
+        KvGridRuntime rt = KvGridRuntime.of(ignite);
+        if (rt == null)
+            throw new BlockChannelWire.BadFrame("kvgrid is not running on this node");
+        GridBlockStore store = rt.store();
+        List<Integer> lengths = new java.util.ArrayList<>();
+        List<String> keys = BlockChannelWire.readPutKeys(in, store.config().getMaxBlockBytes(), lengths);
+        long total = 0;
+        for (int len : lengths)
+            total += len;
+        if (total > BlockChannelServer.ANSWER_BUDGET)
+            throw new BlockChannelWire.BadFrame("a put of " + total + " bytes is more than this node takes at once ("
+                + BlockChannelServer.ANSWER_BUDGET + ")");
+        long wait = store.config().getWriteDeadlineMillis();
+        try {
+            if (!answering.tryAcquire((int) total, wait, TimeUnit.MILLISECONDS))
+                throw new BlockChannelWire.BadFrame("node " + ignite.cluster().localNode().consistentId() + " holds "
+                    + (BlockChannelServer.ANSWER_BUDGET >> 20) + " MiB of reads and writes already and had no room "
+                    + "for this put within " + wait + " ms");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("closing");
+        }
+        try {
+            List<byte[]> payloads = readPayloads(s, in, lengths, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait));
+            List<KeyResult<io.kvgrid.PutResult>> res;
+            try {
+                if (!role.allows(ClientRole.WRITE))
+                    throw new KvGridException(ErrorCode.FORBIDDEN, "put", "a client certificate with role "
+                        + role.label() + " may not write; a put needs role " + ClientRole.WRITE.label());
+                res = write(ignite, store, keys, payloads, h);
+            } catch (KvGridException e) {
+                BlockChannelServer.failAll(keys.size(), e, out);
+                return;
+            } catch (RuntimeException e) {
+                BlockChannelServer.failAll(keys.size(), Failures.wrap(e, "kvgrid block channel put"), out);
+                return;
+            }
+            for (KeyResult<io.kvgrid.PutResult> r : res) {
+                if (r.ok())
+                    BlockChannelWire.writeStored(out, r.value().existed(), r.value().replicas());
+                else
+                    BlockChannelWire.writeFailure(out, r.error());
+            }
+        } finally {
+            answering.release((int) total);
+            store.meters().serviceCall("channel-put", System.nanoTime() - t0);
+        }
+    }
+
+    /**
+     * The payloads of a PUT, all in by {@code deadlineNanos} (the write deadline from the request's start), else the
+     * connection is closed: a client trickling its bytes must not hold its share of the answer budget for long.
+     */
+    private static List<byte[]> readPayloads(Socket s, DataInputStream in, List<Integer> lengths, long deadlineNanos)
+        throws IOException {
+        List<byte[]> payloads = new java.util.ArrayList<>(lengths.size());
+        try {
+            for (int len : lengths) {
+                byte[] b = new byte[len];
+                for (int off = 0; off < len; ) {
+                    long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+                    if (left <= 0)
+                        throw new java.net.SocketTimeoutException("a put's payloads took longer than the write deadline");
+                    s.setSoTimeout((int) Math.min(left, BlockChannelServer.IDLE_MILLIS));
+                    int n = in.read(b, off, Math.min(len - off, 1 << 20));
+                    if (n < 0)
+                        throw new java.io.EOFException("the client closed the connection inside a put's payload");
+                    off += n;
+                }
+                payloads.add(b);
+            }
+        } finally {
+            s.setSoTimeout(BlockChannelServer.IDLE_MILLIS);
+        }
+        return payloads;
+    }
+
+    private static List<KeyResult<io.kvgrid.PutResult>> write(Ignite ignite, GridBlockStore store, List<String> keys,
+                                                              List<byte[]> payloads, BlockChannelWire.PutHeader h)
+        throws KvGridException {
+        Args.checkKeys(keys, "keys", true);
+        io.kvgrid.PutOptions.Builder b = io.kvgrid.PutOptions.builder();
+        if (h.replicas() != io.kvgrid.PutOptions.DEFAULT_REPLICAS)
+            b.replicas(h.replicas());
+        if (h.pin() == BlockChannelWire.PIN_HARD)
+            b.hardPin();
+        else if (h.pin() == BlockChannelWire.PIN_SOFT)
+            b = h.softPinMillis() == 0 ? b.softPin() : b.softPin(java.time.Duration.ofMillis(h.softPinMillis()));
+        if (h.preferredNode() != null)
+            b.preferredNode(h.preferredNode());
+        try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
+            return store.write(keys, payloads, b.build(), h.replace());
+        } catch (KvGridException e) {
+            throw e;
+        } catch (Exception e) {
+            throw Failures.wrap(e, "kvgrid block channel put");
+        }
+    }
+}
