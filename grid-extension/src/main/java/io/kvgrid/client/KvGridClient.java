@@ -158,14 +158,13 @@ public final class KvGridClient implements BlockStore {
         if (o.replicas() > topology().maxReplicas)
             throw Args.invalid("replicas", o.replicas() + " exceeds maxReplicas " + topology().maxReplicas);
         long softPin = softPinMillis(o);
-        if (o.gpuPin() || new java.util.HashSet<>(keys).size() != keys.size())
+        if (!BlockChannelClient.takes(keys, o))
             return thinWrite(keys, payloads, o, upsert, softPin);
         Map<String, byte[]> byKey = new java.util.HashMap<>();
         for (int i = 0; i < keys.size(); i++)
             byKey.put(keys.get(i), payloads.get(i));
         List<String> rest = new ArrayList<>();
-        Map<String, Object> got = router.writeOverChannels(keys, byKey, upsert, o.replicas(), o.hardPin(), softPin,
-            o.preferredNode(), rest);
+        Map<String, Object> got = router.writeOverChannels(keys, byKey, o, upsert, rest);
         if (got.isEmpty())
             return thinWrite(keys, payloads, o, upsert, softPin);
         return BlockChannelClient.answers(keys, got, PutResult.class, rest, r -> {

@@ -151,10 +151,9 @@ final class Router implements AutoCloseable {
      * {@link #readOverChannels} reads them: PutResult or the key's KvGridException by key, the rest put into
      * {@code rest} for the thin-client protocol.
      */
-    Map<String, Object> writeOverChannels(List<String> keys, Map<String, byte[]> payloads, boolean upsert, int replicas,
-                                          boolean hardPin, long softPinMillis, String preferredNode, List<String> rest) {
-        return overChannels(keys, rest, (c, byPeer, r) -> c.write(byPeer, payloads, upsert, replicas, hardPin,
-            softPinMillis, preferredNode, r));
+    Map<String, Object> writeOverChannels(List<String> keys, Map<String, byte[]> payloads, io.kvgrid.PutOptions options,
+                                          boolean upsert, List<String> rest) {
+        return overChannels(keys, rest, (c, byPeer, r) -> c.write(byPeer, payloads, options, upsert, r));
     }
 
     private <T> Map<String, T> overChannels(List<String> keys, List<String> rest, ChannelCall<T> call) {

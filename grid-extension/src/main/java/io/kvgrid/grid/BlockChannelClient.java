@@ -133,17 +133,18 @@ public final class BlockChannelClient implements AutoCloseable {
         });
     }
 
+    /** {@link #write} of a put (or, with {@code replace}, an upsert) with {@code options}. */
+    public Map<String, Object> write(Map<Peer, List<String>> byPeer, Map<String, byte[]> payloads,
+                                     io.kvgrid.PutOptions options, boolean replace, Collection<String> unanswered) {
+        return write(byPeer, payloads, BlockChannelWire.PutHeader.of(options, replace), unanswered);
+    }
+
     /**
-     * {@link #write} with the put's options as a thin client holds them: {@code softPinMillis} -1 for no soft pin, 0
-     * for the node's default TTL.
+     * Whether a write of {@code keys} with {@code options} may take the channels: not a GPU pin (it pins into the
+     * writing node's own tier), nor a batch naming a key twice (answers are by key).
      */
-    public Map<String, Object> write(Map<Peer, List<String>> byPeer, Map<String, byte[]> payloads, boolean replace,
-                                     int replicas, boolean hardPin, long softPinMillis, String preferredNode,
-                                     Collection<String> unanswered) {
-        byte pin = hardPin ? BlockChannelWire.PIN_HARD : softPinMillis < 0 ? BlockChannelWire.PIN_NONE
-            : BlockChannelWire.PIN_SOFT;
-        return write(byPeer, payloads, new BlockChannelWire.PutHeader(replace, replicas, pin, Math.max(0, softPinMillis),
-            preferredNode), unanswered);
+    public static boolean takes(List<String> keys, io.kvgrid.PutOptions options) {
+        return !options.gpuPin() && (keys.size() == 1 || new java.util.HashSet<>(keys).size() == keys.size());
     }
 
     private interface RequestWriter {

@@ -72,6 +72,19 @@ final class BlockChannelWire {
 
     /** Put options on the wire: {@code pin} is {@link #PIN_NONE}, {@link #PIN_HARD} or {@link #PIN_SOFT}. */
     record PutHeader(boolean replace, int replicas, byte pin, long softPinMillis, String preferredNode) {
+        /** The header of a put (or, with {@code replace}, an upsert) with {@code o}'s options. */
+        static PutHeader of(io.kvgrid.PutOptions o, boolean replace) {
+            byte pin = o.hardPin() ? PIN_HARD : o.softPinTtl() == null ? PIN_NONE : PIN_SOFT;
+            long ms = 0;
+            if (pin == PIN_SOFT && !o.softPinTtl().isZero()) {
+                try {
+                    ms = Math.max(1, o.softPinTtl().toMillis());
+                } catch (ArithmeticException e) {
+                    ms = Long.MAX_VALUE; // refused by the node as longer than its maxSoftPinTtlMillis
+                }
+            }
+            return new PutHeader(replace, o.replicas(), pin, ms, o.preferredNode());
+        }
     }
 
     static final byte PIN_NONE = 0;

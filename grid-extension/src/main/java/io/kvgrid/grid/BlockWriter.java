@@ -88,25 +88,21 @@ final class BlockWriter {
      * the usual path (it pins into the writing node's own tier), as does a batch naming a key twice.
      */
     private boolean viaChannel(List<String> keys, PutOptions options) {
-        return channel != null && !Args.nonNull(options, "options").gpuPin()
-            && (keys.size() == 1 || new java.util.HashSet<>(keys).size() == keys.size());
+        return channel != null && BlockChannelClient.takes(keys, Args.nonNull(options, "options"));
     }
 
     private List<KeyResult<PutResult>> writeRemotely(List<String> keys, List<byte[]> payloads, PutOptions options,
                                                      boolean replace) {
-        replicas(options); // the arguments are checked here, as the usual path does, before anything is sent
-        long softPin = softPinTtl(options);
-        BlockChannelWire.PutHeader header = new BlockChannelWire.PutHeader(replace, options.replicas(),
-            options.hardPin() ? BlockChannelWire.PIN_HARD : softPin < 0 ? BlockChannelWire.PIN_NONE
-                : BlockChannelWire.PIN_SOFT, options.softPinTtl() == null || options.softPinTtl().isZero() ? 0
-                : Math.max(1, softPin), options.preferredNode());
+        // The arguments are checked here, as the usual path checks them, before anything is sent.
+        replicas(options);
+        softPinTtl(options);
         Map<String, byte[]> byKey = new HashMap<>();
         for (int i = 0; i < keys.size(); i++)
             byKey.put(keys.get(i), payloads.get(i));
         long t0 = System.nanoTime();
         long[] usual = new long[1];
         try {
-            return channel.write(keys, payloads, header, rest -> {
+            return channel.write(keys, byKey, BlockChannelWire.PutHeader.of(options, replace), rest -> {
                 long t1 = System.nanoTime();
                 List<byte[]> restPayloads = new ArrayList<>(rest.size());
                 for (String k : rest)

@@ -6,7 +6,6 @@ import org.apache.ignite.cache.affinity.Affinity;
 import org.apache.ignite.IgniteCluster;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -17,8 +16,8 @@ import java.util.function.Function;
 
 /**
  * A client node's reads and writes of whole blocks and lookups, each key sent to its record's primary over that
- * node's block channel ({@link BlockChannelClient}). The primary holds the record and, kvgrid's affinity keeping them in one
- * partition, the payload, so it runs the whole read locally: one round trip instead of a record read and a payload
+ * node's block channel ({@link BlockChannelClient}). The primary holds the record and, kvgrid's affinity keeping them
+ * in one partition, the payload, so it runs the whole read locally: one round trip instead of a record read and a payload
  * read through Ignite; a lookup's records are read and leased there too, without Ignite marshalling them to the
  * client. Keys no channel answered take Ignite's path ({@code fallback}).
  */
@@ -65,19 +64,16 @@ final class ChannelRoutes implements AutoCloseable {
      * Each key's write result in order: the block written by its record's primary, sent there over its channel with
      * its payload (that node reserves room, writes every copy and installs the record as a write of its own; its
      * payload copy is then a local one); keys no channel answered are written through {@code fallback}. Keys must be
-     * distinct.
+     * distinct ({@code payloads} by key).
      */
-    List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, BlockChannelWire.PutHeader header,
+    List<KeyResult<PutResult>> write(List<String> keys, Map<String, byte[]> payloads, BlockChannelWire.PutHeader header,
                                      Function<List<String>, List<KeyResult<PutResult>>> fallback) {
         prune();
         List<String> rest = new ArrayList<>();
         Map<BlockChannelClient.Peer, List<String>> byNode = byPrimary(keys, rest);
         if (byNode == null)
             return fallback.apply(keys);
-        Map<String, byte[]> byKey = new HashMap<>();
-        for (int i = 0; i < keys.size(); i++)
-            byKey.put(keys.get(i), payloads.get(i));
-        return BlockChannelClient.answers(keys, channel.write(byNode, byKey, header, rest), PutResult.class, rest,
+        return BlockChannelClient.answers(keys, channel.write(byNode, payloads, header, rest), PutResult.class, rest,
             fallback);
     }
 
