@@ -272,6 +272,59 @@ class BlockChannelTest {
     }
 
     @Test
+    void aClientThatTricklesAPutsPayloadIsCutOffAtTheWriteDeadlineWithNothingStored() throws Exception {
+        // A byte every 50 ms never trips a per-read timeout: only a deadline for the whole put ends it.
+        KvGridConfiguration cfg = KvGridRuntime.of(cluster.node(0).ignite()).store().config();
+        long deadline = cfg.getWriteDeadlineMillis();
+        String k = "chan/trickled";
+        java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
+        BlockChannelWire.writePut(new DataOutputStream(frame), BlockChannelWire.PutHeader.of(
+            io.kvgrid.PutOptions.defaults(), false), List.of(k), List.of(Payload.of(k, 1 << 20)));
+        byte[] bytes = frame.toByteArray();
+        cfg.setWriteDeadlineMillis(1_000);
+        try (Socket s = connected(0)) {
+            long t0 = System.nanoTime();
+            var out = s.getOutputStream();
+            out.write(bytes, 0, bytes.length - (1 << 20) + (64 << 10));
+            out.flush();
+            Thread trickle = new Thread(() -> {
+                try {
+                    for (int i = 0; i < 200 && !s.isClosed(); i++) {
+                        out.write(bytes[bytes.length - 1]);
+                        out.flush();
+                        Thread.sleep(50);
+                    }
+                } catch (IOException | InterruptedException e) {
+                    // the node closed the connection (or the test ended)
+                }
+            }, "trickling-client");
+            trickle.start();
+            int answer;
+            try {
+                answer = s.getInputStream().read();
+            } catch (IOException e) {
+                answer = -1; // reset by the node
+            }
+            long tookMs = (System.nanoTime() - t0) / 1_000_000;
+            trickle.interrupt();
+            trickle.join(5_000);
+            assertEquals(-1, answer, "the node closed the connection without an answer");
+            assertTrue(tookMs >= 900 && tookMs < 8_000, "cut off at the 1 s write deadline, took " + tookMs + " ms");
+        } finally {
+            cfg.setWriteDeadlineMillis(deadline);
+        }
+        assertFalse(cluster.store(0).exists(k), "nothing of the cut-off put is stored");
+        // Its share of the node's byte budget is back: a whole put of the same size goes through the same node.
+        try (Socket s = connected(0)) {
+            s.getOutputStream().write(bytes);
+            s.getOutputStream().flush();
+            Object a = BlockChannelWire.readStored(new DataInputStream(s.getInputStream()));
+            assertTrue(a instanceof io.kvgrid.PutResult r && r.stored(), "answered " + a);
+        }
+        assertArrayEquals(Payload.of(k, 1 << 20), cluster.store(1).get(k));
+    }
+
+    @Test
     void aGetLargerThanOneGroupIsAnsweredGroupByGroupWithEveryBlocksBytes() throws IOException {
         // 40 blocks of 1 MiB: two groups of 32 MiB at most, each written out before the next is read. The other tests'
         // blocks go first, so these fit in the nodes' 64 MiB regions below the eviction watermark whatever ran before.
