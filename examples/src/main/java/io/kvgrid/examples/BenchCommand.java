@@ -151,9 +151,9 @@ final class BenchCommand implements Callable<Integer> {
                 if (kv.processes())
                     w.warmUp(kv);
                 for (int size : BenchSettings.BLOCK_SIZES) {
-                    BenchPutSteps.Snapshot before = BenchPutSteps.Snapshot.of(kv.meters);
+                    BenchPutSteps.Snapshot before = BenchPutSteps.Snapshot.of(kv);
                     List<String> stored = w.putGet(kv, size, rows::add);
-                    steps.add(BenchPutSteps.since(before, kv.meters, size, nodes));
+                    steps.add(BenchPutSteps.since(before, kv, size, nodes));
                     if (size == BenchSettings.BLOCK_SIZES.get(0))
                         w.lookup(kv.store, nodes, stored, rows::add);
                     kv.clear();

@@ -29,6 +29,20 @@ public final class BenchServer {
     private BenchServer() {
     }
 
+    /** This server JVM's kvgrid meters: the bench reads the put steps its node took for client nodes' writes. */
+    static final io.micrometer.core.instrument.simple.SimpleMeterRegistry METERS =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+
+    /** The put steps of this server JVM's node so far ({@link BenchPutSteps.Snapshot#steps}), run by the bench. */
+    static final class PutSteps implements org.apache.ignite.lang.IgniteCallable<double[]> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public double[] call() {
+            return BenchPutSteps.Snapshot.of(METERS).nanos();
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         String mode = args[0];
         int discovery = Integer.parseInt(args[1]);
@@ -41,8 +55,9 @@ public final class BenchServer {
         int ready;
         switch (mode) {
             case "kvgrid" -> {
-                KvGridNode node = KvGrid.start(tweak(KvGrid.embeddedConfiguration(name, kvgridConfig(region),
-                    discovery, port).setConsistentId(name).setWorkDirectory(work), tls, name));
+                KvGridConfiguration cfg = kvgridConfig(region);
+                cfg.setMeterRegistry(METERS);
+                KvGridNode node = KvGrid.start(tweak(KvGrid.embeddedConfiguration(name, cfg, discovery, port).setConsistentId(name).setWorkDirectory(work), tls, name));
                 server = node;
                 ready = (Integer) node.ignite().cluster().localNode().attribute("clientListenerPort");
             }

@@ -50,6 +50,22 @@ final class BenchTargets {
             new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         private final int nodes;
 
+        /**
+         * Total nanoseconds of each put step timed by the server JVMs' nodes so far ({@link BenchPutSteps#STEPS}
+         * order): the steps the records' primaries took for this client node's writes over their channels. Zeros on
+         * one node (its steps are in {@link #meters}).
+         */
+        double[] serverStepNanos() {
+            double[] sum = new double[1 + BenchPutSteps.STEPS.size()];
+            if (client == null)
+                return sum;
+            org.apache.ignite.Ignite ig = client.ignite();
+            for (double[] n : ig.compute(ig.cluster().forServers()).broadcast(new BenchServer.PutSteps()))
+                for (int i = 0; i < sum.length; i++)
+                    sum[i] += n[i];
+            return sum;
+        }
+
         KvGrid(int nodes, long dataRegionBytes) throws Exception {
             this(nodes, dataRegionBytes, BenchServer.kvgridConfig(dataRegionBytes));
         }

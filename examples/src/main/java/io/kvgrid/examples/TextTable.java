@@ -27,6 +27,11 @@ final class TextTable {
         return this;
     }
 
+    /** True while it has no row beyond its header. */
+    boolean isEmpty() {
+        return rows.size() == 1;
+    }
+
     void print(PrintStream out) {
         int cols = rows.get(0).length;
         int[] w = new int[cols];

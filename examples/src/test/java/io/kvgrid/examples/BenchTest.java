@@ -99,16 +99,24 @@ class BenchTest {
         // Where each kvgrid put row's time went, from the writing node's meters: every block size on 1 and 3 nodes.
         assertEquals(2 * sizes, putSteps.size(), putSteps.toString());
         assertEquals(putSteps.size(), ((List<?>) json.get("putSteps")).size());
+        for (Object o : (List<?>) json.get("putSteps"))
+            assertNotNull(((Map<?, ?>) o).get("onPrimaries"), "each put row says what its primaries took: " + o);
         for (int size : BenchSettings.BLOCK_SIZES)
             for (int nodes : List.of(1, 3)) {
                 BenchPutSteps p = putSteps.stream().filter(x -> x.blockBytes() == size && x.nodes() == nodes)
                     .findFirst().orElseThrow(() -> new AssertionError("no put steps of " + size + " on " + nodes));
                 assertTrue(p.puts() >= tiny.putBlocks(size), "every put of the row, warm-up too: " + p);
-                if (nodes == 1)
+                if (nodes == 1) {
                     assertTrue(p.reserveMs() > 0 && p.payloadMs() > 0 && p.installMs() > 0 && p.channelMs() == 0,
                         "a node writing itself: " + p);
-                else
+                    assertEquals(0, p.onPrimaries().sum(), "no server JVMs: " + p);
+                } else {
                     assertTrue(p.channelMs() > 0, "a client node writing through the primaries' channels: " + p);
+                    BenchPutSteps.PrimarySteps on = p.onPrimaries();
+                    assertTrue(on.reserveMs() > 0 && on.payloadMs() > 0 && on.installMs() > 0,
+                        "the primaries' own steps, from the server JVMs: " + p);
+                    assertTrue(on.sum() <= p.channelMs(), "the primaries' steps within the channel step: " + p);
+                }
                 assertTrue(p.reserveMs() + p.payloadMs() + p.installMs() + p.channelMs() <= p.putMs(),
                     "steps within the put: " + p);
             }
