@@ -48,6 +48,8 @@ public final class KvGridClient implements BlockStore {
     static final long DEFAULT_TIMEOUT_MILLIS = 60_000;
 
     private final Router router;
+    /** Names of this client's puts sent over block channels. */
+    private final io.kvgrid.grid.WriteIds writeIds = new io.kvgrid.grid.WriteIds(null);
     private final BlockTasks tasks = new BlockTasks(4);
 
     private KvGridClient(Router router) {
@@ -159,28 +161,30 @@ public final class KvGridClient implements BlockStore {
             throw Args.invalid("replicas", o.replicas() + " exceeds maxReplicas " + topology().maxReplicas);
         long softPin = softPinMillis(o);
         if (!BlockChannelClient.takes(keys, o))
-            return thinWrite(keys, payloads, o, upsert, softPin);
+            return thinWrite(keys, payloads, o, upsert, softPin, null);
         Map<String, byte[]> byKey = new java.util.HashMap<>();
         for (int i = 0; i < keys.size(); i++)
             byKey.put(keys.get(i), payloads.get(i));
         List<String> rest = new ArrayList<>();
-        Map<String, Object> got = router.writeOverChannels(keys, byKey, o, upsert, rest);
+        // Named, so that keys sent again the usual way after a broken connection know their own record.
+        String writeId = writeIds.next();
+        Map<String, Object> got = router.writeOverChannels(keys, byKey, o, upsert, writeId, rest);
         if (got.isEmpty())
-            return thinWrite(keys, payloads, o, upsert, softPin);
+            return thinWrite(keys, payloads, o, upsert, softPin, writeId);
         return BlockChannelClient.answers(keys, got, PutResult.class, rest, r -> {
             List<byte[]> p = new ArrayList<>(r.size());
             for (String k : r)
                 p.add(byKey.get(k));
-            return thinWrite(r, p, o, upsert, softPin);
+            return thinWrite(r, p, o, upsert, softPin, writeId);
         });
     }
 
     private List<KeyResult<PutResult>> thinWrite(List<String> keys, List<byte[]> payloads, PutOptions o, boolean upsert,
-                                                 long softPin) {
+                                                 long softPin, String writeId) {
         KeyResult<PutResult>[] out = results(keys.size());
         perNode(keys, (node, idx) -> {
             WireReply r = router.call(node, s -> s.put(pick(keys, idx), pickList(payloads, idx), upsert, o.replicas(),
-                softPin, o.hardPin(), o.preferredNode()));
+                softPin, o.hardPin(), o.preferredNode(), writeId));
             throwCallError(r);
             for (int j = 0; j < idx.size(); j++) {
                 String k = keys.get(idx.get(j));

@@ -152,8 +152,8 @@ final class Router implements AutoCloseable {
      * {@code rest} for the thin-client protocol.
      */
     Map<String, Object> writeOverChannels(List<String> keys, Map<String, byte[]> payloads, io.kvgrid.PutOptions options,
-                                          boolean upsert, List<String> rest) {
-        return overChannels(keys, rest, (c, byPeer, r) -> c.write(byPeer, payloads, options, upsert, r));
+                                          boolean upsert, String writeId, List<String> rest) {
+        return overChannels(keys, rest, (c, byPeer, r) -> c.write(byPeer, payloads, options, upsert, writeId, r));
     }
 
     private <T> Map<String, T> overChannels(List<String> keys, List<String> rest, ChannelCall<T> call) {

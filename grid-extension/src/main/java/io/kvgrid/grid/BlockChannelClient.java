@@ -133,10 +133,14 @@ public final class BlockChannelClient implements AutoCloseable {
         });
     }
 
-    /** {@link #write} of a put (or, with {@code replace}, an upsert) with {@code options}. */
+    /**
+     * {@link #write} of a put (or, with {@code replace}, an upsert) with {@code options}, named {@code writeId}
+     * ({@link WriteIds}).
+     */
     public Map<String, Object> write(Map<Peer, List<String>> byPeer, Map<String, byte[]> payloads,
-                                     io.kvgrid.PutOptions options, boolean replace, Collection<String> unanswered) {
-        return write(byPeer, payloads, BlockChannelWire.PutHeader.of(options, replace), unanswered);
+                                     io.kvgrid.PutOptions options, boolean replace, String writeId,
+                                     Collection<String> unanswered) {
+        return write(byPeer, payloads, BlockChannelWire.PutHeader.of(options, replace, writeId), unanswered);
     }
 
     /**

@@ -71,9 +71,13 @@ final class BlockChannelWire {
     }
 
     /** Put options on the wire: {@code pin} is {@link #PIN_NONE}, {@link #PIN_HARD} or {@link #PIN_SOFT}. */
-    record PutHeader(boolean replace, int replicas, byte pin, long softPinMillis, String preferredNode) {
-        /** The header of a put (or, with {@code replace}, an upsert) with {@code o}'s options. */
-        static PutHeader of(io.kvgrid.PutOptions o, boolean replace) {
+    record PutHeader(boolean replace, int replicas, byte pin, long softPinMillis, String preferredNode,
+                     String writeId) {
+        /**
+         * The header of a put (or, with {@code replace}, an upsert) with {@code o}'s options; {@code writeId} names the
+         * put call (see {@link WriteIds}), or null.
+         */
+        static PutHeader of(io.kvgrid.PutOptions o, boolean replace, String writeId) {
             byte pin = o.hardPin() ? PIN_HARD : o.softPinTtl() == null ? PIN_NONE : PIN_SOFT;
             long ms = 0;
             if (pin == PIN_SOFT && !o.softPinTtl().isZero()) {
@@ -83,7 +87,7 @@ final class BlockChannelWire {
                     ms = Long.MAX_VALUE; // refused by the node as longer than its maxSoftPinTtlMillis
                 }
             }
-            return new PutHeader(replace, o.replicas(), pin, ms, o.preferredNode());
+            return new PutHeader(replace, o.replicas(), pin, ms, o.preferredNode(), writeId);
         }
     }
 
@@ -102,6 +106,7 @@ final class BlockChannelWire {
         out.writeByte(h.pin());
         out.writeLong(h.softPinMillis());
         writeKeyOrEmpty(out, h.preferredNode());
+        writeKeyOrEmpty(out, h.writeId());
         out.writeInt(keys.size());
         for (int i = 0; i < keys.size(); i++) {
             writeKey(out, keys.get(i));
@@ -123,8 +128,15 @@ final class BlockChannelWire {
                 + ", soft pin " + softPinMillis + " ms, preferred node of " + len + " bytes)");
         byte[] node = new byte[len];
         in.readFully(node);
+        int idLen = in.readUnsignedShort();
+        if (idLen > WriteIds.MAX_BYTES)
+            throw new BadFrame("a put's write id of " + idLen + " bytes is out of bounds (at most "
+                + WriteIds.MAX_BYTES + ")");
+        byte[] id = new byte[idLen];
+        in.readFully(id);
         return new PutHeader(replace, replicas, pin, softPinMillis,
-            len == 0 ? null : new String(node, StandardCharsets.UTF_8));
+            len == 0 ? null : new String(node, StandardCharsets.UTF_8),
+            idLen == 0 ? null : new String(id, StandardCharsets.UTF_8));
     }
 
     /**

@@ -40,6 +40,8 @@ final class BlockWriter {
     private final String writerId;
     private final String versionPrefix;
     private final AtomicLong writeSeq = new AtomicLong();
+    /** Names of this node's puts sent over block channels. */
+    private final WriteIds writeIds;
     /** On client nodes: writes go to the records' primaries over their block channels; null on server nodes. */
     private final ChannelRoutes channel;
 
@@ -53,6 +55,7 @@ final class BlockWriter {
         this.meters = caches.meters();
         ClusterNode local = ignite.cluster().localNode();
         this.writerId = local.id().toString();
+        this.writeIds = new WriteIds(writerId);
         // Node order is unique among the nodes that ever joined this cluster: with the counter, a unique data key.
         this.versionPrefix = KvGridAffinity.versionPrefix(local.order());
     }
@@ -65,12 +68,22 @@ final class BlockWriter {
      * points at, named by its data key's version prefix; {@code OrphanCleaner} removes those once it left.
      */
     List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace) {
+        return write(keys, payloads, options, replace, null);
+    }
+
+    /**
+     * {@link #write} of a put call named {@code writeId} ({@link WriteIds}; null for none): a key whose record that
+     * same call installed already (it was sent before, over a connection that broke) is reported as written by it.
+     */
+    List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace,
+                                     String writeId) {
+        WriteIds.checked(writeId);
         long t0 = System.nanoTime();
         List<KeyResult<PutResult>> res;
         try {
             res = Deadlines.within(cfg.getWriteDeadlineMillis(), "writeDeadlineMillis",
                 () -> viaChannel(keys, options) ? writeRemotely(keys, payloads, options, replace)
-                    : writeBlocks(keys, payloads, options, replace));
+                    : writeBlocks(keys, payloads, options, replace, writeId));
         } catch (KvGridException e) {
             keys.forEach(k -> meters.rejected(e.code()));
             throw e;
@@ -101,14 +114,15 @@ final class BlockWriter {
             byKey.put(keys.get(i), payloads.get(i));
         long t0 = System.nanoTime();
         long[] usual = new long[1];
+        String writeId = writeIds.next();
         try {
-            return channel.write(keys, byKey, BlockChannelWire.PutHeader.of(options, replace), rest -> {
+            return channel.write(keys, byKey, BlockChannelWire.PutHeader.of(options, replace, writeId), rest -> {
                 long t1 = System.nanoTime();
                 List<byte[]> restPayloads = new ArrayList<>(rest.size());
                 for (String k : rest)
                     restPayloads.add(byKey.get(k));
                 try {
-                    return writeBlocks(rest, restPayloads, options, replace);
+                    return writeBlocks(rest, restPayloads, options, replace, writeId);
                 } finally {
                     usual[0] = System.nanoTime() - t1; // timed in its own steps
                 }
@@ -119,7 +133,7 @@ final class BlockWriter {
     }
 
     private List<KeyResult<PutResult>> writeBlocks(List<String> keys, List<byte[]> payloads, PutOptions options,
-                                                   boolean replace) {
+                                                   boolean replace, String writeId) {
         Args.nonNull(options, "options");
         long now = cfg.getTicker().millis();
         int replicas = replicas(options);
@@ -140,7 +154,7 @@ final class BlockWriter {
             r.lastAccess = now;
             r.hardPin = options.hardPin();
             r.tiers = Tier.MEMORY.bit();
-            r.writer = writerId;
+            r.writer = writeId != null ? writeId : writerId;
             recs.put(keys.get(i), r);
         }
 
@@ -155,7 +169,7 @@ final class BlockWriter {
         }
         List<KeyResult<PutResult>> res;
         try {
-            res = writeAndInstall(keys, payloads, replace, softPinTtl, cache, recs);
+            res = writeAndInstall(keys, payloads, replace, softPinTtl, cache, recs, writeId);
         } finally {
             room.release(reserved);
         }
@@ -177,7 +191,7 @@ final class BlockWriter {
 
     private List<KeyResult<PutResult>> writeAndInstall(List<String> keys, List<byte[]> payloads, boolean replace,
                                                        long softPinTtl, IgniteCache<String, byte[]> cache,
-                                                       Map<String, BlockRecord> recs) {
+                                                       Map<String, BlockRecord> recs, String writeId) {
         Map<String, byte[]> toWrite = new HashMap<>();
         for (int i = 0; i < keys.size(); i++)
             toWrite.put(recs.get(keys.get(i)).dataKey, payloads.get(i));
@@ -230,7 +244,9 @@ final class BlockWriter {
                 continue;
             }
             if (res.outcome == MetaOps.Outcome.EXISTS) {
-                out[i] = KeyResult.ok(k, new PutResult(true, caches.copies(res.rec)));
+                // Stored by this same put call, sent before over a connection that broke: the block is its write.
+                boolean ours = writeId != null && writeId.equals(res.rec.writer);
+                out[i] = KeyResult.ok(k, new PutResult(!ours, caches.copies(res.rec)));
                 garbage.add(r); // our payload: the stored block stands
                 continue;
             }

@@ -126,7 +126,7 @@ final class ChannelPuts {
         if (h.preferredNode() != null)
             b.preferredNode(h.preferredNode());
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
-            return store.write(keys, payloads, b.build(), h.replace());
+            return store.write(keys, payloads, b.build(), h.replace(), h.writeId());
         } catch (KvGridException e) {
             throw e;
         } catch (Exception e) {

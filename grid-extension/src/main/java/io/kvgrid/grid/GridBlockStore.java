@@ -124,6 +124,12 @@ public final class GridBlockStore implements BlockStore {
         return writer.write(keys, payloads, options, replace);
     }
 
+    /** See {@link BlockWriter#write(List, List, PutOptions, boolean, String)}. */
+    List<KeyResult<PutResult>> write(List<String> keys, List<byte[]> payloads, PutOptions options, boolean replace,
+                                     String writeId) {
+        return writer.write(keys, payloads, options, replace, writeId);
+    }
+
     // ================================================================ writes
 
     @Override

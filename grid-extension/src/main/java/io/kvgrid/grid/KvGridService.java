@@ -15,9 +15,12 @@ public interface KvGridService {
     /** Partition owners and the thin-client endpoints of the server nodes, and the settings a client needs. */
     WireTopology topology();
 
-    /** Write-once puts (or upserts); per key: {@code flags} = existed, {@code numbers} = replicas. */
+    /**
+     * Write-once puts (or upserts); per key: {@code flags} = existed, {@code numbers} = replicas. {@code writeId}
+     * (or null) names the client's put call, sent before over a block channel ({@code WriteIds}).
+     */
     WireReply put(String[] keys, List<byte[]> values, boolean upsert, int replicas, long softPinMillis,
-                  boolean hardPin, String preferredNode);
+                  boolean hardPin, String preferredNode, String writeId);
 
     /** Payloads; per key: {@code payloads}; the reply with its payloads apart ({@link WireReply#payloadsApart}). */
     Object[] get(String[] keys);

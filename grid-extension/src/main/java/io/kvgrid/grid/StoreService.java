@@ -42,7 +42,7 @@ public final class StoreService implements KvGridService, Service {
 
     @Override
     public WireReply put(String[] keys, List<byte[]> values, boolean upsert, int replicas, long softPinMillis,
-                         boolean hardPin, String preferredNode) {
+                         boolean hardPin, String preferredNode, String writeId) {
         return reply(ClientRole.WRITE, upsert ? "upsert" : "put", () -> {
             Args.nonNull(keys, "keys");
             Args.nonNull(values, "values");
@@ -66,7 +66,7 @@ public final class StoreService implements KvGridService, Service {
                     store.config().getMaxBlockBytes(), "values[" + i + "]");
             boolean stale = countRelays(keys);
             // The arrays arrived with the request and belong to this call: stored as they are, no copy.
-            List<KeyResult<PutResult>> res = store.write(keyList, values, b.build(), upsert);
+            List<KeyResult<PutResult>> res = store.write(keyList, values, b.build(), upsert, writeId);
             WireReply r = new WireReply().perKey(keys.length);
             r.flags = new boolean[keys.length];
             r.numbers = new long[keys.length];

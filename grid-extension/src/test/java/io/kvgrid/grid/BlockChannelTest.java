@@ -279,7 +279,7 @@ class BlockChannelTest {
         String k = "chan/trickled";
         java.io.ByteArrayOutputStream frame = new java.io.ByteArrayOutputStream();
         BlockChannelWire.writePut(new DataOutputStream(frame), BlockChannelWire.PutHeader.of(
-            io.kvgrid.PutOptions.defaults(), false), List.of(k), List.of(Payload.of(k, 1 << 20)));
+            io.kvgrid.PutOptions.defaults(), false, null), List.of(k), List.of(Payload.of(k, 1 << 20)));
         byte[] bytes = frame.toByteArray();
         cfg.setWriteDeadlineMillis(1_000);
         try (Socket s = connected(0)) {
