@@ -33,6 +33,10 @@ public final class BlockRecord implements Cloneable {
     long softPinUntil;
     boolean hardPin;
     int tiers;
+    /**
+     * Who wrote it: the writing node's id, or the name of the client's put call ({@link WriteIds}) for a put sent
+     * over a block channel, by which the same call sent again knows the block as its own.
+     */
     String writer;
     /**
      * Consistent id of the node whose tiers below memory hold a copy (those tiers' bits are set in {@code tiers}),
