@@ -250,13 +250,7 @@ class BlockChannelWriteTest {
 
         int max = KvGridRuntime.of(cluster.node(0).ignite()).store().config().getMaxBlockBytes();
         assertTrue(refusal(out -> {
-            out.writeInt(BlockChannelWire.MAGIC);
-            out.writeByte(BlockChannelWire.PUT);
-            out.writeBoolean(false);
-            out.writeInt(0);
-            out.writeByte(BlockChannelWire.PIN_NONE);
-            out.writeLong(0);
-            out.writeShort(0); // no preferred node
+            putFrameStart(out);
             out.writeShort(0); // no write id
             out.writeInt(1);
             out.writeShort(10);
@@ -307,13 +301,7 @@ class BlockChannelWriteTest {
         assertEquals(ErrorCode.INVALID_ARGUMENT, tooLong.code(), tooLong.getMessage());
         assertEquals("writeId", tooLong.argument());
         assertTrue(refusal(out -> {
-            out.writeInt(BlockChannelWire.MAGIC);
-            out.writeByte(BlockChannelWire.PUT);
-            out.writeBoolean(false);
-            out.writeInt(0);
-            out.writeByte(BlockChannelWire.PIN_NONE);
-            out.writeLong(0);
-            out.writeShort(0);
+            putFrameStart(out);
             out.writeShort(200); // a write id longer than a node takes, never sent
         }).contains("write id"));
         assertFalse(cluster.store(0).exists("write/long-id"));
@@ -324,6 +312,17 @@ class BlockChannelWriteTest {
         Ignite ig = cluster.node(0).ignite();
         ClusterNode p = ig.affinity(KvGridRuntime.of(ig).store().metaCache().getName()).mapKeyToNode(key);
         return p.id().equals(cluster.node(1).ignite().cluster().localNode().id()) ? 1 : 0;
+    }
+
+    /** The start of a PUT frame: default options, no preferred node; its write id comes next. */
+    private static void putFrameStart(DataOutputStream out) throws IOException {
+        out.writeInt(BlockChannelWire.MAGIC);
+        out.writeByte(BlockChannelWire.PUT);
+        out.writeBoolean(false);
+        out.writeInt(0);
+        out.writeByte(BlockChannelWire.PIN_NONE);
+        out.writeLong(0);
+        out.writeShort(0); // no preferred node
     }
 
     interface FrameWriter {
