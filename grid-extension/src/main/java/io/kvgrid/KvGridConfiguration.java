@@ -52,6 +52,7 @@ public class KvGridConfiguration {
     private int metricsPort = DEFAULT_METRICS_PORT;
     private int blockChannelPort = DEFAULT_BLOCK_CHANNEL_PORT;
     private int blockChannelPortRange = 100;
+    private long blockChannelStallMillis = 10_000;
 
     /** The grid's own memory tier in {@link #setTiers}: always there, once. */
     public static final String MEMORY = "memory";
@@ -99,6 +100,7 @@ public class KvGridConfiguration {
         metricsPort = other.metricsPort;
         blockChannelPort = other.blockChannelPort;
         blockChannelPortRange = other.blockChannelPortRange;
+        blockChannelStallMillis = other.blockChannelStallMillis;
     }
 
     private static KvGridException bad(String property, String message) {
@@ -454,7 +456,7 @@ public class KvGridConfiguration {
      * clients go straight to the node holding them over it, one round trip with the payload written from the stored
      * array, instead of Ignite's record and payload messages or the thin-client protocol. Bound on the node's local
      * host (every interface when none is set); with TLS on the node it takes TLS from kvgrid node and client
-     * certificates only. It only reads. Default {@value #DEFAULT_BLOCK_CHANNEL_PORT} (the first free of it and
+     * certificates only. It serves reads, lookups and writes. Default {@value #DEFAULT_BLOCK_CHANNEL_PORT} (the first free of it and
      * {@link #getBlockChannelPortRange()} after it); 0 turns it off, and reads take Ignite's path and the thin-client
      * protocol (README, Measured: 2-5x slower gets from other processes).
      */
@@ -473,5 +475,20 @@ public class KvGridConfiguration {
         if (v < 0 || v > 65535)
             throw bad("blockChannelPortRange", "must be 0..65535, was " + v);
         blockChannelPortRange = v;
+    }
+
+    /**
+     * How long one step of a block channel connection may take before the node closes it: the TLS handshake and
+     * HELLO, reading a request after its first byte, writing a group of answers. A client that sends its bytes slowly
+     * or stops reading would otherwise hold a connection, a thread and, while answered, part of the node's byte budget
+     * (a socket write never times out). A PUT's payloads have the write deadline instead. Default 10 s: a 32 MiB group
+     * of answers needs a client taking at least 3.4 MB/s.
+     */
+    public long getBlockChannelStallMillis() { return blockChannelStallMillis; }
+
+    public void setBlockChannelStallMillis(long v) {
+        if (v <= 0)
+            throw bad("blockChannelStallMillis", "must be > 0, was " + v);
+        blockChannelStallMillis = v;
     }
 }

@@ -45,8 +45,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A client cannot hold the node: connections are bounded ({@link #MAX_CONNECTIONS}; more are closed at once),
  * the block bytes all answers and writes hold at once are bounded ({@link #ANSWER_BUDGET}, see {@link #answer} and
- * {@link #store}), a frame that breaks the protocol gets a refusal and a closed connection, and a connection silent
- * for {@link #IDLE_MILLIS} is closed.
+ * {@link #store}), a frame that breaks the protocol gets a refusal and a closed connection, a connection silent
+ * for {@link #IDLE_MILLIS} is closed, and so is one whose handshake, request or answer takes longer than
+ * {@code blockChannelStallMillis} ({@link StallGuard}).
  */
 public final class BlockChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlockChannelServer.class);
@@ -67,6 +68,9 @@ public final class BlockChannelServer implements AutoCloseable {
     private final ChannelPuts puts = new ChannelPuts(answering);
 
     private final ExecutorService handlers;
+    private final StallGuard stalls;
+    /** Connections being served: closed with the server. */
+    private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile Ignite ignite;
     private volatile boolean closed;
 
@@ -80,6 +84,7 @@ public final class BlockChannelServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.stalls = new StallGuard(port);
     }
 
     /**
@@ -148,9 +153,16 @@ public final class BlockChannelServer implements AutoCloseable {
             try {
                 s = socket.accept();
             } catch (IOException e) {
-                if (!closed)
-                    LOG.warn("kvgrid: block channel on port {} stopped accepting: {}", port(), e.toString());
-                return;
+                if (closed || socket.isClosed())
+                    return;
+                // Out of file descriptors, say: the channel accepts again once the node has some back.
+                LOG.warn("kvgrid: block channel on port {} could not accept a connection: {}", port(), e.toString());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                continue;
             }
             if (!slots.tryAcquire()) {
                 closeQuietly(s); // at the bound: the client falls back to Ignite's own path
@@ -173,34 +185,48 @@ public final class BlockChannelServer implements AutoCloseable {
 
     private void serve(Socket s) {
         DataOutputStream out = null;
+        open.add(s);
         try {
             s.setTcpNoDelay(true);
             s.setSoTimeout(IDLE_MILLIS);
             s.setSendBufferSize(1 << 20);
             out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16 << 10));
-            ClientRole role = s instanceof SSLSocket ssl ? role(ssl) : ClientRole.ADMIN;
-            if (role == null) {
-                BlockChannelWire.writeRefusal(out, "the block channel takes kvgrid node certificates and client "
-                    + "certificates with a role");
-                out.flush();
-                return;
+            ClientRole role;
+            try (StallGuard.Step ignored = step(s)) {
+                role = s instanceof SSLSocket ssl ? role(ssl) : ClientRole.ADMIN;
+                if (role == null) {
+                    BlockChannelWire.writeRefusal(out, "the block channel takes kvgrid node certificates and client "
+                        + "certificates with a role");
+                    out.flush();
+                    return;
+                }
+                if (!hello(in, out))
+                    return;
             }
-            if (!hello(in, out))
-                return;
             for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
-                if (op == BlockChannelWire.GET)
-                    answer(BlockChannelWire.readKeys(in), out);
-                else if (op == BlockChannelWire.LOOKUP)
-                    answerLookup(BlockChannelWire.readKeys(in), out);
-                else if (op == BlockChannelWire.PUT)
-                    puts.store(ignite, s, in, role, out);
-                else
+                if (op == BlockChannelWire.GET) {
+                    List<String> keys;
+                    try (StallGuard.Step ignored = step(s)) {
+                        keys = BlockChannelWire.readKeys(in);
+                    }
+                    answer(s, keys, out);
+                } else if (op == BlockChannelWire.LOOKUP) {
+                    try (StallGuard.Step ignored = step(s)) {
+                        answerLookup(BlockChannelWire.readKeys(in), out);
+                        out.flush();
+                    }
+                } else if (op == BlockChannelWire.PUT) {
+                    puts.store(ignite, s, in, role, out, () -> step(s));
+                } else {
                     throw new BlockChannelWire.BadFrame("unknown request " + op);
-                out.flush();
+                }
+                try (StallGuard.Step ignored = step(s)) {
+                    out.flush();
+                }
             }
         } catch (BlockChannelWire.BadFrame e) {
-            try {
+            try (StallGuard.Step ignored = step(s)) {
                 BlockChannelWire.writeRefusal(out, e.getMessage());
                 out.flush();
             } catch (IOException | RuntimeException ignored) {
@@ -211,8 +237,15 @@ public final class BlockChannelServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("kvgrid: block channel connection from {} failed", s.getRemoteSocketAddress(), e);
         } finally {
+            open.remove(s);
             closeQuietly(s); // after the refusal above (a try-with-resources would close it before)
         }
+    }
+
+    /** Watches one step of connection {@code s} ({@link StallGuard}). */
+    private StallGuard.Step step(Socket s) {
+        KvGridRuntime rt = ignite == null ? null : KvGridRuntime.of(ignite);
+        return stalls.step(s, rt == null ? 10_000 : rt.store().config().getBlockChannelStallMillis());
     }
 
     private boolean hello(DataInputStream in, DataOutputStream out) throws IOException {
@@ -252,7 +285,7 @@ public final class BlockChannelServer implements AutoCloseable {
      * no request, and no number of clients together, holds more block bytes in the heap than the budget. A group that
      * cannot get its share within the read deadline fails with TIMEOUT.
      */
-    private void answer(List<String> keys, DataOutputStream out) throws IOException {
+    private void answer(Socket s, List<String> keys, DataOutputStream out) throws IOException {
         long t0 = System.nanoTime();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt == null) {
@@ -264,7 +297,7 @@ public final class BlockChannelServer implements AutoCloseable {
         int[] answered = new int[1];
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             store.batchGetGrouped(keys, GROUP_BYTES, (group, bytes, fetch) -> {
-                answerGroup(store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, out);
+                answerGroup(s, store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, out);
                 answered[0] += group.size();
             });
         } catch (IOException e) {
@@ -300,7 +333,7 @@ public final class BlockChannelServer implements AutoCloseable {
         rt.store().meters().serviceCall("channel-lookup", System.nanoTime() - t0); // answered either way, as GETs are
     }
 
-    private void answerGroup(GridBlockStore store, List<String> keys, int bytes,
+    private void answerGroup(Socket s, GridBlockStore store, List<String> keys, int bytes,
                              java.util.function.Supplier<List<KeyResult<byte[]>>> fetch, DataOutputStream out)
         throws IOException {
         long wait = store.config().getReadDeadlineMillis();
@@ -315,7 +348,8 @@ public final class BlockChannelServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("closing");
         }
-        try {
+        // A client that stops reading is cut off, so its group does not hold the budget for good.
+        try (StallGuard.Step ignored = step(s)) {
             for (KeyResult<byte[]> k : fetch.get()) {
                 if (k.ok())
                     BlockChannelWire.writeBlock(out, k.value());
@@ -338,6 +372,9 @@ public final class BlockChannelServer implements AutoCloseable {
     public void close() {
         closed = true;
         closeQuietly(socket);
+        for (Socket s : open)
+            closeQuietly(s); // a connection blocked in a read or write ends now, not at its timeout
+        stalls.close();
         handlers.shutdownNow();
     }
 

@@ -243,9 +243,13 @@ final class BlockWriter {
                 garbage.add(r);
                 continue;
             }
+            if (res.outcome == MetaOps.Outcome.EXISTS && r.dataKey.equals(res.rec.dataKey))
+                res = new MetaOps.Result(MetaOps.Outcome.DONE, null); // our own install, run again by Ignite on a remap
             if (res.outcome == MetaOps.Outcome.EXISTS) {
-                // Stored by this same put call, sent before over a connection that broke: the block is its write.
-                boolean ours = writeId != null && writeId.equals(res.rec.writer);
+                // Stored by this same put call, sent before over a connection that broke: the block is its write. Same
+                // name and same bytes: a name alone is what the client says, and must not turn another block into it.
+                boolean ours = writeId != null && writeId.equals(res.rec.writer) && res.rec.size == r.size
+                    && res.rec.crc == r.crc;
                 out[i] = KeyResult.ok(k, new PutResult(!ours, caches.copies(res.rec)));
                 garbage.add(r); // our payload: the stored block stands
                 continue;

@@ -30,17 +30,25 @@ final class ChannelPuts {
      * Answers a PUT: its payloads are read under the node's {@link BlockChannelServer#ANSWER_BUDGET} (a request larger
      * than the budget, or one that cannot get its share within the write deadline, is refused before its payloads are
      * read, and the connection closed: the client writes those blocks its usual way), then written through this node's
-     * store as a write of its own (room reserved, both steps, every copy), and each key answered in order.
+     * store as a write of its own (room reserved, both steps, every copy), and each key answered in order. The budget
+     * is given back before the answers are written. A caller without the write role gets FORBIDDEN for each key, its
+     * payloads read past without being kept or counted. {@code step} watches the reading of the header and keys, and
+     * the writing of the answers ({@link StallGuard}).
      */
-    void store(Ignite ignite, Socket s, DataInputStream in, ClientRole role, DataOutputStream out) throws IOException {
+    void store(Ignite ignite, Socket s, DataInputStream in, ClientRole role, DataOutputStream out,
+               java.util.function.Supplier<StallGuard.Step> step) throws IOException {
         long t0 = System.nanoTime();
-        BlockChannelWire.PutHeader h = BlockChannelWire.readPutHeader(in);
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt == null)
             throw new BlockChannelWire.BadFrame("kvgrid is not running on this node");
         GridBlockStore store = rt.store();
+        BlockChannelWire.PutHeader h;
         List<Integer> lengths = new java.util.ArrayList<>();
-        List<String> keys = BlockChannelWire.readPutKeys(in, store.config().getMaxBlockBytes(), lengths);
+        List<String> keys;
+        try (StallGuard.Step ignored = step.get()) {
+            h = BlockChannelWire.readPutHeader(in);
+            keys = BlockChannelWire.readPutKeys(in, store.config().getMaxBlockBytes(), lengths);
+        }
         long total = 0;
         for (int len : lengths)
             total += len;
@@ -48,6 +56,18 @@ final class ChannelPuts {
             throw new BlockChannelWire.BadFrame("a put of " + total + " bytes is more than this node takes at once ("
                 + BlockChannelServer.ANSWER_BUDGET + ")");
         long wait = store.config().getWriteDeadlineMillis();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
+        if (!role.allows(ClientRole.WRITE)) {
+            readPayloads(s, in, lengths, deadline, false);
+            try (StallGuard.Step ignored = step.get()) {
+                BlockChannelServer.failAll(keys.size(), new KvGridException(ErrorCode.FORBIDDEN, "put", "a client "
+                    + "certificate with role " + role.label() + " may not write; a put needs role "
+                    + ClientRole.WRITE.label()), out);
+                out.flush();
+            }
+            store.meters().serviceCall("channel-put", System.nanoTime() - t0);
+            return;
+        }
         try {
             if (!answering.tryAcquire((int) total, wait, TimeUnit.MILLISECONDS))
                 throw new BlockChannelWire.BadFrame("node " + ignite.cluster().localNode().consistentId() + " holds "
@@ -57,29 +77,32 @@ final class ChannelPuts {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("closing");
         }
+        List<KeyResult<io.kvgrid.PutResult>> res = null;
+        KvGridException failed = null;
         try {
-            List<byte[]> payloads = readPayloads(s, in, lengths, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait));
-            List<KeyResult<io.kvgrid.PutResult>> res;
+            List<byte[]> payloads = readPayloads(s, in, lengths, deadline, true);
             try {
-                if (!role.allows(ClientRole.WRITE))
-                    throw new KvGridException(ErrorCode.FORBIDDEN, "put", "a client certificate with role "
-                        + role.label() + " may not write; a put needs role " + ClientRole.WRITE.label());
                 res = write(ignite, store, keys, payloads, h);
             } catch (KvGridException e) {
-                BlockChannelServer.failAll(keys.size(), e, out);
-                return;
+                failed = e;
             } catch (RuntimeException e) {
-                BlockChannelServer.failAll(keys.size(), Failures.wrap(e, "kvgrid block channel put"), out);
-                return;
-            }
-            for (KeyResult<io.kvgrid.PutResult> r : res) {
-                if (r.ok())
-                    BlockChannelWire.writeStored(out, r.value().existed(), r.value().replicas());
-                else
-                    BlockChannelWire.writeFailure(out, r.error());
+                failed = Failures.wrap(e, "kvgrid block channel put");
             }
         } finally {
-            answering.release((int) total);
+            answering.release((int) total); // before the answers: a client slow to read them holds no budget
+        }
+        try (StallGuard.Step ignored = step.get()) {
+            if (failed != null)
+                BlockChannelServer.failAll(keys.size(), failed, out);
+            else
+                for (KeyResult<io.kvgrid.PutResult> r : res) {
+                    if (r.ok())
+                        BlockChannelWire.writeStored(out, r.value().existed(), r.value().replicas());
+                    else
+                        BlockChannelWire.writeFailure(out, r.error());
+                }
+            out.flush();
+        } finally {
             store.meters().serviceCall("channel-put", System.nanoTime() - t0);
         }
     }
@@ -87,24 +110,28 @@ final class ChannelPuts {
     /**
      * The payloads of a PUT, all in by {@code deadlineNanos} (the write deadline from the request's start), else the
      * connection is closed: a client trickling its bytes must not hold its share of the answer budget for long.
+     * Without {@code keep} they are read past into a scratch buffer (none returned).
      */
-    private static List<byte[]> readPayloads(Socket s, DataInputStream in, List<Integer> lengths, long deadlineNanos)
-        throws IOException {
+    private static List<byte[]> readPayloads(Socket s, DataInputStream in, List<Integer> lengths, long deadlineNanos,
+                                             boolean keep) throws IOException {
         List<byte[]> payloads = new java.util.ArrayList<>(lengths.size());
+        byte[] scratch = keep ? null : new byte[64 << 10];
         try {
             for (int len : lengths) {
-                byte[] b = new byte[len];
+                byte[] b = keep ? new byte[len] : null;
                 for (int off = 0; off < len; ) {
                     long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
                     if (left <= 0)
                         throw new java.net.SocketTimeoutException("a put's payloads took longer than the write deadline");
                     s.setSoTimeout((int) Math.min(left, BlockChannelServer.IDLE_MILLIS));
-                    int n = in.read(b, off, Math.min(len - off, 1 << 20));
+                    int n = keep ? in.read(b, off, Math.min(len - off, 1 << 20))
+                        : in.read(scratch, 0, Math.min(len - off, scratch.length));
                     if (n < 0)
                         throw new java.io.EOFException("the client closed the connection inside a put's payload");
                     off += n;
                 }
-                payloads.add(b);
+                if (keep)
+                    payloads.add(b);
             }
         } finally {
             s.setSoTimeout(BlockChannelServer.IDLE_MILLIS);

@@ -29,8 +29,12 @@ public final class WriteIds {
         return prefix + Long.toString(seq.incrementAndGet(), 36);
     }
 
-    /** {@code id} when null or at most {@link #MAX_BYTES} long; INVALID_ARGUMENT naming {@code writeId} otherwise. */
+    /**
+     * {@code id} when null or 1 to {@link #MAX_BYTES} bytes long; INVALID_ARGUMENT naming {@code writeId} otherwise.
+     */
     static String checked(String id) {
+        if (id != null && id.isEmpty())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "writeId", "a write id is not empty");
         if (id != null && id.getBytes(StandardCharsets.UTF_8).length > MAX_BYTES)
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "writeId", "a write id is at most " + MAX_BYTES
                 + " bytes, was " + id.getBytes(StandardCharsets.UTF_8).length);

@@ -325,6 +325,49 @@ class BlockChannelTest {
     }
 
     @Test
+    void aClientThatStopsReadingItsAnswerIsCutOffAndTheNodeGoesOnServing() throws Exception {
+        // A socket write never times out: without the stall bound the node's thread (and the group's share of its
+        // byte budget) would wait on this client for as long as it stays connected.
+        KvGridConfiguration cfg = KvGridRuntime.of(cluster.node(0).ignite()).store().config();
+        long stall = cfg.getBlockChannelStallMillis();
+        String k = "chan/unread";
+        int size = 8 << 20;
+        client.store().put(k, Payload.of(k, size));
+        cfg.setBlockChannelStallMillis(1_000);
+        try (Socket s = new Socket()) {
+            s.setReceiveBufferSize(64 << 10);
+            s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port(0)));
+            s.setSoTimeout(20_000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            BlockChannelWire.writeHello(out, cluster.node(0).ignite().cluster().localNode().id());
+            BlockChannelWire.writeRequest(out, BlockChannelWire.GET, List.of(k));
+            out.flush();
+            Thread.sleep(3_000); // reads nothing, well past the 1 s bound
+            long t0 = System.nanoTime();
+            long got = 0;
+            byte[] buf = new byte[64 << 10];
+            try {
+                for (int n; (n = s.getInputStream().read(buf)) >= 0; )
+                    got += n;
+            } catch (IOException e) {
+                // reset by the node
+            }
+            long drainMs = (System.nanoTime() - t0) / 1_000_000;
+            assertTrue(got < size, "the node closed the connection inside the answer: " + got + " of " + size
+                + " bytes came");
+            assertTrue(drainMs < 10_000, "closed, not left to the idle timeout: " + drainMs + " ms");
+        } finally {
+            cfg.setBlockChannelStallMillis(stall);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            long before = channelReads();
+            assertArrayEquals(Payload.of(k, size), client.store().get(k));
+            assertEquals(1, channelReads() - before, "the next read is served over the channel");
+        });
+        client.store().remove(k, true); // leased by the reads
+    }
+
+    @Test
     void aGetLargerThanOneGroupIsAnsweredGroupByGroupWithEveryBlocksBytes() throws IOException {
         // 40 blocks of 1 MiB: two groups of 32 MiB at most, each written out before the next is read. The other tests'
         // blocks go first, so these fit in the nodes' 64 MiB regions below the eviction watermark whatever ran before.

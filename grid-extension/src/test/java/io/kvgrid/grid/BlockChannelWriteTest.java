@@ -287,6 +287,9 @@ class BlockChannelWriteTest {
         PutResult again = store.write(List.of(k), List.of(ours), PutOptions.defaults(), false, "client-a/1").get(0)
             .value();
         assertFalse(again.existed(), "the block this same put call stored");
+        PutResult otherBytes = store.write(List.of(k), List.of(Payload.of(k, 50_001)), PutOptions.defaults(), false,
+            "client-a/1").get(0).value();
+        assertTrue(otherBytes.existed(), "a name alone does not make another block this call's own");
         // Any other put finds a block stored before it, and leaves it as it is.
         PutResult other = store.write(List.of(k), List.of(Payload.of(k, 60_000)), PutOptions.defaults(), false,
             "client-b/1").get(0).value();
@@ -300,6 +303,9 @@ class BlockChannelWriteTest {
             List.of(new byte[10]), PutOptions.defaults(), false, "x".repeat(200)));
         assertEquals(ErrorCode.INVALID_ARGUMENT, tooLong.code(), tooLong.getMessage());
         assertEquals("writeId", tooLong.argument());
+        KvGridException empty = assertThrows(KvGridException.class, () -> store.write(List.of("write/empty-id"),
+            List.of(new byte[10]), PutOptions.defaults(), false, ""));
+        assertEquals("writeId", empty.argument(), empty.getMessage());
         assertTrue(refusal(out -> {
             putFrameStart(out);
             out.writeShort(200); // a write id longer than a node takes, never sent
