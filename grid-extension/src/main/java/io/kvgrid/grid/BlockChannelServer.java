@@ -186,6 +186,7 @@ public final class BlockChannelServer implements AutoCloseable {
     private void serve(Socket s) {
         DataOutputStream out = null;
         open.add(s);
+        StallGuard.Watch watch = stalls.watch(s);
         try {
             s.setTcpNoDelay(true);
             s.setSoTimeout(IDLE_MILLIS);
@@ -193,7 +194,7 @@ public final class BlockChannelServer implements AutoCloseable {
             out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16 << 10));
             ClientRole role;
-            try (StallGuard.Step ignored = step(s)) {
+            try (StallGuard.Watch ignored = step(watch)) {
                 role = s instanceof SSLSocket ssl ? role(ssl) : ClientRole.ADMIN;
                 if (role == null) {
                     BlockChannelWire.writeRefusal(out, "the block channel takes kvgrid node certificates and client "
@@ -207,26 +208,26 @@ public final class BlockChannelServer implements AutoCloseable {
             for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
                 if (op == BlockChannelWire.GET) {
                     List<String> keys;
-                    try (StallGuard.Step ignored = step(s)) {
+                    try (StallGuard.Watch ignored = step(watch)) {
                         keys = BlockChannelWire.readKeys(in);
                     }
-                    answer(s, keys, out);
+                    answer(watch, keys, out);
                 } else if (op == BlockChannelWire.LOOKUP) {
-                    try (StallGuard.Step ignored = step(s)) {
+                    try (StallGuard.Watch ignored = step(watch)) {
                         answerLookup(BlockChannelWire.readKeys(in), out);
                         out.flush();
                     }
                 } else if (op == BlockChannelWire.PUT) {
-                    puts.store(ignite, s, in, role, out, () -> step(s));
+                    puts.store(ignite, s, in, role, out, () -> step(watch));
                 } else {
                     throw new BlockChannelWire.BadFrame("unknown request " + op);
                 }
-                try (StallGuard.Step ignored = step(s)) {
+                try (StallGuard.Watch ignored = step(watch)) {
                     out.flush();
                 }
             }
         } catch (BlockChannelWire.BadFrame e) {
-            try (StallGuard.Step ignored = step(s)) {
+            try (StallGuard.Watch ignored = step(watch)) {
                 BlockChannelWire.writeRefusal(out, e.getMessage());
                 out.flush();
             } catch (IOException | RuntimeException ignored) {
@@ -237,15 +238,16 @@ public final class BlockChannelServer implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("kvgrid: block channel connection from {} failed", s.getRemoteSocketAddress(), e);
         } finally {
+            watch.forget();
             open.remove(s);
             closeQuietly(s); // after the refusal above (a try-with-resources would close it before)
         }
     }
 
-    /** Watches one step of connection {@code s} ({@link StallGuard}). */
-    private StallGuard.Step step(Socket s) {
+    /** Begins a step of the connection {@code w} watches ({@link StallGuard}). */
+    private StallGuard.Watch step(StallGuard.Watch w) {
         KvGridRuntime rt = ignite == null ? null : KvGridRuntime.of(ignite);
-        return stalls.step(s, rt == null ? 10_000 : rt.store().config().getBlockChannelStallMillis());
+        return w.begin(rt == null ? 10_000 : rt.store().config().getBlockChannelStallMillis());
     }
 
     private boolean hello(DataInputStream in, DataOutputStream out) throws IOException {
@@ -285,7 +287,7 @@ public final class BlockChannelServer implements AutoCloseable {
      * no request, and no number of clients together, holds more block bytes in the heap than the budget. A group that
      * cannot get its share within the read deadline fails with TIMEOUT.
      */
-    private void answer(Socket s, List<String> keys, DataOutputStream out) throws IOException {
+    private void answer(StallGuard.Watch watch, List<String> keys, DataOutputStream out) throws IOException {
         long t0 = System.nanoTime();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt == null) {
@@ -297,7 +299,7 @@ public final class BlockChannelServer implements AutoCloseable {
         int[] answered = new int[1];
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             store.batchGetGrouped(keys, GROUP_BYTES, (group, bytes, fetch) -> {
-                answerGroup(s, store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, out);
+                answerGroup(watch, store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, out);
                 answered[0] += group.size();
             });
         } catch (IOException e) {
@@ -333,7 +335,7 @@ public final class BlockChannelServer implements AutoCloseable {
         rt.store().meters().serviceCall("channel-lookup", System.nanoTime() - t0); // answered either way, as GETs are
     }
 
-    private void answerGroup(Socket s, GridBlockStore store, List<String> keys, int bytes,
+    private void answerGroup(StallGuard.Watch watch, GridBlockStore store, List<String> keys, int bytes,
                              java.util.function.Supplier<List<KeyResult<byte[]>>> fetch, DataOutputStream out)
         throws IOException {
         long wait = store.config().getReadDeadlineMillis();
@@ -349,7 +351,7 @@ public final class BlockChannelServer implements AutoCloseable {
             throw new java.io.InterruptedIOException("closing");
         }
         // A client that stops reading is cut off, so its group does not hold the budget for good.
-        try (StallGuard.Step ignored = step(s)) {
+        try (StallGuard.Watch ignored = step(watch)) {
             for (KeyResult<byte[]> k : fetch.get()) {
                 if (k.ok())
                     BlockChannelWire.writeBlock(out, k.value());

@@ -36,7 +36,7 @@ final class ChannelPuts {
      * the writing of the answers ({@link StallGuard}).
      */
     void store(Ignite ignite, Socket s, DataInputStream in, ClientRole role, DataOutputStream out,
-               java.util.function.Supplier<StallGuard.Step> step) throws IOException {
+               java.util.function.Supplier<StallGuard.Watch> step) throws IOException {
         long t0 = System.nanoTime();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt == null)
@@ -45,7 +45,7 @@ final class ChannelPuts {
         BlockChannelWire.PutHeader h;
         List<Integer> lengths = new java.util.ArrayList<>();
         List<String> keys;
-        try (StallGuard.Step ignored = step.get()) {
+        try (StallGuard.Watch ignored = step.get()) {
             h = BlockChannelWire.readPutHeader(in);
             keys = BlockChannelWire.readPutKeys(in, store.config().getMaxBlockBytes(), lengths);
         }
@@ -59,7 +59,7 @@ final class ChannelPuts {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
         if (!role.allows(ClientRole.WRITE)) {
             readPayloads(s, in, lengths, deadline, false);
-            try (StallGuard.Step ignored = step.get()) {
+            try (StallGuard.Watch ignored = step.get()) {
                 BlockChannelServer.failAll(keys.size(), new KvGridException(ErrorCode.FORBIDDEN, "put", "a client "
                     + "certificate with role " + role.label() + " may not write; a put needs role "
                     + ClientRole.WRITE.label()), out);
@@ -91,7 +91,7 @@ final class ChannelPuts {
         } finally {
             answering.release((int) total); // before the answers: a client slow to read them holds no budget
         }
-        try (StallGuard.Step ignored = step.get()) {
+        try (StallGuard.Watch ignored = step.get()) {
             if (failed != null)
                 BlockChannelServer.failAll(keys.size(), failed, out);
             else

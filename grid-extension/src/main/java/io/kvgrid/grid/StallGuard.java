@@ -1,45 +1,80 @@
 package io.kvgrid.grid;
 
 import java.net.Socket;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Closes a block channel connection whose current step does not end in time
  * ({@code KvGridConfiguration.blockChannelStallMillis}): a socket write never times out, and a read times out only
  * after each silence, so a peer that stops reading or trickles its bytes would otherwise hold its connection, a
- * thread and its share of the node's byte budget for as long as it likes. One timer thread per channel server.
+ * thread and its share of the node's byte budget for as long as it likes. A step costs its connection two volatile
+ * writes; one timer thread per channel server sweeps the watched connections every {@link #SWEEP_MILLIS}.
  */
 final class StallGuard implements AutoCloseable {
-    private final ScheduledThreadPoolExecutor timer;
+    static final long SWEEP_MILLIS = 100;
+    private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timer;
 
     StallGuard(int port) {
-        timer = new ScheduledThreadPoolExecutor(1, r -> {
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "kvgrid-block-channel-stalls-" + port);
             t.setDaemon(true);
             return t;
         });
-        // Nearly every step ends in time: its cancelled watch leaves the queue at once instead of at its due time.
-        timer.setRemoveOnCancelPolicy(true);
+        timer.scheduleWithFixedDelay(this::sweep, SWEEP_MILLIS, SWEEP_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    /** A step of a connection: ends the watch when closed. */
-    interface Step extends AutoCloseable {
+    /** A connection's watch: one step at a time, begun by {@link #begin} and ended by {@link #close}. */
+    final class Watch implements AutoCloseable {
+        private final Socket socket;
+        /** When the current step must have ended ({@link System#nanoTime}); Long.MAX_VALUE between steps. */
+        private volatile long deadline = Long.MAX_VALUE;
+
+        private Watch(Socket socket) {
+            this.socket = socket;
+        }
+
+        /** Starts a step that must end within {@code millis}; closing the returned watch ends it. */
+        Watch begin(long millis) {
+            deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+            return this;
+        }
+
+        /** Ends the current step. */
         @Override
-        void close();
+        public void close() {
+            deadline = Long.MAX_VALUE;
+        }
+
+        /** No longer watched: the connection has ended. */
+        void forget() {
+            watched.remove(this);
+        }
     }
 
-    /** Closes {@code s} in {@code millis} unless the returned step is closed first. */
-    Step step(Socket s, long millis) {
-        ScheduledFuture<?> f = timer.schedule(() -> {
-            try {
-                s.close(); // the blocked read or write throws; the connection's finally releases what it held
-            } catch (java.io.IOException ignored) {
-                // closed already
+    /** Watches {@code s} until {@link Watch#forget}. */
+    Watch watch(Socket s) {
+        Watch w = new Watch(s);
+        watched.add(w);
+        return w;
+    }
+
+    private void sweep() {
+        long now = System.nanoTime();
+        for (Watch w : watched) {
+            if (now - w.deadline > 0 && w.deadline != Long.MAX_VALUE) {
+                watched.remove(w);
+                try {
+                    w.socket.close(); // the blocked read or write throws; the connection's finally releases its hold
+                } catch (java.io.IOException ignored) {
+                    // closed already
+                }
             }
-        }, millis, TimeUnit.MILLISECONDS);
-        return () -> f.cancel(false);
+        }
     }
 
     @Override
