@@ -58,18 +58,9 @@ public final class BlockChannelClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    private final java.util.concurrent.ScheduledThreadPoolExecutor watchdog = watchdog();
+    /** Ends a PUT's write to a node that stopped reading at the write deadline. */
+    private final StallGuard stalls = new StallGuard("kvgrid-block-channel-watchdog");
     private volatile boolean closed;
-
-    private static java.util.concurrent.ScheduledThreadPoolExecutor watchdog() {
-        var w = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "kvgrid-block-channel-watchdog");
-            t.setDaemon(true);
-            return t;
-        });
-        w.setRemoveOnCancelPolicy(true);
-        return w;
-    }
 
     /** A server node's channel: the node it must be (its HELLO), the hosts to try in turn, and its port. */
     public record Peer(UUID id, String name, List<String> hosts, int port) {
@@ -241,25 +232,18 @@ public final class BlockChannelClient implements AutoCloseable {
         }
         // A socket write has no timeout of its own: a PUT's payloads to a node that stopped reading (a frozen process)
         // would block once the buffers are full. Past the deadline the socket is closed, which ends the write.
-        java.util.concurrent.ScheduledFuture<?> guard = null;
-        if (op == BlockChannelWire.PUT) {
-            long left = Deadlines.remainingMillis();
-            guard = watchdog.schedule(c::close, left < 0 ? timeoutMillis : Math.max(1, left),
-                java.util.concurrent.TimeUnit.MILLISECONDS);
-        }
-        try {
+        long left = Deadlines.remainingMillis();
+        try (StallGuard.Watch ignored = op == BlockChannelWire.PUT
+            ? c.watch.begin(left < 0 ? timeoutMillis : Math.max(1, left)) : null) {
             writer.write(c.out, keys);
             c.out.flush();
             return new Request(op, node, keys, c, null);
         } catch (IOException e) {
-            c.close(); // closed by the server while idle, or by the guard
+            c.close(); // closed by the server while idle, or by the watch
             connectLater(node);
-            if (guard != null && guard.isDone() && !guard.isCancelled())
+            if (c.watch.fired())
                 return new Request(op, node, keys, null, Deadlines.timeoutNow("writing to node " + node.name()));
             return null;
-        } finally {
-            if (guard != null)
-                guard.cancel(false);
         }
     }
 
@@ -347,7 +331,7 @@ public final class BlockChannelClient implements AutoCloseable {
                 s.setSoTimeout(CONNECT_MILLIS);
                 if (s instanceof SSLSocket ssl)
                     ssl.startHandshake();
-                Connection c = new Connection(s);
+                Connection c = new Connection(s, stalls.watch(s));
                 BlockChannelWire.writeHello(c.out, node.id());
                 c.out.flush();
                 if (c.in.readUnsignedByte() == BlockChannelWire.OK)
@@ -383,7 +367,7 @@ public final class BlockChannelClient implements AutoCloseable {
     public void close() {
         closed = true;
         connector.shutdownNow();
-        watchdog.shutdownNow();
+        stalls.close();
         for (ConcurrentLinkedDeque<Connection> q : idle.values())
             for (Connection c; (c = q.pollFirst()) != null; )
                 c.close();
@@ -393,14 +377,17 @@ public final class BlockChannelClient implements AutoCloseable {
         final Socket socket;
         final DataInputStream in;
         final DataOutputStream out;
+        final StallGuard.Watch watch;
 
-        Connection(Socket socket) throws IOException {
+        Connection(Socket socket, StallGuard.Watch watch) throws IOException {
             this.socket = socket;
+            this.watch = watch;
             this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 << 10));
             this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 16 << 10));
         }
 
         void close() {
+            watch.forget();
             try {
                 socket.close();
             } catch (IOException ignored) {

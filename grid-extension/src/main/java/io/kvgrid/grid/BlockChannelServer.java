@@ -84,7 +84,7 @@ public final class BlockChannelServer implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        this.stalls = new StallGuard(port);
+        this.stalls = new StallGuard("kvgrid-block-channel-stalls-" + port);
     }
 
     /**

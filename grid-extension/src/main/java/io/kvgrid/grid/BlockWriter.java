@@ -243,8 +243,6 @@ final class BlockWriter {
                 garbage.add(r);
                 continue;
             }
-            if (res.outcome == MetaOps.Outcome.EXISTS && r.dataKey.equals(res.rec.dataKey))
-                res = new MetaOps.Result(MetaOps.Outcome.DONE, null); // our own install, run again by Ignite on a remap
             if (res.outcome == MetaOps.Outcome.EXISTS) {
                 // Stored by this same put call, sent before over a connection that broke: the block is its write. Same
                 // name and same bytes: a name alone is what the client says, and must not turn another block into it.

@@ -1,7 +1,6 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.ClientRole;
-import io.kvgrid.ErrorCode;
 import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridException;
 import org.apache.ignite.Ignite;
@@ -57,12 +56,12 @@ final class ChannelPuts {
                 + BlockChannelServer.ANSWER_BUDGET + ")");
         long wait = store.config().getWriteDeadlineMillis();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
-        if (!role.allows(ClientRole.WRITE)) {
+        KvGridException denied = KvGridSecurityProcessor.denial(role, ClientRole.WRITE, "put",
+            "a block channel client certificate");
+        if (denied != null) {
             readPayloads(s, in, lengths, deadline, false);
             try (StallGuard.Watch ignored = step.get()) {
-                BlockChannelServer.failAll(keys.size(), new KvGridException(ErrorCode.FORBIDDEN, "put", "a client "
-                    + "certificate with role " + role.label() + " may not write; a put needs role "
-                    + ClientRole.WRITE.label()), out);
+                BlockChannelServer.failAll(keys.size(), denied, out);
                 out.flush();
             }
             store.meters().serviceCall("channel-put", System.nanoTime() - t0);

@@ -115,9 +115,15 @@ public final class KvGridSecurityProcessor extends GridProcessorAdapter implemen
     }
 
     private static void check(ClientRole has, ClientRole needed, String operation, String who) {
-        if (!has.allows(needed))
-            throw new KvGridException(ErrorCode.FORBIDDEN, operation, who + " has role " + has.label() + "; "
-                + operation + " needs role " + needed.label());
+        KvGridException denied = denial(has, needed, operation, who);
+        if (denied != null)
+            throw denied;
+    }
+
+    /** FORBIDDEN naming {@code operation} when role {@code has} does not allow {@code needed}; null when it does. */
+    static KvGridException denial(ClientRole has, ClientRole needed, String operation, String who) {
+        return has.allows(needed) ? null : new KvGridException(ErrorCode.FORBIDDEN, operation, who + " has role "
+            + has.label() + "; " + operation + " needs role " + needed.label());
     }
 
     private static Object login(Ignite ignite) {

@@ -58,7 +58,9 @@ final class MetaOps {
 
     /**
      * Installs a complete record, write-once unless {@code replace}: an existing record stays (EXISTS) or is replaced
-     * (DONE). The result holds the previous record, whose payload the caller frees.
+     * (DONE). The result holds the previous record, whose payload the caller frees. Run again on the record it
+     * installed (Ignite retries an atomic update after a remap, and the first run may have landed), it is DONE with
+     * nothing replaced: that record's payload is this write's own.
      */
     static final class Install implements CacheEntryProcessor<String, BlockRecord, Result> {
         private static final long serialVersionUID = 1L;
@@ -78,6 +80,8 @@ final class MetaOps {
         @Override
         public Result process(MutableEntry<String, BlockRecord> e, Object... args) {
             BlockRecord prev = e.getValue();
+            if (prev != null && rec.dataKey.equals(prev.dataKey))
+                return new Result(Outcome.DONE, null);
             if (prev != null && !replace)
                 return new Result(Outcome.EXISTS, prev);
             if (prev == null && metadataFull(ignite))

@@ -8,20 +8,22 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Closes a block channel connection whose current step does not end in time
- * ({@code KvGridConfiguration.blockChannelStallMillis}): a socket write never times out, and a read times out only
- * after each silence, so a peer that stops reading or trickles its bytes would otherwise hold its connection, a
- * thread and its share of the node's byte budget for as long as it likes. A step costs its connection two volatile
- * writes; one timer thread per channel server sweeps the watched connections every {@link #SWEEP_MILLIS}.
+ * Closes a block channel connection whose current step does not end in time: a socket write never times out, and a
+ * read times out only after each silence. On a server node ({@code KvGridConfiguration.blockChannelStallMillis}) a
+ * peer that stops reading or trickles its bytes would otherwise hold its connection, a thread and its share of the
+ * node's byte budget for as long as it likes; on a client, a PUT's payloads to a node that stopped reading (a frozen
+ * process) would block its caller past the write deadline. A step costs its connection two volatile writes; one timer
+ * thread per channel server or client sweeps the watched connections every {@link #SWEEP_MILLIS}.
  */
 final class StallGuard implements AutoCloseable {
     static final long SWEEP_MILLIS = 100;
     private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer;
 
-    StallGuard(int port) {
+    /** {@code name}: its timer thread's. */
+    StallGuard(String name) {
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "kvgrid-block-channel-stalls-" + port);
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
@@ -33,6 +35,7 @@ final class StallGuard implements AutoCloseable {
         private final Socket socket;
         /** When the current step must have ended ({@link System#nanoTime}); Long.MAX_VALUE between steps. */
         private volatile long deadline = Long.MAX_VALUE;
+        private volatile boolean fired;
 
         private Watch(Socket socket) {
             this.socket = socket;
@@ -54,6 +57,11 @@ final class StallGuard implements AutoCloseable {
         void forget() {
             watched.remove(this);
         }
+
+        /** Whether this watch closed its connection (a step ran out of time). */
+        boolean fired() {
+            return fired;
+        }
     }
 
     /** Watches {@code s} until {@link Watch#forget}. */
@@ -68,6 +76,7 @@ final class StallGuard implements AutoCloseable {
         for (Watch w : watched) {
             if (now - w.deadline > 0 && w.deadline != Long.MAX_VALUE) {
                 watched.remove(w);
+                w.fired = true;
                 try {
                     w.socket.close(); // the blocked read or write throws; the connection's finally releases its hold
                 } catch (java.io.IOException ignored) {
