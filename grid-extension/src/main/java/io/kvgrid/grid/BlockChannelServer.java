@@ -64,6 +64,8 @@ public final class BlockChannelServer implements AutoCloseable {
     private final ServerSocket socket;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
     private final Semaphore answering = new Semaphore(ANSWER_BUDGET);
+    /** Payload arrays GETs read into and give back once written: a sixteenth of the heap, 64 MiB at most. */
+    private final LentArrays arrays = new LentArrays(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
     /** PUTs, whose payloads share the answers' budget. */
     private final ChannelPuts puts = new ChannelPuts(answering);
 
@@ -336,7 +338,8 @@ public final class BlockChannelServer implements AutoCloseable {
     }
 
     private void answerGroup(StallGuard.Watch watch, GridBlockStore store, List<String> keys, int bytes,
-                             java.util.function.Supplier<List<KeyResult<byte[]>>> fetch, DataOutputStream out)
+                             java.util.function.Function<java.util.function.IntFunction<byte[]>,
+                                 List<KeyResult<byte[]>>> fetch, DataOutputStream out)
         throws IOException {
         long wait = store.config().getReadDeadlineMillis();
         try {
@@ -351,8 +354,9 @@ public final class BlockChannelServer implements AutoCloseable {
             throw new java.io.InterruptedIOException("closing");
         }
         // A client that stops reading is cut off, so its group does not hold the budget for good.
-        try (StallGuard.Watch ignored = step(watch)) {
-            for (KeyResult<byte[]> k : fetch.get()) {
+        // The payloads go into arrays lent for the group, back once they are written out (or the write failed).
+        try (StallGuard.Watch ignored = step(watch); LentArrays.Loan loan = arrays.lend()) {
+            for (KeyResult<byte[]> k : fetch.apply(loan)) {
                 if (k.ok())
                     BlockChannelWire.writeBlock(out, k.value());
                 else

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * A read of whole blocks: records touched (leases renewed while payloads are fetched), payloads fetched, each checked
@@ -61,16 +62,18 @@ final class BlockReads {
 
     private List<KeyResult<byte[]>> readTouched(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        return fetchVerified(keys, touch.touch(keys, true, true, renewal), renewal);
+        return fetchVerified(keys, touch.touch(keys, true, true, renewal), renewal, null);
     }
 
     /** One group of {@link #readGrouped}. */
     interface GroupReader {
         /**
          * Takes the group of {@code keys} whose payloads come to {@code bytes} by their records: calls {@code fetch}
-         * (once, when it may hold them) and hands on what it returns.
+         * (once, when it may hold them) and hands on what it returns. {@code fetch} takes the arrays to read payloads
+         * into ({@link LentArrays.Loan}), or null for arrays of their own.
          */
-        void group(List<String> keys, long bytes, java.util.function.Supplier<List<KeyResult<byte[]>>> fetch)
+        void group(List<String> keys, long bytes,
+                   java.util.function.Function<IntFunction<byte[]>, List<KeyResult<byte[]>>> fetch)
             throws java.io.IOException;
     }
 
@@ -88,7 +91,7 @@ final class BlockReads {
         } catch (KvGridException e) {
             if (!Deadlines.passed(e))
                 throw e;
-            reader.group(keys, 0, () -> orLate(keys, () -> {
+            reader.group(keys, 0, arrays -> orLate(keys, () -> {
                 throw e;
             }));
             return;
@@ -103,7 +106,7 @@ final class BlockReads {
                 if (recs.containsKey(k))
                     groupRecs.put(k, recs.get(k));
             org.apache.ignite.lang.IgniteFuture<?>[] await = from == 0 ? renewal : new org.apache.ignite.lang.IgniteFuture<?>[1];
-            reader.group(group, bytes, () -> orLate(group, () -> fetchVerified(group, groupRecs, await)));
+            reader.group(group, bytes, arrays -> orLate(group, () -> fetchVerified(group, groupRecs, await, arrays)));
         }
     }
 
@@ -111,11 +114,16 @@ final class BlockReads {
         return r == null ? 0 : r.size;
     }
 
-    /** The payloads of {@code keys} with records {@code recs}, checked; awaits {@code renewal} once they are read. */
+    /**
+     * The payloads of {@code keys} with records {@code recs}, checked; awaits {@code renewal} once they are read.
+     * Payloads are read into arrays from {@code arrays} where not null ({@link PayloadFetcher#fetch(Map, Set,
+     * IntFunction)}).
+     */
     private List<KeyResult<byte[]>> fetchVerified(List<String> keys, Map<String, BlockRecord> recs,
-                                                  org.apache.ignite.lang.IgniteFuture<?>[] renewal) {
+                                                  org.apache.ignite.lang.IgniteFuture<?>[] renewal,
+                                                  IntFunction<byte[]> arrays) {
         Set<String> above = new HashSet<>();
-        Map<String, Object> bytes = fetcher.fetch(recs, above);
+        Map<String, Object> bytes = fetcher.fetch(recs, above, arrays);
         RecordTouch.awaitRenewal(renewal);
         KeyResult<byte[]>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
@@ -135,12 +143,12 @@ final class BlockReads {
 
 
     List<KeyResult<Integer>> getInto(List<String> keys, List<ByteBuffer> buffers,
-                                     java.util.function.IntFunction<String> bufferArg) {
+                                     IntFunction<String> bufferArg) {
         return orLate(keys, () -> copyTouched(keys, buffers, bufferArg));
     }
 
     private List<KeyResult<Integer>> copyTouched(List<String> keys, List<ByteBuffer> buffers,
-                                                 java.util.function.IntFunction<String> bufferArg) {
+                                                 IntFunction<String> bufferArg) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
         Map<String, BlockRecord> recs = touch.touch(keys, true, true, renewal);
         Map<String, BlockRecord> wanted = new HashMap<>();

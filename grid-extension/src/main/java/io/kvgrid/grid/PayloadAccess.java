@@ -86,6 +86,15 @@ final class PayloadAccess {
      * many were read. Keys not read are not put into {@code out}.
      */
     static int read(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, byte[]> out) {
+        return read(cache, keys, out, null);
+    }
+
+    /**
+     * {@link #read}, a payload that spans pages read into an array from {@code arrays} (see {@link LentRowReads})
+     * when not null.
+     */
+    static int read(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, byte[]> out,
+                    java.util.function.IntFunction<byte[]> arrays) {
         GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();
         if (!cctx.affinityNode() || !cctx.topology().lostPartitions().isEmpty())
             return 0;
@@ -93,7 +102,7 @@ final class PayloadAccess {
         cctx.shared().database().checkpointReadLock();
         try {
             for (String k : keys) {
-                byte[] b = readOne(cctx, k);
+                byte[] b = readOne(cctx, k, arrays);
                 if (b != null) {
                     out.put(k, b);
                     read++;
@@ -108,7 +117,8 @@ final class PayloadAccess {
         return read;
     }
 
-    private static byte[] readOne(GridCacheContext<?, ?> cctx, String k) throws IgniteCheckedException {
+    private static byte[] readOne(GridCacheContext<?, ?> cctx, String k, java.util.function.IntFunction<byte[]> arrays)
+        throws IgniteCheckedException {
         KeyCacheObject key = cctx.toCacheKeyObject(k);
         GridDhtLocalPartition part = cctx.topology().localPartition(cctx.affinity().partition(key));
         if (part == null || part.state() != GridDhtPartitionState.OWNING || !part.reserve())
@@ -116,6 +126,8 @@ final class PayloadAccess {
         try {
             if (part.state() != GridDhtPartitionState.OWNING)
                 return null;
+            if (arrays != null)
+                return LentRowReads.read(cctx, cctx.offheap().dataStore(part), key, arrays);
             CacheDataRow row = cctx.offheap().read(cctx, key);
             if (row == null || (row.expireTime() != 0 && row.expireTime() <= System.currentTimeMillis()))
                 return null;

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 
 /**
  * Fetches payloads for records: from this node's tiers above memory, from memory (one getAll per data cache), from
@@ -47,6 +48,14 @@ final class PayloadFetcher {
      * Blocks read from a lower tier often enough are promoted back into memory.
      */
     Map<String, Object> fetch(Map<String, BlockRecord> recs) {
+        return fetch(recs, (IntFunction<byte[]>) null);
+    }
+
+    /**
+     * {@link #fetch(Map)}; a payload held here that spans pages is read into an array from {@code arrays} when not
+     * null (the caller is done with the bytes before it gives them back).
+     */
+    private Map<String, Object> fetch(Map<String, BlockRecord> recs, IntFunction<byte[]> arrays) {
         Map<Integer, Map<String, String>> memory = new HashMap<>();
         Map<String, List<String>> lower = new HashMap<>();
         for (Map.Entry<String, BlockRecord> e : recs.entrySet()) {
@@ -69,7 +78,7 @@ final class PayloadFetcher {
                 IgniteFuture<Map<String, byte[]>> remoteGot = local.isEmpty() || remote.isEmpty() ? null
                     : cache.getAllAsync(remote);
                 Set<String> rest = remoteGot == null ? remote : new HashSet<>();
-                PayloadAccess.read(cache, local, got);
+                PayloadAccess.read(cache, local, got, arrays);
                 for (String dk : local)
                     if (!got.containsKey(dk))
                         rest.add(dk);
@@ -114,10 +123,19 @@ final class PayloadFetcher {
      * ({@code servedAbove} receives those keys); blocks read from below count towards their promotion there.
      */
     Map<String, Object> fetch(Map<String, BlockRecord> recs, Set<String> servedAbove) {
+        return fetch(recs, servedAbove, null);
+    }
+
+    /**
+     * {@link #fetch(Map, Set)}, payloads read into arrays from {@code arrays} as {@link #fetch(Map, IntFunction)}
+     * does, on a node without tiers above memory (a tier above may keep the arrays it is handed).
+     */
+    Map<String, Object> fetch(Map<String, BlockRecord> recs, Set<String> servedAbove,
+                              IntFunction<byte[]> arrays) {
         NodeTiers nt = KvGridRuntime.tiers(ignite);
         NodeStore above = nt == null ? null : nt.above();
         if (above == null || recs.isEmpty())
-            return fetch(recs);
+            return fetch(recs, arrays);
         Map<String, Object> out = new HashMap<>();
         Map<String, BlockRecord> rest = new HashMap<>();
         recs.forEach((k, r) -> {
