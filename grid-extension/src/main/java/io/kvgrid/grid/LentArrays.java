@@ -13,10 +13,13 @@ import java.util.function.IntFunction;
  * block channel's GET): a node serving 1 MiB gets otherwise allocates, zeroes and collects a 1 MiB array per get.
  *
  * <p>Arrays are kept by exact length, at most {@code maxBytes} in all; an array given back when the pool is full
- * takes the room of arrays of other lengths, so the pool follows the lengths being read. Only arrays lent through a {@link Loan} go back, so an array that something else may still hold (a block read
+ * takes the room of arrays of other lengths, so the pool follows the lengths being read; at most {@link #MAX_LENGTHS}
+ * lengths are kept. Only arrays lent through a {@link Loan} go back, so an array that something else may still hold (a block read
  * from a lower tier, waiting to be promoted) is never handed out twice.
  */
 final class LentArrays {
+    /** Lengths kept at most: the pool is for the few block sizes a deployment reads, and is walked on each return. */
+    static final int MAX_LENGTHS = 64;
     private final long maxBytes;
     private final Map<Integer, ConcurrentLinkedQueue<byte[]>> kept = new ConcurrentHashMap<>();
     private final AtomicLong keptBytes = new AtomicLong();
@@ -55,7 +58,12 @@ final class LentArrays {
             keptBytes.addAndGet(-length); // others gave back meanwhile: this one is left to the collector
             return;
         }
-        kept.computeIfAbsent(length, x -> new ConcurrentLinkedQueue<>()).add(a);
+        ConcurrentLinkedQueue<byte[]> q = kept.get(length);
+        if (q == null && kept.size() >= MAX_LENGTHS) {
+            keptBytes.addAndGet(-length); // blocks of many sizes: the lengths kept first stay, this one is not kept
+            return;
+        }
+        (q != null ? q : kept.computeIfAbsent(length, x -> new ConcurrentLinkedQueue<>())).add(a);
     }
 
     /** Drops kept arrays of other lengths until {@code length} more bytes fit: the pool follows what is read now. */

@@ -7,6 +7,7 @@ import org.apache.ignite.internal.processors.affinity.AffinityTopologyVersion;
 import org.apache.ignite.internal.processors.cache.CacheObject;
 import org.apache.ignite.internal.processors.cache.CacheObjectByteArrayImpl;
 import org.apache.ignite.internal.processors.cache.GridCacheContext;
+import org.apache.ignite.internal.processors.cache.IgniteCacheOffheapManager;
 import org.apache.ignite.internal.processors.cache.IgniteCacheProxy;
 import org.apache.ignite.internal.processors.cache.KeyCacheObject;
 import org.apache.ignite.internal.processors.cache.distributed.dht.topology.GridDhtLocalPartition;
@@ -126,8 +127,9 @@ final class PayloadAccess {
         try {
             if (part.state() != GridDhtPartitionState.OWNING)
                 return null;
-            if (arrays != null)
-                return LentRowReads.read(cctx, cctx.offheap().dataStore(part), key, arrays);
+            IgniteCacheOffheapManager.CacheDataStore store = arrays == null ? null : cctx.offheap().dataStore(part);
+            if (store != null && store.tree() != null) // (a persistent region's tree is made on first use)
+                return LentRowReads.read(cctx, store, key, arrays);
             CacheDataRow row = cctx.offheap().read(cctx, key);
             if (row == null || (row.expireTime() != 0 && row.expireTime() <= System.currentTimeMillis()))
                 return null;

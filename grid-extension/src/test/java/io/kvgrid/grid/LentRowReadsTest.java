@@ -118,12 +118,14 @@ class LentRowReadsTest {
         PayloadAccess.put(data, key, Payload.of(key, 5_000_000));
         Map<String, byte[]> own = new HashMap<>();
         PayloadAccess.read(data, List.of(key), own);
-        try (LentArrays.Loan loan = new LentArrays(0).lend()) {
+        LentArrays pool = new LentArrays(8L << 20);
+        try (LentArrays.Loan loan = pool.lend()) {
             byte[] lent = readLent(List.of(key), loan).get(key);
             assertNotSame(own.get(key), lent);
             assertArrayEquals(own.get(key), lent);
             assertArrayEquals(data.get(key), lent);
         }
+        assertEquals(5_000_000, pool.keptBytes(), "read into the loan's array");
     }
 
     @Test
@@ -170,5 +172,16 @@ class LentRowReadsTest {
             assertEquals(5_000, big.length);
         }
         assertEquals(2_700, pool.keptBytes(), "an array over the whole bound is never kept");
+    }
+
+    @Test
+    void thePoolKeepsArraysOfAtMostItsNumberOfLengths() {
+        LentArrays pool = new LentArrays(1L << 20);
+        try (LentArrays.Loan loan = pool.lend()) {
+            for (int length = 1; length <= LentArrays.MAX_LENGTHS + 10; length++)
+                loan.apply(length);
+        }
+        long firstLengths = (long) LentArrays.MAX_LENGTHS * (LentArrays.MAX_LENGTHS + 1) / 2;
+        assertEquals(firstLengths, pool.keptBytes(), "the first lengths kept, the rest left to the collector");
     }
 }
