@@ -169,10 +169,9 @@ final class BlockReads {
                 meters.read(r, above.contains(k));
                 if (r == null)
                     throw notFound(k);
-                if (r.size > buf.remaining())
-                    throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, bufferArg.apply(i),
-                        "block " + k + " has " + r.size + " bytes, buffer has " + buf.remaining() + " remaining");
+                checkRoom(k, r.size, buf, bufferArg.apply(i));
                 byte[] b = fetcher.verified(k, r, bytes.get(k));
+                checkRoom(k, b.length, buf, bufferArg.apply(i)); // replaced by a larger block while read
                 buf.put(b);
                 out[i] = KeyResult.ok(k, b.length);
             } catch (KvGridException e) {
@@ -182,6 +181,12 @@ final class BlockReads {
         return List.of(out);
     }
 
+
+    private static void checkRoom(String key, long size, ByteBuffer buf, String arg) {
+        if (size > buf.remaining())
+            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, arg,
+                "block " + key + " has " + size + " bytes, buffer has " + buf.remaining() + " remaining");
+    }
 
     @SuppressWarnings("unchecked")
     private static <T> KeyResult<T>[] newResults(int n) {

@@ -44,18 +44,33 @@ final class PayloadFetcher {
 
     /**
      * Fetches payloads by block key: from memory with one getAll per data cache (one request per owning node), from
-     * lower tiers with one request per node holding copies. Values are byte[] or the KvGridException of that key.
-     * Blocks read from a lower tier often enough are promoted back into memory.
+     * lower tiers with one request per node holding copies. Values are byte[], a {@link Reread} (the block was
+     * replaced while read), or the KvGridException of that key. Blocks read from a lower tier often enough are
+     * promoted back into memory.
      */
     Map<String, Object> fetch(Map<String, BlockRecord> recs) {
         return fetch(recs, (IntFunction<byte[]>) null);
     }
 
     /**
+     * The payload of the block that replaced the one a read's record named, freed by the replacing write between the
+     * record's read and the payload's: the read answers the new block, checked against its own record.
+     */
+    record Reread(BlockRecord rec, byte[] bytes) {
+    }
+
+    /** Times a read follows a block replaced while it is read, before it reports the block missing. */
+    private static final int REREADS = 3;
+
+    /**
      * {@link #fetch(Map)}; a payload held here that spans pages is read into an array from {@code arrays} when not
      * null (the caller is done with the bytes before it gives them back).
      */
     private Map<String, Object> fetch(Map<String, BlockRecord> recs, IntFunction<byte[]> arrays) {
+        return fetch(recs, arrays, REREADS);
+    }
+
+    private Map<String, Object> fetch(Map<String, BlockRecord> recs, IntFunction<byte[]> arrays, int rereads) {
         Map<Integer, Map<String, String>> memory = new HashMap<>();
         Map<String, List<String>> lower = new HashMap<>();
         for (Map.Entry<String, BlockRecord> e : recs.entrySet()) {
@@ -101,15 +116,23 @@ final class PayloadFetcher {
         } catch (RuntimeException e) {
             throw Failures.wrap(e, "reading payloads");
         }
-        // A complete record whose payload is missing: lost with its nodes, or a crash between a spill and its metadata
-        // update. Correct the record; read the lower-tier copy where one exists.
+        // A complete record whose payload is missing: replaced meanwhile (an upsert frees the payload it replaced),
+        // lost with its nodes, or a crash between a spill and its metadata update. Read the block that replaced it;
+        // else correct the record and read the lower-tier copy where one exists.
+        Map<String, BlockRecord> replaced = new HashMap<>();
         for (Map<String, String> dataToKey : memory.values())
             for (String k : dataToKey.values())
                 if (out.get(k) == null) {
-                    BlockRecord now = memoryGone(k, recs.get(k));
-                    if (now != null && now.belowMemory() && !now.inMemory())
+                    BlockRecord was = recs.get(k);
+                    BlockRecord now = memoryGone(k, was);
+                    if (now != null && now.inMemory() && !now.dataKey.equals(was.dataKey))
+                        replaced.put(k, now);
+                    else if (now != null && now.belowMemory() && !now.inMemory())
                         lower.computeIfAbsent(now.tierNode, x -> new ArrayList<>()).add(k);
                 }
+        if (!replaced.isEmpty() && rereads > 0)
+            fetch(replaced, arrays, rereads - 1).forEach((k, v) ->
+                out.put(k, v instanceof byte[] b ? new Reread(replaced.get(k), b) : v));
         lower.forEach((node, keys) -> out.putAll(readLower(node, keys)));
         for (Map.Entry<String, List<String>> e : lower.entrySet())
             for (String k : e.getValue())
@@ -298,8 +321,15 @@ final class PayloadFetcher {
         }
     }
 
-    /** The payload of {@code r}, checked; the key's own error, NOT_FOUND or CHECKSUM_MISMATCH as a typed error. */
+    /**
+     * The payload of {@code r}, or of the block that replaced it ({@link Reread}), checked against its record; the
+     * key's own error, NOT_FOUND or CHECKSUM_MISMATCH as a typed error.
+     */
     byte[] verified(String key, BlockRecord r, Object fetched) {
+        if (fetched instanceof Reread again) {
+            r = again.rec();
+            fetched = again.bytes();
+        }
         if (fetched instanceof KvGridException e) {
             if (e.code() == ErrorCode.CHECKSUM_MISMATCH)
                 meters.verifyFailed();
