@@ -44,9 +44,7 @@ class BlockChannelTest {
 
     @BeforeAll
     static void start() {
-        KvGridConfiguration cfg = TestCluster.smallConfig();
-        cfg.setMeterRegistry(registry);
-        cluster = GridTests.cluster(2, cfg);
+        cluster = GridTests.metered(2, registry);
         client = cluster.addClient("channel-client");
     }
 

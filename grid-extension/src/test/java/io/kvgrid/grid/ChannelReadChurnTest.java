@@ -1,7 +1,6 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.KeyResult;
-import io.kvgrid.KvGridConfiguration;
 import io.kvgrid.KvGridNode;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
@@ -41,9 +40,7 @@ class ChannelReadChurnTest {
 
     @BeforeAll
     static void start() {
-        KvGridConfiguration cfg = TestCluster.smallConfig();
-        cfg.setMeterRegistry(registry);
-        cluster = GridTests.cluster(2, cfg);
+        cluster = GridTests.metered(2, registry);
         client = cluster.addClient("churn-client");
     }
 

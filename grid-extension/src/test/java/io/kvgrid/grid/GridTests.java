@@ -38,6 +38,13 @@ final class GridTests {
     }
 
     /** A cluster whose Ignite work directory is a fresh temporary folder, so tests leave nothing in the source tree. */
+    /** {@link #cluster} of the small configuration, its meters in {@code registry} (to count what the nodes served). */
+    static TestCluster metered(int nodes, io.micrometer.core.instrument.MeterRegistry registry) {
+        KvGridConfiguration cfg = TestCluster.smallConfig();
+        cfg.setMeterRegistry(registry);
+        return cluster(nodes, cfg);
+    }
+
     static TestCluster cluster(int nodes, KvGridConfiguration cfg) {
         Path work;
         try {
