@@ -45,6 +45,8 @@ final class Replayer {
     private final Latencies dumpLat = new Latencies();
     private final Map<String, Long> tierHits = new TreeMap<>();
     private long blocks, hitBlocks, inputTokens, hitTokens, bytesLoaded, bytesDumped, verifyFailures, loadErrors;
+    /** Load calls that failed: the first few are printed with their error. */
+    private int failedLoads;
     private long dumpedNew, dumpRejected;
     private boolean evictionSeen;
 
@@ -178,7 +180,10 @@ final class Replayer {
         try {
             store.load(ids.subList(from, to), new int[n], bufs).await();
         } catch (KvGridException e) {
-            // A block found by the lookup is leased and must still be there: count it, go on with the trace.
+            // A block found by the lookup is leased and must still be there: count it, say why (the first few times),
+            // go on with the trace.
+            if (++failedLoads <= 5)
+                System.err.println("kvgrid replay: a load of " + n + " blocks failed: " + e.getMessage());
             loadErrors += n;
             return;
         } finally {
