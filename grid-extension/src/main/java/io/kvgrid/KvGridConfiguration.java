@@ -52,7 +52,7 @@ public class KvGridConfiguration {
     private int metricsPort = DEFAULT_METRICS_PORT;
     private int blockChannelPort = DEFAULT_BLOCK_CHANNEL_PORT;
     private int blockChannelPortRange = 100;
-    private long blockChannelStallMillis = 10_000;
+    private long blockChannelStallMillis = DEFAULT_BLOCK_CHANNEL_STALL_MILLIS;
 
     /** The grid's own memory tier in {@link #setTiers}: always there, once. */
     public static final String MEMORY = "memory";
@@ -62,6 +62,8 @@ public class KvGridConfiguration {
 
     /** First port of the block channel when the configuration names none (see {@link #getBlockChannelPort()}). */
     public static final int DEFAULT_BLOCK_CHANNEL_PORT = 47700;
+    /** Default of {@link #getBlockChannelStallMillis()}. */
+    public static final long DEFAULT_BLOCK_CHANNEL_STALL_MILLIS = 10_000;
 
     public KvGridConfiguration() {
     }
@@ -456,8 +458,8 @@ public class KvGridConfiguration {
      * clients go straight to the node holding them over it, one round trip with the payload written from the stored
      * array, instead of Ignite's record and payload messages or the thin-client protocol. Bound on the node's local
      * host (every interface when none is set); with TLS on the node it takes TLS from kvgrid node and client
-     * certificates only. It serves reads, lookups and writes. Default {@value #DEFAULT_BLOCK_CHANNEL_PORT} (the first free of it and
-     * {@link #getBlockChannelPortRange()} after it); 0 turns it off, and reads take Ignite's path and the thin-client
+     * certificates only. It serves reads, lookups and writes. Default {@value #DEFAULT_BLOCK_CHANNEL_PORT} (the first
+     * free of it and {@link #getBlockChannelPortRange()} after it); 0 turns it off, and reads take Ignite's path and the thin-client
      * protocol (README, Measured: 2-5x slower gets from other processes).
      */
     public int getBlockChannelPort() { return blockChannelPort; }

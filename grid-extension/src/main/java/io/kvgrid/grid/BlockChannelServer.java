@@ -249,7 +249,8 @@ public final class BlockChannelServer implements AutoCloseable {
     /** Begins a step of the connection {@code w} watches ({@link StallGuard}). */
     private StallGuard.Watch step(StallGuard.Watch w) {
         KvGridRuntime rt = ignite == null ? null : KvGridRuntime.of(ignite);
-        return w.begin(rt == null ? 10_000 : rt.store().config().getBlockChannelStallMillis());
+        return w.begin(rt == null ? KvGridConfiguration.DEFAULT_BLOCK_CHANNEL_STALL_MILLIS
+            : rt.store().config().getBlockChannelStallMillis());
     }
 
     private boolean hello(DataInputStream in, DataOutputStream out) throws IOException {

@@ -158,7 +158,7 @@ final class BlockReads {
                 wanted.put(keys.get(i), r);
         }
         Set<String> above = new HashSet<>();
-        Map<String, Object> bytes = fetcher.fetch(wanted, above);
+        Map<String, Object> bytes = fetcher.fetch(wanted, above, null);
         RecordTouch.awaitRenewal(renewal);
         KeyResult<Integer>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {

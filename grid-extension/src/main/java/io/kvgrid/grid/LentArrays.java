@@ -53,14 +53,12 @@ final class LentArrays {
         int length = a.length;
         if (length == 0 || length > maxBytes)
             return;
+        ConcurrentLinkedQueue<byte[]> q = kept.get(length);
+        if (q == null && kept.size() >= MAX_LENGTHS)
+            return; // blocks of many sizes: the lengths kept first stay, this one is not kept (nor makes room)
         makeRoom(length);
         if (keptBytes.addAndGet(length) > maxBytes) {
             keptBytes.addAndGet(-length); // others gave back meanwhile: this one is left to the collector
-            return;
-        }
-        ConcurrentLinkedQueue<byte[]> q = kept.get(length);
-        if (q == null && kept.size() >= MAX_LENGTHS) {
-            keptBytes.addAndGet(-length); // blocks of many sizes: the lengths kept first stay, this one is not kept
             return;
         }
         (q != null ? q : kept.computeIfAbsent(length, x -> new ConcurrentLinkedQueue<>())).add(a);

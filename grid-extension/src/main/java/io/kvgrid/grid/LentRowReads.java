@@ -78,7 +78,7 @@ final class LentRowReads {
                                                             IncompleteCacheObject incomplete) {
             if (lent == null)
                 lent = new LentValue(arrays);
-            lent.read(buf);
+            lent.readData(buf);
             if (lent.isReady())
                 val = new CacheObjectByteArrayImpl(lent.array());
             return lent;
@@ -113,7 +113,8 @@ final class LentRowReads {
         }
 
         /** Reads what {@code buf} holds of this value, up to its end. */
-        void read(ByteBuffer buf) {
+        @Override
+        public void readData(ByteBuffer buf) {
             if (array == null) {
                 int n = Math.min(HEAD_LEN - headRead, buf.remaining());
                 buf.get(head, headRead, n);
@@ -130,11 +131,6 @@ final class LentRowReads {
             int n = Math.min(array.length - read, buf.remaining());
             buf.get(array, read, n);
             read += n;
-        }
-
-        @Override
-        public void readData(ByteBuffer buf) {
-            read(buf);
         }
 
         @Override

@@ -49,7 +49,7 @@ final class PayloadFetcher {
      * promoted back into memory.
      */
     Map<String, Object> fetch(Map<String, BlockRecord> recs) {
-        return fetch(recs, (IntFunction<byte[]>) null);
+        return fetch(recs, null, REREADS);
     }
 
     /**
@@ -64,12 +64,9 @@ final class PayloadFetcher {
 
     /**
      * {@link #fetch(Map)}; a payload held here that spans pages is read into an array from {@code arrays} when not
-     * null (the caller is done with the bytes before it gives them back).
+     * null (the caller is done with the bytes before it gives them back). A block replaced while read is followed at
+     * most {@code rereads} times.
      */
-    private Map<String, Object> fetch(Map<String, BlockRecord> recs, IntFunction<byte[]> arrays) {
-        return fetch(recs, arrays, REREADS);
-    }
-
     private Map<String, Object> fetch(Map<String, BlockRecord> recs, IntFunction<byte[]> arrays, int rereads) {
         Map<Integer, Map<String, String>> memory = new HashMap<>();
         Map<String, List<String>> lower = new HashMap<>();
@@ -143,22 +140,16 @@ final class PayloadFetcher {
 
     /**
      * {@link #fetch}, served first from this node's tiers above memory where they hold the block the record names
-     * ({@code servedAbove} receives those keys); blocks read from below count towards their promotion there.
-     */
-    Map<String, Object> fetch(Map<String, BlockRecord> recs, Set<String> servedAbove) {
-        return fetch(recs, servedAbove, null);
-    }
-
-    /**
-     * {@link #fetch(Map, Set)}, payloads read into arrays from {@code arrays} as {@link #fetch(Map, IntFunction)}
-     * does, on a node without tiers above memory (a tier above may keep the arrays it is handed).
+     * ({@code servedAbove} receives those keys); blocks read from below count towards their promotion there. Payloads
+     * are read into arrays from {@code arrays} (when not null) only on a node without tiers above memory: a tier above
+     * may keep the arrays it is handed.
      */
     Map<String, Object> fetch(Map<String, BlockRecord> recs, Set<String> servedAbove,
                               IntFunction<byte[]> arrays) {
         NodeTiers nt = KvGridRuntime.tiers(ignite);
         NodeStore above = nt == null ? null : nt.above();
         if (above == null || recs.isEmpty())
-            return fetch(recs, arrays);
+            return fetch(recs, arrays, REREADS);
         Map<String, Object> out = new HashMap<>();
         Map<String, BlockRecord> rest = new HashMap<>();
         recs.forEach((k, r) -> {

@@ -74,7 +74,8 @@ final class StallGuard implements AutoCloseable {
     private void sweep() {
         long now = System.nanoTime();
         for (Watch w : watched) {
-            if (now - w.deadline > 0 && w.deadline != Long.MAX_VALUE) {
+            long deadline = w.deadline;
+            if (deadline != Long.MAX_VALUE && now - deadline > 0) {
                 watched.remove(w);
                 w.fired = true;
                 try {

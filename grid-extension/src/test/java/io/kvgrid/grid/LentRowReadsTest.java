@@ -141,7 +141,7 @@ class LentRowReadsTest {
                     LentRowReads.LentValue v = new LentRowReads.LentValue(byte[]::new);
                     for (int[] cut : new int[][] {{0, first}, {first, second}, {second, row.limit()}}) {
                         assertFalse(v.isReady() && cut[1] > cut[0], "ready before its last byte");
-                        v.read(row.duplicate().order(order).position(cut[0]).limit(cut[1]));
+                        v.readData(row.duplicate().order(order).position(cut[0]).limit(cut[1]));
                     }
                     assertTrue(v.isReady(), order + " cut at " + first + ", " + second);
                     assertEquals(2, v.type());
@@ -183,5 +183,19 @@ class LentRowReadsTest {
         }
         long firstLengths = (long) LentArrays.MAX_LENGTHS * (LentArrays.MAX_LENGTHS + 1) / 2;
         assertEquals(firstLengths, pool.keptBytes(), "the first lengths kept, the rest left to the collector");
+    }
+
+    @Test
+    void anArrayOfALengthPastTheBoundOnLengthsTakesNoRoomFromTheKeptOnes() {
+        long firstLengths = (long) LentArrays.MAX_LENGTHS * (LentArrays.MAX_LENGTHS + 1) / 2;
+        LentArrays pool = new LentArrays(firstLengths); // full once the first lengths are back
+        try (LentArrays.Loan loan = pool.lend()) {
+            for (int length = 1; length <= LentArrays.MAX_LENGTHS; length++)
+                loan.apply(length);
+        }
+        try (LentArrays.Loan loan = pool.lend()) {
+            loan.apply(1_000);
+        }
+        assertEquals(firstLengths, pool.keptBytes(), "the kept arrays stay: the new length is not kept anyway");
     }
 }
