@@ -105,13 +105,13 @@ final class RecordTouch {
                     throw e;
                 return out; // read as they were, unleased: the touch runs on
             }
-            touched.forEach((k, v) -> {
-                BlockRecord r = MetaOps.value(v);
+            for (String k : stale) {
+                BlockRecord r = MetaOps.value(touched.get(k));
                 if (r != null)
                     out.put(k, r);
                 else
-                    out.remove(k); // removed between the read and the touch
-            });
+                    out.remove(k); // removed between the read and the touch: see lease()
+            }
         } catch (KvGridException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -167,10 +167,11 @@ final class RecordTouch {
                     present.removeAll(stale);
                     return present;
                 }
-                touched.forEach((k, v) -> {
-                    if (MetaOps.value(v) == null)
+                // A record removed between the read and the touch (evicted, removed) is a miss. Ignite's invokeAll
+                // leaves a processor's null result out of its map, so a key without a result is such a key.
+                for (String k : stale)
+                    if (MetaOps.value(touched.get(k)) == null)
                         present.remove(k);
-                });
             }
         } catch (KvGridException e) {
             throw e;

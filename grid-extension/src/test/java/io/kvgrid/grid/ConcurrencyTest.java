@@ -122,6 +122,45 @@ class ConcurrencyTest {
     }
 
     @Test
+    void aLookupRacingARemovalEitherFindsAndLeasesTheBlockOrMissesIt() throws Exception {
+        // A lookup promises that a block it finds stays for a lease: a removal that is not forced must then be
+        // refused. So for each key exactly one of the two wins. The lookup reads the records, then leases the stale
+        // ones; a removal between the two must make the key a miss (Ignite's invokeAll leaves a processor's null
+        // result out of its map, so "no result" is the removed case).
+        int keys = 64;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        int rounds = 0;
+        List<String> bothWon = new ArrayList<>();
+        for (; rounds < 150 && System.nanoTime() < deadline && bothWon.isEmpty(); rounds++) {
+            List<String> ks = new ArrayList<>();
+            List<byte[]> vs = new ArrayList<>();
+            for (int i = 0; i < keys; i++) {
+                ks.add("race/lease-" + rounds + "-" + i);
+                vs.add(Payload.of(ks.get(i), 512));
+            }
+            for (KeyResult<PutResult> r : cluster.store(0).batchPut(ks, vs))
+                assertTrue(r.valueOrThrow().stored(), r.key());
+            CyclicBarrier start = new CyclicBarrier(2);
+            Future<boolean[]> found = pool.submit(() -> {
+                start.await(30, TimeUnit.SECONDS);
+                return cluster.store(1).lookup(ks);
+            });
+            Future<List<KeyResult<Boolean>>> removed = pool.submit(() -> {
+                start.await(30, TimeUnit.SECONDS);
+                return cluster.store(0).batchRemove(ks, false);
+            });
+            boolean[] f = found.get(60, TimeUnit.SECONDS);
+            List<KeyResult<Boolean>> r = removed.get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < keys; i++) {
+                if (f[i] && r.get(i).ok())
+                    bothWon.add(ks.get(i));
+            }
+        }
+        assertEquals(List.of(), bothWon, "found by the lookup, yet removed unforced (" + rounds + " rounds)");
+        assertTrue(rounds > 0);
+    }
+
+    @Test
     void batchPutsAndGetsFromSeveralThreadsKeepEveryPayloadIntact() throws Exception {
         int threads = 4;
         int keysPerBatch = 32;
