@@ -91,6 +91,10 @@ public final class GridBlockStore implements BlockStore {
         return cfg;
     }
 
+    PayloadFetcher fetcher() {
+        return fetcher;
+    }
+
     IgniteCache<String, BlockRecord> metaCache() {
         return meta;
     }

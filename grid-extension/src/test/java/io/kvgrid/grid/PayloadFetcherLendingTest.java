@@ -1,0 +1,68 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.KvGridConfiguration;
+import io.kvgrid.TierStoreFactory;
+import io.kvgrid.testing.MemoryTierStore;
+import io.kvgrid.testing.Payload;
+import io.kvgrid.testing.TestCluster;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.kvgrid.testing.Payload.assertPayload;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Where a fetch reads payloads into arrays it is lent (the block channel's GETs): only on a node without a tier above
+ * memory. A tier above takes a copy of what is read from memory and may keep the array it is handed; an array lent
+ * again would then change the bytes it holds.
+ */
+@Timeout(120)
+class PayloadFetcherLendingTest {
+    private static final int SIZE = 100_000; // spans several 16 KiB pages
+
+    /** Fetches {@code key} on node 0 of {@code c} with arrays that count themselves; returns how many were lent. */
+    private static int fetchCountingLent(TestCluster c, String key, Set<String> servedAbove) {
+        GridBlockStore s = KvGridRuntime.of(c.node(0).ignite()).store();
+        AtomicInteger lent = new AtomicInteger();
+        Map<String, Object> got = s.fetcher().fetch(Map.of(key, s.metaCache().get(key)), servedAbove, n -> {
+            lent.incrementAndGet();
+            return new byte[n];
+        });
+        assertPayload(key, SIZE, (byte[]) got.get(key));
+        return lent.get();
+    }
+
+    @Test
+    void aNodeWithoutATierAboveMemoryReadsAPayloadSpanningPagesIntoALentArray() {
+        try (TestCluster c = GridTests.cluster(1, TestCluster.smallConfig())) {
+            String key = "lending/plain";
+            c.store(0).put(key, Payload.of(key, SIZE));
+            assertEquals(1, fetchCountingLent(c, key, new HashSet<>()));
+        }
+    }
+
+    @Test
+    void aNodeWithATierAboveMemoryLendsNoArrayAndTheTierTakesTheBlock() {
+        KvGridConfiguration cfg = TestCluster.smallConfig();
+        TierStoreFactory tierAbove = ctx -> new MemoryTierStore(ctx, 8L << 20);
+        cfg.setTiers(List.of(tierAbove, "memory"));
+        try (TestCluster c = GridTests.cluster(1, cfg)) {
+            String key = "lending/above";
+            c.store(0).put(key, Payload.of(key, SIZE));
+            Set<String> above = new HashSet<>();
+            assertEquals(0, fetchCountingLent(c, key, above), "read from memory into arrays of its own");
+            assertEquals(Set.of(), above, "not above memory before this read");
+            // Read again until the tier above has taken its copy (it may count reads first), then from there.
+            for (int i = 0; i < 10 && above.isEmpty(); i++)
+                assertEquals(0, fetchCountingLent(c, key, above));
+            assertTrue(above.contains(key), "served from the tier above memory");
+        }
+    }
+}
