@@ -317,8 +317,8 @@ final class Router implements AutoCloseable {
 
     private static KvGridException unreachable(String hosts, org.apache.ignite.client.SslMode ssl, RuntimeException e) {
         String hint = ssl == org.apache.ignite.client.SslMode.REQUIRED
-            ? " (TLS: the servers refuse a client without a certificate, with one of another CA or an expired one, "
-                + "and a node without TLS does not answer a TLS client)"
+            ? " (TLS: the servers refuse a client without a certificate, with one of another CA, an expired one or one "
+                + "without a client role, and a node without TLS does not answer a TLS client)"
             : " (servers started with kvgrid-tls.xml accept TLS clients only: connect with --tls-dir DIR --client NAME "
                 + "or KvGridClient.connect(hosts, tlsDir, clientName))";
         return new KvGridException(ErrorCode.NODE_UNAVAILABLE, "hosts", "no kvgrid node reachable at " + hosts

@@ -27,8 +27,9 @@ public final class KvGridTls {
 
     /**
      * A thin-client configuration (no addresses yet) that presents {@code dir/<client>.p12} and trusts only the
-     * cluster's CA. INVALID_ARGUMENT naming {@code client} when the directory has no such key store or its
-     * certificate is not valid now (the servers would refuse it with no more than a closed connection).
+     * cluster's CA. INVALID_ARGUMENT naming {@code client} when the directory has no such key store, its
+     * certificate is not valid now or carries no client role (the servers would refuse it with no more than a closed
+     * connection, or none at all before the client's timeout).
      */
     public static ClientConfiguration clientConfiguration(Path dir, String client) {
         if (dir == null || !Files.isDirectory(dir))
@@ -43,6 +44,13 @@ public final class KvGridTls {
             if (cert == null)
                 throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "client", keys + " holds no key of " + client);
             cert.checkValidity();
+            // The connector's TLS refuses a certificate without a role, and Ignite's thin client may not notice the
+            // refusal before its timeout (60 s by default): say so here, at once.
+            if (CertificateMarks.role(cert) == null)
+                throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "client", "the certificate of " + client + " in "
+                    + dir + " carries no kvgrid role" + (CertificateMarks.isNode(cert) ? " (it is a node's)" : "")
+                    + ", so the servers refuse it; issue a client certificate with kvgrid certs --clients "
+                    + "NAME:ROLE");
         } catch (java.security.cert.CertificateExpiredException | java.security.cert.CertificateNotYetValidException e) {
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "client", "the certificate of " + client + " in "
                 + dir + " is not valid now (" + e.getMessage() + "); issue a new one with kvgrid certs", e);
