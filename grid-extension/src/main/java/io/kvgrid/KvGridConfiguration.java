@@ -459,8 +459,8 @@ public class KvGridConfiguration {
      * array, instead of Ignite's record and payload messages or the thin-client protocol. Bound on the node's local
      * host (every interface when none is set); with TLS on the node it takes TLS from kvgrid node and client
      * certificates only. It serves reads, lookups and writes. Default {@value #DEFAULT_BLOCK_CHANNEL_PORT} (the first
-     * free of it and {@link #getBlockChannelPortRange()} after it); 0 turns it off, and reads take Ignite's path and the thin-client
-     * protocol (README, Measured: 2-5x slower gets from other processes).
+     * free of it and {@link #getBlockChannelPortRange()} after it); 0 turns it off, and reads take Ignite's path and
+     * the thin-client protocol (README, Measured: 2-5x slower gets from other processes).
      */
     public int getBlockChannelPort() { return blockChannelPort; }
 

@@ -14,8 +14,8 @@ import java.util.function.IntFunction;
  *
  * <p>Arrays are kept by exact length, at most {@code maxBytes} in all; an array given back when the pool is full
  * takes the room of arrays of other lengths, so the pool follows the lengths being read; at most {@link #MAX_LENGTHS}
- * lengths are kept. Only arrays lent through a {@link Loan} go back, so an array that something else may still hold (a block read
- * from a lower tier, waiting to be promoted) is never handed out twice.
+ * lengths are kept. Only arrays lent through a {@link Loan} go back, so an array that something else may still hold
+ * (a block read from a lower tier, waiting to be promoted) is never handed out twice.
  */
 final class LentArrays {
     /** Lengths kept at most: the pool is for the few block sizes a deployment reads, and is walked on each return. */

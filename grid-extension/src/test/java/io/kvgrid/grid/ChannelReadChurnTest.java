@@ -7,7 +7,6 @@ import io.kvgrid.KvGridNode;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cache.CachePeekMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -21,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -88,7 +88,7 @@ class ChannelReadChurnTest {
 
         AtomicLong writing = new AtomicLong(writers);
         AtomicLong written = new AtomicLong();
-        java.util.concurrent.atomic.AtomicLongArray lastOf = new java.util.concurrent.atomic.AtomicLongArray(writers);
+        AtomicLongArray lastOf = new AtomicLongArray(writers);
         ConcurrentLinkedQueue<String> wrong = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < writers; w++) {
@@ -149,16 +149,15 @@ class ChannelReadChurnTest {
         }
         // Every replaced payload was freed: one payload per block is left in memory.
         KvGridConfiguration cfg = TestCluster.smallConfig();
-        IgniteCache<String, byte[]> data = cluster.node(0).ignite().cache(
-            GridCaches.dataCache(cfg, cfg.getDefaultReplicas()));
+        String data = GridCaches.dataCache(cfg, cfg.getDefaultReplicas());
         await("replaced payloads freed").atMost(Duration.ofSeconds(10)).until(() -> primaries(data, prefix) == KEYS);
     }
 
-    /** Payloads of blocks named {@code prefix...} held as primary copies, on all nodes. */
-    private static long primaries(IgniteCache<String, byte[]> data, String prefix) {
+    /** Payloads of blocks named {@code prefix...} in data cache {@code data}, held as primary copies, on all nodes. */
+    private static long primaries(String data, String prefix) {
         long n = 0;
         for (int i = 0; i < 2; i++)
-            for (javax.cache.Cache.Entry<String, byte[]> e : cluster.node(i).ignite().<String, byte[]>cache(data.getName())
+            for (javax.cache.Cache.Entry<String, byte[]> e : cluster.node(i).ignite().<String, byte[]>cache(data)
                 .localEntries(CachePeekMode.PRIMARY))
                 if (e.getKey().startsWith(prefix))
                     n++;

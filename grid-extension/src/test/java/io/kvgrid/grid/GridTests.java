@@ -37,7 +37,6 @@ final class GridTests {
         return n;
     }
 
-    /** A cluster whose Ignite work directory is a fresh temporary folder, so tests leave nothing in the source tree. */
     /** {@link #cluster} of the small configuration, its meters in {@code registry} (to count what the nodes served). */
     static TestCluster metered(int nodes, io.micrometer.core.instrument.MeterRegistry registry) {
         KvGridConfiguration cfg = TestCluster.smallConfig();
@@ -45,6 +44,7 @@ final class GridTests {
         return cluster(nodes, cfg);
     }
 
+    /** A cluster whose Ignite work directory is a fresh temporary folder, so tests leave nothing in the source tree. */
     static TestCluster cluster(int nodes, KvGridConfiguration cfg) {
         Path work;
         try {
