@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
 import java.security.cert.Certificate;
 import java.util.List;
 import java.util.UUID;
@@ -111,7 +112,8 @@ public final class BlockChannelServer implements AutoCloseable {
         for (int port = first; port <= last; port++) {
             ServerSocket s = null;
             try {
-                s = tls == null ? new ServerSocket() : tls.getServerSocketFactory().createServerSocket();
+                // Plain TCP through a channel: its sockets write a payload in pieces of our size (SocketWrites).
+                s = tls == null ? ServerSocketChannel.open().socket() : tls.getServerSocketFactory().createServerSocket();
                 if (s instanceof SSLServerSocket ssl)
                     ssl.setNeedClientAuth(true);
                 s.setReuseAddress(true);
@@ -193,7 +195,7 @@ public final class BlockChannelServer implements AutoCloseable {
             s.setTcpNoDelay(true);
             s.setSoTimeout(IDLE_MILLIS);
             s.setSendBufferSize(1 << 20);
-            out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 64 << 10));
+            out = new DataOutputStream(new BufferedOutputStream(SocketWrites.of(s), 64 << 10));
             DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16 << 10));
             ClientRole role;
             try (StallGuard.Watch ignored = step(watch)) {

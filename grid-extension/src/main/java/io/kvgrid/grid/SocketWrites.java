@@ -1,0 +1,42 @@
+package io.kvgrid.grid;
+
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+
+/**
+ * The stream a block channel writes payloads to. A plain {@code java.net.Socket} writes a heap array 128 KiB at a time
+ * (the JDK's {@code NioSocketImpl} copies each piece into a temporary direct buffer, then makes a system call); the
+ * socket of a {@code SocketChannel} writes as much as it is given in one. Measured here with a 1 MiB reply to a
+ * plain-socket client on loopback: p50 0.53-0.76 ms written from a plain socket, 0.34-0.38 ms written from a channel's
+ * in {@link #CHUNK} pieces, 0.43-0.48 ms in one piece (the reader starts on the first piece while the second is
+ * copied). Pieces also bound the direct buffer the JDK keeps per writing thread: a 64 MiB block written whole would
+ * leave 64 MiB of direct memory cached on each channel thread.
+ */
+final class SocketWrites {
+    /** Bytes handed to a channel socket per write. */
+    static final int CHUNK = 512 << 10;
+
+    private SocketWrites() {
+    }
+
+    /** {@code s}'s output, in {@link #CHUNK} pieces when it is a channel's socket, as it is otherwise. */
+    static OutputStream of(Socket s) throws IOException {
+        OutputStream out = s.getOutputStream();
+        return s.getChannel() == null ? out : new Chunked(out);
+    }
+
+    private static final class Chunked extends FilterOutputStream {
+        Chunked(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            java.util.Objects.checkFromIndexSize(off, len, b.length);
+            for (int end = off + len; off < end; off += CHUNK)
+                out.write(b, off, Math.min(CHUNK, end - off));
+        }
+    }
+}
