@@ -24,7 +24,12 @@ final class SocketWrites {
     /** {@code s}'s output, in {@link #CHUNK} pieces when it is a channel's socket, as it is otherwise. */
     static OutputStream of(Socket s) throws IOException {
         OutputStream out = s.getOutputStream();
-        return s.getChannel() == null ? out : new Chunked(out);
+        return s.getChannel() == null ? out : chunked(out);
+    }
+
+    /** {@code out}, handed each write in {@link #CHUNK} pieces. */
+    static OutputStream chunked(OutputStream out) {
+        return new Chunked(out);
     }
 
     private static final class Chunked extends FilterOutputStream {

@@ -1,0 +1,104 @@
+package io.kvgrid.grid;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The stream the block channel writes payloads to: pieces of at most a chunk on a channel's socket, bytes whole. */
+@Timeout(60)
+class SocketWritesTest {
+    @Test
+    void aLargeWriteReachesTheStreamBelowInPiecesOfAtMostAChunkAndInOrder() throws IOException {
+        List<Integer> pieces = new ArrayList<>();
+        ByteArrayOutputStream below = new ByteArrayOutputStream();
+        OutputStream recording = new OutputStream() {
+            @Override
+            public void write(int b) {
+                throw new AssertionError("a payload is handed on in pieces, not byte by byte");
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                pieces.add(len);
+                below.write(b, off, len);
+            }
+        };
+        byte[] payload = payload(2 * SocketWrites.CHUNK + 7, 1);
+        SocketWrites.chunked(recording).write(payload, 3, payload.length - 3);
+        assertEquals(List.of(SocketWrites.CHUNK, SocketWrites.CHUNK, 4), pieces);
+        assertArrayEquals(java.util.Arrays.copyOfRange(payload, 3, payload.length), below.toByteArray());
+    }
+
+    @Test
+    void aWriteOutsideItsArrayIsRefusedBeforeAnyByteGoesOut() {
+        List<Integer> pieces = new ArrayList<>();
+        OutputStream s = SocketWrites.chunked(new OutputStream() {
+            @Override
+            public void write(int b) {
+                pieces.add(1);
+            }
+        });
+        assertThrows(IndexOutOfBoundsException.class, () -> s.write(new byte[10], 4, 7));
+        assertTrue(pieces.isEmpty());
+    }
+
+    @Test
+    void aChannelsSocketDeliversAPayloadOfSeveralChunksWhole() throws Exception {
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            byte[] payload = payload(3 * SocketWrites.CHUNK + 123, 2);
+            CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket c = new Socket(InetAddress.getLoopbackAddress(), server.socket().getLocalPort())) {
+                    byte[] b = new byte[payload.length];
+                    new DataInputStream(c.getInputStream()).readFully(b);
+                    return b;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try (Socket s = server.socket().accept()) {
+                OutputStream out = SocketWrites.of(s);
+                assertNotSame(s.getOutputStream(), out);
+                out.write(payload);
+                out.flush();
+                assertArrayEquals(payload, received.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
+    void aPlainSocketIsWrittenAsItIs() throws IOException {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket c = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+             Socket s = server.accept()) {
+            assertSame(s.getOutputStream(), SocketWrites.of(s));
+            assertSame(c.getOutputStream(), SocketWrites.of(c));
+        }
+    }
+
+    private static byte[] payload(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+}
