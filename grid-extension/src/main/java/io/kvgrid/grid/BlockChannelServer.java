@@ -65,8 +65,11 @@ public final class BlockChannelServer implements AutoCloseable {
     private final ServerSocket socket;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
     private final Semaphore answering = new Semaphore(ANSWER_BUDGET);
-    /** Payload arrays GETs read into and give back once written: a sixteenth of the heap, 64 MiB at most. */
-    private final LentArrays arrays = new LentArrays(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16));
+    /**
+     * Payload buffers GETs read into and give back once written: a sixteenth of the heap, 64 MiB at most; direct on a
+     * plaintext channel (its sockets write them without a copy), heap arrays under TLS (an SSLSocket takes arrays).
+     */
+    private final LentBuffers buffers;
     /** PUTs, whose payloads share the answers' budget. */
     private final ChannelPuts puts = new ChannelPuts(answering);
 
@@ -80,6 +83,8 @@ public final class BlockChannelServer implements AutoCloseable {
 
     private BlockChannelServer(ServerSocket socket) {
         this.socket = socket;
+        this.buffers = new LentBuffers(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16),
+            !(socket instanceof SSLServerSocket));
         AtomicInteger n = new AtomicInteger();
         int port = socket.getLocalPort();
         this.handlers = Executors.newCachedThreadPool(r -> {
@@ -215,7 +220,7 @@ public final class BlockChannelServer implements AutoCloseable {
                     try (StallGuard.Watch ignored = step(watch)) {
                         keys = BlockChannelWire.readKeys(in);
                     }
-                    answer(watch, keys, out);
+                    answer(watch, keys, s, out);
                 } else if (op == BlockChannelWire.LOOKUP) {
                     try (StallGuard.Watch ignored = step(watch)) {
                         answerLookup(BlockChannelWire.readKeys(in), out);
@@ -292,7 +297,7 @@ public final class BlockChannelServer implements AutoCloseable {
      * no request, and no number of clients together, holds more block bytes in the heap than the budget. A group that
      * cannot get its share within the read deadline fails with TIMEOUT.
      */
-    private void answer(StallGuard.Watch watch, List<String> keys, DataOutputStream out) throws IOException {
+    private void answer(StallGuard.Watch watch, List<String> keys, Socket s, DataOutputStream out) throws IOException {
         long t0 = System.nanoTime();
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt == null) {
@@ -304,7 +309,7 @@ public final class BlockChannelServer implements AutoCloseable {
         int[] answered = new int[1];
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             store.batchGetGrouped(keys, GROUP_BYTES, (group, bytes, fetch) -> {
-                answerGroup(watch, store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, out);
+                answerGroup(watch, store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, s, out);
                 answered[0] += group.size();
             });
         } catch (IOException e) {
@@ -341,8 +346,8 @@ public final class BlockChannelServer implements AutoCloseable {
     }
 
     private void answerGroup(StallGuard.Watch watch, GridBlockStore store, List<String> keys, int bytes,
-                             java.util.function.Function<java.util.function.IntFunction<byte[]>,
-                                 List<KeyResult<byte[]>>> fetch, DataOutputStream out)
+                             java.util.function.Function<java.util.function.IntFunction<java.nio.ByteBuffer>,
+                                 List<KeyResult<java.nio.ByteBuffer>>> fetch, Socket s, DataOutputStream out)
         throws IOException {
         long wait = store.config().getReadDeadlineMillis();
         try {
@@ -357,13 +362,15 @@ public final class BlockChannelServer implements AutoCloseable {
             throw new java.io.InterruptedIOException("closing");
         }
         // A client that stops reading is cut off, so its group does not hold the budget for good.
-        // The payloads go into arrays lent for the group, back once they are written out (or the write failed).
-        try (StallGuard.Watch ignored = step(watch); LentArrays.Loan loan = arrays.lend()) {
-            for (KeyResult<byte[]> k : fetch.apply(loan)) {
-                if (k.ok())
-                    BlockChannelWire.writeBlock(out, k.value());
-                else
+        // The payloads go into buffers lent for the group, back once they are written out (or the write failed).
+        try (StallGuard.Watch ignored = step(watch); LentBuffers.Loan loan = buffers.lend()) {
+            for (KeyResult<java.nio.ByteBuffer> k : fetch.apply(loan)) {
+                if (k.ok()) {
+                    BlockChannelWire.writeBlockHead(out, k.value().remaining());
+                    SocketWrites.write(out, s, k.value());
+                } else {
                     BlockChannelWire.writeFailure(out, k.error());
+                }
             }
             out.flush(); // the group leaves the heap before the next is read
         } finally {

@@ -222,10 +222,10 @@ final class BlockChannelWire {
         return keys;
     }
 
-    static void writeBlock(DataOutputStream out, byte[] payload) throws IOException {
+    /** The head of one key's answer holding a block of {@code length} bytes, which follow it. */
+    static void writeBlockHead(DataOutputStream out, int length) throws IOException {
         out.writeByte(OK);
-        out.writeInt(payload.length);
-        out.write(payload);
+        out.writeInt(length);
     }
 
     /** A lookup's answer: found (1) or not (0) for each key in order. */

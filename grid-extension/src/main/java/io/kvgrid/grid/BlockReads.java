@@ -62,18 +62,18 @@ final class BlockReads {
 
     private List<KeyResult<byte[]>> readTouched(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        return fetchVerified(keys, touch.touch(keys, true, true, renewal), renewal, null);
+        return fetchVerified(keys, touch.touch(keys, true, true, renewal), renewal, null, fetcher::verified);
     }
 
     /** One group of {@link #readGrouped}. */
     interface GroupReader {
         /**
          * Takes the group of {@code keys} whose payloads come to {@code bytes} by their records: calls {@code fetch}
-         * (once, when it may hold them) and hands on what it returns. {@code fetch} takes the arrays to read payloads
-         * into ({@link LentArrays.Loan}), or null for arrays of their own.
+         * (once, when it may hold them) and hands on what it returns. {@code fetch} takes the buffers to read payloads
+         * into ({@link LentBuffers.Loan}), or null for arrays of their own; the bytes come from position to limit.
          */
         void group(List<String> keys, long bytes,
-                   java.util.function.Function<IntFunction<byte[]>, List<KeyResult<byte[]>>> fetch)
+                   java.util.function.Function<IntFunction<ByteBuffer>, List<KeyResult<ByteBuffer>>> fetch)
             throws java.io.IOException;
     }
 
@@ -91,7 +91,7 @@ final class BlockReads {
         } catch (KvGridException e) {
             if (!Deadlines.passed(e))
                 throw e;
-            reader.group(keys, 0, arrays -> orLate(keys, () -> {
+            reader.group(keys, 0, buffers -> orLate(keys, () -> {
                 throw e;
             }));
             return;
@@ -106,7 +106,8 @@ final class BlockReads {
                 if (recs.containsKey(k))
                     groupRecs.put(k, recs.get(k));
             org.apache.ignite.lang.IgniteFuture<?>[] await = from == 0 ? renewal : new org.apache.ignite.lang.IgniteFuture<?>[1];
-            reader.group(group, bytes, arrays -> orLate(group, () -> fetchVerified(group, groupRecs, await, arrays)));
+            reader.group(group, bytes, buffers -> orLate(group,
+                () -> fetchVerified(group, groupRecs, await, buffers, fetcher::verifiedBuffer)));
         }
     }
 
@@ -114,18 +115,23 @@ final class BlockReads {
         return r == null ? 0 : r.size;
     }
 
+    /** A fetched payload checked against its record ({@link PayloadFetcher#verified} and its buffer form). */
+    private interface Verifier<T> {
+        T verified(String key, BlockRecord r, Object fetched);
+    }
+
     /**
-     * The payloads of {@code keys} with records {@code recs}, checked; awaits {@code renewal} once they are read.
-     * Payloads are read into arrays from {@code arrays} where not null ({@link PayloadFetcher#fetch(Map, Set,
-     * IntFunction)}).
+     * The payloads of {@code keys} with records {@code recs}, checked by {@code verifier}; awaits {@code renewal} once
+     * they are read. Payloads are read into buffers from {@code buffers} where not null ({@link
+     * PayloadFetcher#fetch(Map, Set, IntFunction)}).
      */
-    private List<KeyResult<byte[]>> fetchVerified(List<String> keys, Map<String, BlockRecord> recs,
-                                                  org.apache.ignite.lang.IgniteFuture<?>[] renewal,
-                                                  IntFunction<byte[]> arrays) {
+    private <T> List<KeyResult<T>> fetchVerified(List<String> keys, Map<String, BlockRecord> recs,
+                                                 org.apache.ignite.lang.IgniteFuture<?>[] renewal,
+                                                 IntFunction<ByteBuffer> buffers, Verifier<T> verifier) {
         Set<String> above = new HashSet<>();
-        Map<String, Object> bytes = fetcher.fetch(recs, above, arrays);
+        Map<String, Object> bytes = fetcher.fetch(recs, above, buffers);
         RecordTouch.awaitRenewal(renewal);
-        KeyResult<byte[]>[] out = newResults(keys.size());
+        KeyResult<T>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
             String k = keys.get(i);
             BlockRecord r = recs.get(k);
@@ -133,7 +139,7 @@ final class BlockReads {
                 meters.read(r, above.contains(k));
                 if (r == null)
                     throw notFound(k);
-                out[i] = KeyResult.ok(k, fetcher.verified(k, r, bytes.get(k)));
+                out[i] = KeyResult.ok(k, verifier.verified(k, r, bytes.get(k)));
             } catch (KvGridException e) {
                 out[i] = KeyResult.failed(k, e);
             }

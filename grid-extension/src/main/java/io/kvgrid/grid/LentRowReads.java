@@ -18,16 +18,18 @@ import java.nio.ByteBuffer;
 import java.util.function.IntFunction;
 
 /**
- * Reads a payload row from Ignite's data pages into an array the caller lends, instead of the fresh array Ignite's
+ * Reads a payload row from Ignite's data pages into a buffer the caller lends, instead of the fresh array Ignite's
  * own row read allocates for every value: a 1 MiB allocation and zeroing per 1 MiB get, and most of the garbage a
- * node makes while it serves gets (a young GC every second or so under thin-client gets).
+ * node makes while it serves gets (a young GC every second or so under thin-client gets). A direct buffer saves the
+ * plaintext channel one more copy: its socket writes the buffer as it is, where a heap array is first copied into a
+ * direct buffer by the JDK.
  *
  * <p>The copy runs inside the B+tree lookup, under the read lock of the leaf that holds the row's link, as Ignite's
  * own lookup reads its rows: the row cannot be removed, and its pages reused, while it is copied. Nothing may be
  * thrown out of that lookup: Ignite takes a runtime failure there for a corrupted tree and hands it to the node's
  * failure handler, so every failure is caught inside and rethrown as a checked one once the lookup is done.
  *
- * <p>Only the value of a row that spans pages is read into a lent array; a row within one page is read Ignite's way
+ * <p>Only the value of a row that spans pages is read into a lent buffer; a row within one page is read Ignite's way
  * (its value is under a page in size).
  */
 final class LentRowReads {
@@ -35,11 +37,12 @@ final class LentRowReads {
     }
 
     /**
-     * The byte[] value of {@code key} in {@code store}, its array from {@code arrays} (which returns an array of
-     * exactly the length asked) when the row spans pages; null when absent or expired.
+     * The byte[] value of {@code key} in {@code store}: read into a buffer from {@code buffers} (which returns one of
+     * exactly the length asked, from position 0) when the row spans pages, and returned as that buffer, flipped;
+     * Ignite's byte[] for a row within one page; null when absent, expired or not a byte[].
      */
-    static byte[] read(GridCacheContext<?, ?> cctx, IgniteCacheOffheapManager.CacheDataStore store, KeyCacheObject key,
-                       IntFunction<byte[]> arrays) throws IgniteCheckedException {
+    static Object read(GridCacheContext<?, ?> cctx, IgniteCacheOffheapManager.CacheDataStore store, KeyCacheObject key,
+                       IntFunction<ByteBuffer> buffers) throws IgniteCheckedException {
         key.valueBytes(cctx.cacheObjectContext());
         CacheGroupContext grp = cctx.group();
         int cacheId = grp.sharedGroup() ? cctx.cacheId() : CU.UNDEFINED_CACHE_ID;
@@ -47,7 +50,7 @@ final class LentRowReads {
         Throwable[] failed = new Throwable[1];
         store.tree().findOne(new SearchRow(cacheId, key), (tree, io, pageAddr, idx) -> {
             try {
-                LentRow row = new LentRow(((RowLinkIO) io).getLink(pageAddr, idx), arrays);
+                LentRow row = new LentRow(((RowLinkIO) io).getLink(pageAddr, idx), buffers);
                 row.initFromLink(grp, CacheDataRowAdapter.RowData.FULL, true);
                 found[0] = row;
             } catch (IgniteCheckedException | RuntimeException | AssertionError e) {
@@ -63,31 +66,36 @@ final class LentRowReads {
         return row.bytes(cctx.cacheObjectContext());
     }
 
-    /** A row whose value, when it spans pages, is read into a lent array. */
+    /** A row whose value, when it spans pages, is read into a lent buffer. */
     private static final class LentRow extends CacheDataRowAdapter {
-        private final IntFunction<byte[]> arrays;
+        /** Ignite reads on to the row's version once its value is set; the value read is the lent buffer. */
+        private static final CacheObject READ_INTO_BUFFER = new CacheObjectByteArrayImpl(new byte[0]);
+        private final IntFunction<ByteBuffer> buffers;
         private LentValue lent;
 
-        LentRow(long link, IntFunction<byte[]> arrays) {
+        LentRow(long link, IntFunction<ByteBuffer> buffers) {
             super(link);
-            this.arrays = arrays;
+            this.buffers = buffers;
         }
 
         @Override
         protected IncompleteCacheObject readIncompleteValue(CacheObjectContext coctx, ByteBuffer buf,
                                                             IncompleteCacheObject incomplete) {
             if (lent == null)
-                lent = new LentValue(arrays);
+                lent = new LentValue(buffers);
             lent.readData(buf);
             if (lent.isReady())
-                val = new CacheObjectByteArrayImpl(lent.array());
+                val = READ_INTO_BUFFER;
             return lent;
         }
 
-        /** The value's bytes: the lent array, or Ignite's for a row within one page; null when not a byte[]. */
-        byte[] bytes(CacheObjectContext coctx) {
+        /**
+         * The value's bytes: the lent buffer (flipped), or Ignite's array for a row within one page; null when not a
+         * byte[].
+         */
+        Object bytes(CacheObjectContext coctx) {
             if (lent != null)
-                return lent.isReady() && lent.type() == CacheObject.TYPE_BYTE_ARR ? lent.array() : null;
+                return lent.isReady() && lent.type() == CacheObject.TYPE_BYTE_ARR ? lent.buffer().flip() : null;
             CacheObject v = value();
             Object value = v == null ? null : v.value(coctx, false);
             return value instanceof byte[] b ? b : null;
@@ -100,22 +108,21 @@ final class LentRowReads {
      */
     static final class LentValue extends IncompleteCacheObject {
         private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
-        private final IntFunction<byte[]> arrays;
+        private final IntFunction<ByteBuffer> buffers;
         private final byte[] head = new byte[HEAD_LEN];
         private int headRead;
         private byte type;
-        private byte[] array;
-        private int read;
+        private ByteBuffer target;
 
-        LentValue(IntFunction<byte[]> arrays) {
+        LentValue(IntFunction<ByteBuffer> buffers) {
             super(NOTHING.duplicate()); // nothing to read yet: Ignite's part allocates only its 5-byte head
-            this.arrays = arrays;
+            this.buffers = buffers;
         }
 
         /** Reads what {@code buf} holds of this value, up to its end. */
         @Override
         public void readData(ByteBuffer buf) {
-            if (array == null) {
+            if (target == null) {
                 int n = Math.min(HEAD_LEN - headRead, buf.remaining());
                 buf.get(head, headRead, n);
                 headRead += n;
@@ -124,18 +131,20 @@ final class LentRowReads {
                 ByteBuffer h = ByteBuffer.wrap(head).order(buf.order());
                 int len = h.getInt();
                 type = h.get();
-                array = arrays.apply(len);
-                if (array.length != len)
-                    throw new IllegalStateException("lent an array of " + array.length + " bytes for " + len);
+                target = buffers.apply(len);
+                if (target.position() != 0 || target.remaining() != len)
+                    throw new IllegalStateException("lent a buffer of " + target.remaining() + " bytes from "
+                        + target.position() + " for " + len);
             }
-            int n = Math.min(array.length - read, buf.remaining());
-            buf.get(array, read, n);
-            read += n;
+            int n = Math.min(target.remaining(), buf.remaining());
+            target.put(target.position(), buf, buf.position(), n);
+            target.position(target.position() + n);
+            buf.position(buf.position() + n);
         }
 
         @Override
         public boolean isReady() {
-            return array != null && read == array.length;
+            return target != null && !target.hasRemaining();
         }
 
         @Override
@@ -143,8 +152,9 @@ final class LentRowReads {
             return type;
         }
 
-        byte[] array() {
-            return array;
+        /** The buffer read into: its position at the end of what was read. */
+        ByteBuffer buffer() {
+            return target;
         }
     }
 }

@@ -15,6 +15,7 @@ import org.apache.ignite.internal.processors.cache.distributed.dht.topology.Grid
 import org.apache.ignite.internal.processors.cache.persistence.CacheDataRow;
 import org.apache.ignite.internal.util.lang.GridCloseableIterator;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -87,15 +88,21 @@ final class PayloadAccess {
      * many were read. Keys not read are not put into {@code out}.
      */
     static int read(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, byte[]> out) {
-        return read(cache, keys, out, null);
+        return read(cache, keys, (k, v) -> out.put(k, (byte[]) v), null); // (nothing lent: Ignite's arrays)
     }
 
     /**
-     * {@link #read}, a payload that spans pages read into an array from {@code arrays} (see {@link LentRowReads})
-     * when not null.
+     * {@link #read}, a payload that spans pages read into a buffer from {@code buffers} (when not null) and put into
+     * {@code out} as that buffer, flipped (see {@link LentRowReads}); the others as byte[].
      */
-    static int read(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, byte[]> out,
-                    java.util.function.IntFunction<byte[]> arrays) {
+    static int read(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, Object> out,
+                    java.util.function.IntFunction<ByteBuffer> buffers) {
+        return read(cache, keys, out::put, buffers);
+    }
+
+    private static int read(IgniteCache<String, byte[]> cache, Collection<String> keys,
+                            java.util.function.BiConsumer<String, Object> out,
+                            java.util.function.IntFunction<ByteBuffer> buffers) {
         GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();
         if (!cctx.affinityNode() || !cctx.topology().lostPartitions().isEmpty())
             return 0;
@@ -103,9 +110,9 @@ final class PayloadAccess {
         cctx.shared().database().checkpointReadLock();
         try {
             for (String k : keys) {
-                byte[] b = readOne(cctx, k, arrays);
+                Object b = readOne(cctx, k, buffers);
                 if (b != null) {
-                    out.put(k, b);
+                    out.accept(k, b);
                     read++;
                 }
             }
@@ -118,8 +125,8 @@ final class PayloadAccess {
         return read;
     }
 
-    private static byte[] readOne(GridCacheContext<?, ?> cctx, String k, java.util.function.IntFunction<byte[]> arrays)
-        throws IgniteCheckedException {
+    private static Object readOne(GridCacheContext<?, ?> cctx, String k,
+                                  java.util.function.IntFunction<ByteBuffer> buffers) throws IgniteCheckedException {
         KeyCacheObject key = cctx.toCacheKeyObject(k);
         GridDhtLocalPartition part = cctx.topology().localPartition(cctx.affinity().partition(key));
         if (part == null || part.state() != GridDhtPartitionState.OWNING || !part.reserve())
@@ -127,9 +134,9 @@ final class PayloadAccess {
         try {
             if (part.state() != GridDhtPartitionState.OWNING)
                 return null;
-            IgniteCacheOffheapManager.CacheDataStore store = arrays == null ? null : cctx.offheap().dataStore(part);
+            IgniteCacheOffheapManager.CacheDataStore store = buffers == null ? null : cctx.offheap().dataStore(part);
             if (store != null && store.tree() != null) // (a persistent region's tree is made on first use)
-                return LentRowReads.read(cctx, store, key, arrays);
+                return LentRowReads.read(cctx, store, key, buffers);
             CacheDataRow row = cctx.offheap().read(cctx, key);
             if (row == null || (row.expireTime() != 0 && row.expireTime() <= System.currentTimeMillis()))
                 return null;

@@ -8,6 +8,7 @@ import org.apache.ignite.IgniteCache;
 import org.apache.ignite.cluster.ClusterNode;
 import org.apache.ignite.lang.IgniteFuture;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,21 +54,22 @@ final class PayloadFetcher {
     }
 
     /**
-     * The payload of the block that replaced the one a read's record named, freed by the replacing write between the
-     * record's read and the payload's: the read answers the new block, checked against its own record.
+     * The payload (byte[], or a lent ByteBuffer) of the block that replaced the one a read's record named, freed by
+     * the replacing write between the record's read and the payload's: the read answers the new block, checked
+     * against its own record.
      */
-    record Reread(BlockRecord rec, byte[] bytes) {
+    record Reread(BlockRecord rec, Object bytes) {
     }
 
     /** Times a read follows a block replaced while it is read, before it reports the block missing. */
     private static final int REREADS = 3;
 
     /**
-     * {@link #fetch(Map)}; a payload held here that spans pages is read into an array from {@code arrays} when not
-     * null (the caller is done with the bytes before it gives them back). A block replaced while read is followed at
-     * most {@code rereads} times.
+     * {@link #fetch(Map)}; a payload held here that spans pages is read into a buffer from {@code buffers} when not
+     * null, and comes as that ByteBuffer (the caller is done with the bytes before it gives them back). A block
+     * replaced while read is followed at most {@code rereads} times.
      */
-    private Map<String, Object> fetch(Map<String, BlockRecord> recs, IntFunction<byte[]> arrays, int rereads) {
+    private Map<String, Object> fetch(Map<String, BlockRecord> recs, IntFunction<ByteBuffer> buffers, int rereads) {
         Map<Integer, Map<String, String>> memory = new HashMap<>();
         Map<String, List<String>> lower = new HashMap<>();
         for (Map.Entry<String, BlockRecord> e : recs.entrySet()) {
@@ -82,7 +84,7 @@ final class PayloadFetcher {
             memory.forEach((rep, dataToKey) -> {
                 // Copies held here are read without Ignite's extra copy, while the request for the others is out;
                 // what could not be read here after all goes with one get or getAll.
-                Map<String, byte[]> got = new HashMap<>();
+                Map<String, Object> got = new HashMap<>();
                 IgniteCache<String, byte[]> cache = caches.data(rep);
                 Set<String> local = PayloadAccess.owned(cache, dataToKey.keySet());
                 Set<String> remote = new HashSet<>(dataToKey.keySet());
@@ -90,7 +92,7 @@ final class PayloadFetcher {
                 IgniteFuture<Map<String, byte[]>> remoteGot = local.isEmpty() || remote.isEmpty() ? null
                     : cache.getAllAsync(remote);
                 Set<String> rest = remoteGot == null ? remote : new HashSet<>();
-                PayloadAccess.read(cache, local, got, arrays);
+                PayloadAccess.read(cache, local, got, buffers);
                 for (String dk : local)
                     if (!got.containsKey(dk))
                         rest.add(dk);
@@ -128,8 +130,8 @@ final class PayloadFetcher {
                         lower.computeIfAbsent(now.tierNode, x -> new ArrayList<>()).add(k);
                 }
         if (!replaced.isEmpty() && rereads > 0)
-            fetch(replaced, arrays, rereads - 1).forEach((k, v) ->
-                out.put(k, v instanceof byte[] b ? new Reread(replaced.get(k), b) : v));
+            fetch(replaced, buffers, rereads - 1).forEach((k, v) ->
+                out.put(k, v instanceof byte[] || v instanceof ByteBuffer ? new Reread(replaced.get(k), v) : v));
         lower.forEach((node, keys) -> out.putAll(readLower(node, keys)));
         for (Map.Entry<String, List<String>> e : lower.entrySet())
             for (String k : e.getValue())
@@ -141,15 +143,15 @@ final class PayloadFetcher {
     /**
      * {@link #fetch}, served first from this node's tiers above memory where they hold the block the record names
      * ({@code servedAbove} receives those keys); blocks read from below count towards their promotion there. Payloads
-     * are read into arrays from {@code arrays} (when not null) only on a node without tiers above memory: a tier above
-     * may keep the arrays it is handed.
+     * are read into buffers from {@code buffers} (when not null) only on a node without tiers above memory: a tier
+     * above may keep the arrays it is handed.
      */
     Map<String, Object> fetch(Map<String, BlockRecord> recs, Set<String> servedAbove,
-                              IntFunction<byte[]> arrays) {
+                              IntFunction<ByteBuffer> buffers) {
         NodeTiers nt = KvGridRuntime.tiers(ignite);
         NodeStore above = nt == null ? null : nt.above();
         if (above == null || recs.isEmpty())
-            return fetch(recs, arrays, REREADS);
+            return fetch(recs, buffers, REREADS);
         Map<String, Object> out = new HashMap<>();
         Map<String, BlockRecord> rest = new HashMap<>();
         recs.forEach((k, r) -> {
@@ -314,9 +316,19 @@ final class PayloadFetcher {
 
     /**
      * The payload of {@code r}, or of the block that replaced it ({@link Reread}), checked against its record; the
-     * key's own error, NOT_FOUND or CHECKSUM_MISMATCH as a typed error.
+     * key's own error, NOT_FOUND or CHECKSUM_MISMATCH as a typed error. For payloads fetched without lent buffers.
      */
     byte[] verified(String key, BlockRecord r, Object fetched) {
+        return (byte[]) checked(key, r, fetched);
+    }
+
+    /** {@link #verified}, for payloads fetched with lent buffers: the bytes as a buffer (an array wrapped). */
+    ByteBuffer verifiedBuffer(String key, BlockRecord r, Object fetched) {
+        Object bytes = checked(key, r, fetched);
+        return bytes instanceof ByteBuffer b ? b : ByteBuffer.wrap((byte[]) bytes);
+    }
+
+    private Object checked(String key, BlockRecord r, Object fetched) {
         if (fetched instanceof Reread again) {
             r = again.rec();
             fetched = again.bytes();
@@ -326,14 +338,16 @@ final class PayloadFetcher {
                 meters.verifyFailed();
             throw e;
         }
-        byte[] bytes = (byte[]) fetched;
-        if (bytes == null)
+        if (fetched == null)
             throw new KvGridException(ErrorCode.NOT_FOUND, "key", "block " + key + " was removed or evicted while read");
-        if (bytes.length != r.size || (cfg.isVerifyOnRead() && Payloads.crc(bytes) != r.crc)) {
+        boolean matches = fetched instanceof ByteBuffer b
+            ? b.remaining() == r.size && (!cfg.isVerifyOnRead() || Payloads.crc(b) == r.crc)
+            : ((byte[]) fetched).length == r.size && (!cfg.isVerifyOnRead() || Payloads.crc((byte[]) fetched) == r.crc);
+        if (!matches) {
             meters.verifyFailed();
             throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "key", "payload of " + key + " does not match its metadata");
         }
-        return bytes;
+        return fetched;
     }
 
     private static KvGridException notFound(String key) {

@@ -1,9 +1,12 @@
 package io.kvgrid.grid;
 
+import java.io.DataOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 
 /**
  * The stream a block channel writes payloads to. A plain {@code java.net.Socket} writes a heap array 128 KiB at a time
@@ -30,6 +33,35 @@ final class SocketWrites {
     /** {@code out}, handed each write in {@link #CHUNK} pieces. */
     static OutputStream chunked(OutputStream out) {
         return new Chunked(out);
+    }
+
+    /**
+     * Writes {@code payload} (position to limit, which it leaves as they were) after what {@code out} holds: a heap
+     * buffer's bytes through {@code out}; a direct buffer straight to {@code s}'s channel in {@link #CHUNK} pieces,
+     * once {@code out} is flushed, without the copy into a direct buffer the JDK makes of an array. (A socket without
+     * a channel, as TLS's, is lent heap buffers; a direct one meeting it goes through {@code out} in pieces.)
+     */
+    static void write(DataOutputStream out, Socket s, ByteBuffer payload) throws IOException {
+        if (payload.hasArray()) {
+            out.write(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+            return;
+        }
+        ByteBuffer b = payload.duplicate();
+        SocketChannel ch = s.getChannel();
+        if (ch == null) {
+            byte[] piece = new byte[Math.min(CHUNK, b.remaining())];
+            for (int n; (n = Math.min(piece.length, b.remaining())) > 0; ) {
+                b.get(piece, 0, n);
+                out.write(piece, 0, n);
+            }
+            return;
+        }
+        out.flush();
+        for (int end = b.limit(); b.position() < end; ) {
+            b.limit(Math.min(end, b.position() + CHUNK));
+            while (b.hasRemaining())
+                ch.write(b);
+        }
     }
 
     private static final class Chunked extends FilterOutputStream {

@@ -8,11 +8,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,14 +22,13 @@ import static io.kvgrid.testing.Payload.assertPayload;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Payload rows read from the pages into lent arrays (the block channel's GETs): the bytes are the stored ones, whatever
- * the size and however the row is split between pages, arrays go back to the pool and are reused, and a row within one
- * page, an absent key, or a value split anywhere in its head read as they should.
+ * Payload rows read from the pages into lent buffers (the block channel's GETs), heap or direct: the bytes are the
+ * stored ones, whatever the size and however the row is split between pages, buffers go back to the pool and are
+ * reused, and a row within one page, an absent key, or a value split anywhere in its head read as they should.
  */
 @Timeout(300)
 class LentRowReadsTest {
@@ -48,14 +48,24 @@ class LentRowReadsTest {
             cluster.close();
     }
 
-    private static Map<String, byte[]> readLent(List<String> keys, LentArrays.Loan loan) {
-        Map<String, byte[]> out = new HashMap<>();
-        assertEquals(keys.size(), PayloadAccess.read(data, keys, out, loan));
+    private static Map<String, ByteBuffer> readLent(List<String> keys, LentBuffers.Loan loan) {
+        Map<String, Object> got = new HashMap<>();
+        assertEquals(keys.size(), PayloadAccess.read(data, keys, got, loan));
+        Map<String, ByteBuffer> out = new HashMap<>();
+        got.forEach((k, v) -> out.put(k, (ByteBuffer) v));
         return out;
     }
 
-    @Test
-    void rowsSpanningPagesAreReadIntoLentArraysWithTheirStoredBytes() {
+    /** The bytes from {@code b}'s position to its limit (left as they were). */
+    static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    @ParameterizedTest(name = "direct buffers: {0}")
+    @ValueSource(booleans = {false, true})
+    void rowsSpanningPagesAreReadIntoLentBuffersWithTheirStoredBytes(boolean direct) {
         // 16 KiB pages; sizes one byte apart move where each row's fragments, and its value's head, fall in the pages.
         List<String> keys = new ArrayList<>();
         Map<String, Integer> sizes = new HashMap<>();
@@ -68,33 +78,37 @@ class LentRowReadsTest {
             total += size;
             PayloadAccess.put(data, key, Payload.of(key, size));
         }
-        LentArrays pool = new LentArrays(64L << 20);
-        try (LentArrays.Loan loan = pool.lend()) {
-            Map<String, byte[]> out = readLent(keys, loan);
-            for (String k : keys)
-                assertPayload(k, sizes.get(k), out.get(k));
+        LentBuffers pool = new LentBuffers(64L << 20, direct);
+        try (LentBuffers.Loan loan = pool.lend()) {
+            Map<String, ByteBuffer> out = readLent(keys, loan);
+            for (String k : keys) {
+                assertEquals(direct, out.get(k).isDirect(), k);
+                assertEquals(0, out.get(k).position(), k);
+                assertPayload(k, sizes.get(k), bytes(out.get(k)));
+            }
         }
-        assertEquals(total, pool.keptBytes(), "every payload was read into an array of the loan, all given back");
+        assertEquals(total, pool.keptBytes(), "every payload was read into a buffer of the loan, all given back");
     }
 
     @Test
-    void anArrayGivenBackIsLentAgainAndFilledWithTheNextPayloadWhole() {
+    void aBufferGivenBackIsLentAgainAndFilledWithTheNextPayloadWhole() {
         String a = "lent/again-a";
         String b = "lent/again-b";
         int size = 300_000;
         PayloadAccess.put(data, a, Payload.of(a, size));
         PayloadAccess.put(data, b, Payload.of(b, size));
-        LentArrays pool = new LentArrays(8L << 20);
-        byte[] first;
-        try (LentArrays.Loan loan = pool.lend()) {
+        LentBuffers pool = new LentBuffers(8L << 20, true);
+        ByteBuffer first;
+        try (LentBuffers.Loan loan = pool.lend()) {
             first = readLent(List.of(a), loan).get(a);
-            assertPayload(a, size, first);
-            Arrays.fill(first, (byte) 0x5a); // what a reader may leave in an array it is done with
+            assertPayload(a, size, bytes(first));
+            while (first.hasRemaining())
+                first.put((byte) 0x5a); // what a reader may leave in a buffer it is done with
         }
-        try (LentArrays.Loan loan = pool.lend()) {
-            byte[] second = readLent(List.of(b), loan).get(b);
-            assertSame(first, second, "the array given back is the one lent next");
-            assertPayload(b, size, second);
+        try (LentBuffers.Loan loan = pool.lend()) {
+            ByteBuffer second = readLent(List.of(b), loan).get(b);
+            assertSame(first, second, "the buffer given back is the one lent next");
+            assertPayload(b, size, bytes(second));
         }
     }
 
@@ -102,12 +116,12 @@ class LentRowReadsTest {
     void aRowWithinOnePageAndAnAbsentKeyBorrowNothing() {
         String small = "lent/small";
         PayloadAccess.put(data, small, Payload.of(small, 100));
-        LentArrays pool = new LentArrays(8L << 20);
-        Map<String, byte[]> out = new HashMap<>();
-        try (LentArrays.Loan loan = pool.lend()) {
+        LentBuffers pool = new LentBuffers(8L << 20, true);
+        Map<String, Object> out = new HashMap<>();
+        try (LentBuffers.Loan loan = pool.lend()) {
             assertEquals(1, PayloadAccess.read(data, List.of(small, "lent/never-stored"), out, loan));
         }
-        assertPayload(small, 100, out.get(small));
+        assertPayload(small, 100, (byte[]) out.get(small));
         assertFalse(out.containsKey("lent/never-stored"));
         assertEquals(0, pool.keptBytes(), "nothing was lent, so nothing came back");
     }
@@ -118,14 +132,13 @@ class LentRowReadsTest {
         PayloadAccess.put(data, key, Payload.of(key, 5_000_000));
         Map<String, byte[]> own = new HashMap<>();
         PayloadAccess.read(data, List.of(key), own);
-        LentArrays pool = new LentArrays(8L << 20);
-        try (LentArrays.Loan loan = pool.lend()) {
-            byte[] lent = readLent(List.of(key), loan).get(key);
-            assertNotSame(own.get(key), lent);
+        LentBuffers pool = new LentBuffers(8L << 20, true);
+        try (LentBuffers.Loan loan = pool.lend()) {
+            byte[] lent = bytes(readLent(List.of(key), loan).get(key));
             assertArrayEquals(own.get(key), lent);
             assertArrayEquals(data.get(key), lent);
         }
-        assertEquals(5_000_000, pool.keptBytes(), "read into the loan's array");
+        assertEquals(5_000_000, pool.keptBytes(), "read into the loan's buffer");
     }
 
     @Test
@@ -138,64 +151,15 @@ class LentRowReadsTest {
             row.putInt(bytes.length).put((byte) 2).put(bytes).flip();
             for (int first = 0; first <= row.limit(); first++)
                 for (int second = first; second <= row.limit(); second++) {
-                    LentRowReads.LentValue v = new LentRowReads.LentValue(byte[]::new);
+                    LentRowReads.LentValue v = new LentRowReads.LentValue(ByteBuffer::allocate);
                     for (int[] cut : new int[][] {{0, first}, {first, second}, {second, row.limit()}}) {
                         assertFalse(v.isReady() && cut[1] > cut[0], "ready before its last byte");
                         v.readData(row.duplicate().order(order).position(cut[0]).limit(cut[1]));
                     }
                     assertTrue(v.isReady(), order + " cut at " + first + ", " + second);
                     assertEquals(2, v.type());
-                    assertArrayEquals(bytes, v.array(), order + " cut at " + first + ", " + second);
+                    assertArrayEquals(bytes, v.buffer().array(), order + " cut at " + first + ", " + second);
                 }
         }
-    }
-
-    @Test
-    void thePoolKeepsNoMoreThanItsBoundAndMakesRoomForTheLengthsReadNow() {
-        LentArrays pool = new LentArrays(3_000);
-        try (LentArrays.Loan loan = pool.lend()) {
-            for (int i = 0; i < 4; i++)
-                assertEquals(1_000, loan.apply(1_000).length);
-        }
-        assertEquals(3_000, pool.keptBytes(), "three of four kept: the fourth would pass the bound");
-        try (LentArrays.Loan loan = pool.lend()) {
-            loan.apply(700);
-        }
-        assertEquals(2_700, pool.keptBytes(), "a kept array of another length made room for it");
-        try (LentArrays.Loan loan = pool.lend()) {
-            assertEquals(700, loan.apply(700).length);
-            assertEquals(1_000, loan.apply(1_000).length);
-        }
-        assertEquals(2_700, pool.keptBytes(), "the same arrays lent and given back");
-        try (LentArrays.Loan loan = pool.lend()) {
-            byte[] big = loan.apply(5_000);
-            assertEquals(5_000, big.length);
-        }
-        assertEquals(2_700, pool.keptBytes(), "an array over the whole bound is never kept");
-    }
-
-    @Test
-    void thePoolKeepsArraysOfAtMostItsNumberOfLengths() {
-        LentArrays pool = new LentArrays(1L << 20);
-        try (LentArrays.Loan loan = pool.lend()) {
-            for (int length = 1; length <= LentArrays.MAX_LENGTHS + 10; length++)
-                loan.apply(length);
-        }
-        long firstLengths = (long) LentArrays.MAX_LENGTHS * (LentArrays.MAX_LENGTHS + 1) / 2;
-        assertEquals(firstLengths, pool.keptBytes(), "the first lengths kept, the rest left to the collector");
-    }
-
-    @Test
-    void anArrayOfALengthPastTheBoundOnLengthsTakesNoRoomFromTheKeptOnes() {
-        long firstLengths = (long) LentArrays.MAX_LENGTHS * (LentArrays.MAX_LENGTHS + 1) / 2;
-        LentArrays pool = new LentArrays(firstLengths); // full once the first lengths are back
-        try (LentArrays.Loan loan = pool.lend()) {
-            for (int length = 1; length <= LentArrays.MAX_LENGTHS; length++)
-                loan.apply(length);
-        }
-        try (LentArrays.Loan loan = pool.lend()) {
-            loan.apply(1_000);
-        }
-        assertEquals(firstLengths, pool.keptBytes(), "the kept arrays stay: the new length is not kept anyway");
     }
 }

@@ -8,6 +8,7 @@ import io.kvgrid.testing.TestCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.ByteBuffer;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -19,28 +20,29 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Where a fetch reads payloads into arrays it is lent (the block channel's GETs): only on a node without a tier above
- * memory. A tier above takes a copy of what is read from memory and may keep the array it is handed; an array lent
+ * Where a fetch reads payloads into buffers it is lent (the block channel's GETs): only on a node without a tier above
+ * memory. A tier above takes a copy of what is read from memory and may keep the array it is handed; a buffer lent
  * again would then change the bytes it holds.
  */
 @Timeout(120)
 class PayloadFetcherLendingTest {
     private static final int SIZE = 100_000; // spans several 16 KiB pages
 
-    /** Fetches {@code key} on node 0 of {@code c} with arrays that count themselves; returns how many were lent. */
+    /** Fetches {@code key} on node 0 of {@code c} with buffers that count themselves; returns how many were lent. */
     private static int fetchCountingLent(TestCluster c, String key, Set<String> servedAbove) {
         GridBlockStore s = KvGridRuntime.of(c.node(0).ignite()).store();
         AtomicInteger lent = new AtomicInteger();
         Map<String, Object> got = s.fetcher().fetch(Map.of(key, s.metaCache().get(key)), servedAbove, n -> {
             lent.incrementAndGet();
-            return new byte[n];
+            return ByteBuffer.allocate(n);
         });
-        assertPayload(key, SIZE, (byte[]) got.get(key));
+        Object v = got.get(key);
+        assertPayload(key, SIZE, v instanceof ByteBuffer b ? LentRowReadsTest.bytes(b) : (byte[]) v);
         return lent.get();
     }
 
     @Test
-    void aNodeWithoutATierAboveMemoryReadsAPayloadSpanningPagesIntoALentArray() {
+    void aNodeWithoutATierAboveMemoryReadsAPayloadSpanningPagesIntoALentBuffer() {
         try (TestCluster c = GridTests.cluster(1, TestCluster.smallConfig())) {
             String key = "lending/plain";
             c.store(0).put(key, Payload.of(key, SIZE));
@@ -49,7 +51,7 @@ class PayloadFetcherLendingTest {
     }
 
     @Test
-    void aNodeWithATierAboveMemoryLendsNoArrayAndTheTierTakesTheBlock() {
+    void aNodeWithATierAboveMemoryLendsNoBufferAndTheTierTakesTheBlock() {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         TierStoreFactory tierAbove = ctx -> new MemoryTierStore(ctx, 8L << 20);
         cfg.setTiers(List.of(tierAbove, "memory"));

@@ -2,15 +2,20 @@ package io.kvgrid.grid;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,6 +89,40 @@ class SocketWritesTest {
                 assertArrayEquals(payload, received.get(30, java.util.concurrent.TimeUnit.SECONDS));
             }
         }
+    }
+
+    @ParameterizedTest(name = "channel socket: {0}")
+    @ValueSource(booleans = {true, false})
+    void aDirectBufferFollowsWhatTheStreamHoldsAndArrivesWholeWithItsPositionLeftAsItWas(boolean channel)
+        throws Exception {
+        byte[] payload = payload(2 * SocketWrites.CHUNK + 99, 3);
+        ByteBuffer direct = ByteBuffer.allocateDirect(payload.length + 10);
+        direct.position(10);
+        direct.put(payload).flip().position(10);
+        try (ServerSocketChannel server = ServerSocketChannel.open();
+             ServerSocket plain = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            int port = channel ? server.socket().getLocalPort() : plain.getLocalPort();
+            CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket c = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    DataInputStream in = new DataInputStream(c.getInputStream());
+                    byte[] b = new byte[in.readInt()];
+                    in.readFully(b);
+                    return b;
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            try (Socket s = channel ? server.socket().accept() : plain.accept()) {
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(SocketWrites.of(s), 64 << 10));
+                out.writeInt(payload.length); // held by the buffered stream until the payload goes out
+                SocketWrites.write(out, s, direct);
+                out.flush();
+                assertArrayEquals(payload, received.get(30, java.util.concurrent.TimeUnit.SECONDS));
+            }
+        }
+        assertEquals(10, direct.position());
+        assertEquals(payload.length + 10, direct.limit());
     }
 
     @Test
