@@ -22,7 +22,8 @@ import java.util.concurrent.Callable;
     description = {"measure put/get throughput against memcpy, loopback TCP, a plain Ignite cache and (if installed) Redis",
         "",
         "Measures, for 64 KiB and 1 MiB blocks: the memcpy ceiling; the loopback ceiling (one TCP stream of blocks to "
-            + "another process, each acknowledged); kvgrid put/get/batchGet(64)/lookupOnPrefixLength(1,000 ids) on 1 "
+            + "another process, each acknowledged, through a java.net.Socket and through a SocketChannel's socket in "
+            + "512 KiB pieces); kvgrid put/get/batchGet(64)/lookupOnPrefixLength(1,000 ids) on 1 "
             + "node in this JVM and on 3 server JVMs (one backup) through a client node, and a plain Ignite cache with "
             + "kvgrid's data-region settings (page size, region size, pre-touched) the same ways; 2 MiB puts into an "
             + "empty region and into a region kept at its watermark (evictions on); put/get/batchGet through the thin "

@@ -16,6 +16,11 @@ final class BenchGoals {
     private static final int MIB = 1 << 20;
     private static final int KIB64 = 64 << 10;
 
+    static final String LOOPBACK_PUT =
+        "3 nodes, 1 MiB: replicated put (2 copies) >= 0.3x loopback-tcp stream (the faster of its two)";
+    static final String LOOPBACK_GET = "3 nodes, 1 MiB: get from another node >= 0.6x loopback-tcp stream (the faster "
+        + "of its two)";
+
     private BenchGoals() {
     }
 
@@ -60,10 +65,8 @@ final class BenchGoals {
                 row("kvgrid", "put", MIB, 1), row("memcpy", "arraycopy", MIB, 1)),
             gb("1 node, 1 MiB: kvgrid get >= 0.5x memcpy", 0.5,
                 row("kvgrid", "get", MIB, 1), row("memcpy", "arraycopy", MIB, 1)),
-            gb("3 nodes, 1 MiB: replicated put (2 copies) >= 0.3x loopback-tcp stream", 0.3,
-                row("kvgrid", "put", MIB, 3), row("loopback-tcp", "stream", MIB, 1)),
-            gb("3 nodes, 1 MiB: get from another node >= 0.6x loopback-tcp stream", 0.6,
-                row("kvgrid", "get", MIB, 3), row("loopback-tcp", "stream", MIB, 1)),
+            gb(LOOPBACK_PUT, 0.3, row("kvgrid", "put", MIB, 3), loopbackCeiling()),
+            gb(LOOPBACK_GET, 0.6, row("kvgrid", "get", MIB, 3), loopbackCeiling()),
             gb("thin client, 1 MiB: get >= 1.0x Redis GET", 1.0,
                 row("kvgrid-thin", "get", MIB, 1), row("redis", "get", MIB, 1)),
             gb("thin client, 1 MiB: put (one copy) >= 1.0x Redis SET", 1.0,
@@ -115,6 +118,22 @@ final class BenchGoals {
                 return null;
             return x.gbPerSec() / y.gbPerSec();
         });
+    }
+
+    /**
+     * The faster 1 MiB loopback stream of the run: through a {@code java.net.Socket}, or through a channel's socket in
+     * the pieces kvgrid's block channel writes (which outruns the first here), so the ceiling stays a ceiling.
+     */
+    private static Function<List<BenchRow>, BenchRow> loopbackCeiling() {
+        Function<List<BenchRow>, BenchRow> socket = row("loopback-tcp", "stream", MIB, 1);
+        Function<List<BenchRow>, BenchRow> channel = row("loopback-tcp", "stream-channel", MIB, 1);
+        return rows -> {
+            BenchRow a = socket.apply(rows);
+            BenchRow b = channel.apply(rows);
+            if (a == null || a.gbPerSec() == null)
+                return b;
+            return b == null || b.gbPerSec() == null || a.gbPerSec() >= b.gbPerSec() ? a : b;
+        };
     }
 
     private static Function<List<BenchRow>, BenchRow> row(String system, String op, int blockBytes, int nodes) {

@@ -34,7 +34,7 @@ final class BenchProgress extends OutputStream {
     }
 
     /**
-     * Steps of a run, as BenchCommand runs them: memcpy (2 per block size), the loopback stream, kvgrid (3 per block
+     * Steps of a run, as BenchCommand runs them: memcpy (2 per block size), the loopback streams (2), kvgrid (3 per block
      * size and a lookup) and the baseline (3 per block size) per cluster size, put and put-full, the thin client (3
      * per block size) and over TLS (3), Redis (4 per block size), the GPU rows where there is a CUDA device (4 per
      * copy size and 2 loads), then the SSD tier.
@@ -50,7 +50,7 @@ final class BenchProgress extends OutputStream {
         if (groups.contains("memcpy"))
             n += 2L * sizes;
         if (groups.contains("loopback"))
-            n += sizes;
+            n += 2L * sizes;
         for (int nodes : s.nodeCounts())
             if (groups.contains(nodes == 1 ? "1node" : "3jvms"))
                 n += 6L * sizes + 1;

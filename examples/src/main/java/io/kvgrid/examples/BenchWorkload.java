@@ -5,9 +5,12 @@ import io.kvgrid.BlockStore;
 import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -171,31 +174,50 @@ final class BenchWorkload {
         List<byte[]> read(List<String> keys) throws Exception;
     }
 
+    /** Bytes per write on the loopback's channel stream: the pieces kvgrid's block channel writes in. */
+    static final int CHANNEL_PIECE = 512 << 10;
+
     /**
      * The loopback ceiling: one plain TCP stream (as many as the store rows use: one) from this JVM to a sink process
      * on 127.0.0.1; each message is a 4-byte length and the block, acknowledged by one byte once the sink read it all.
+     * Two rows: {@code stream} writes through a {@code java.net.Socket} (the JDK writes a heap array 128 KiB per system
+     * call), {@code stream-channel} through a {@code SocketChannel}'s socket in {@link #CHANNEL_PIECE} pieces, as
+     * kvgrid's block channel writes its answers.
      */
     void loopback(int blockBytes, BenchJvms sink, Consumer<BenchRow> out) throws Exception {
         byte[] msg = sources(blockBytes)[0];
-        log("loopback-tcp stream", blockBytes, 1);
-        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), sink.port(0))) {
-            socket.setTcpNoDelay(true);
-            DataOutputStream o = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
-            InputStream in = socket.getInputStream();
-            int maxOps = s.putBlocks(blockBytes) * 4;
-            Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), maxOps, 1,
-                new Measure.Op() {
-                    public long run(int i) throws Exception {
-                        o.writeInt(msg.length);
-                        o.write(msg);
-                        o.flush();
-                        if (in.read() != 1)
-                            throw new IllegalStateException("the loopback sink closed the stream");
-                        return blockBytes;
-                    }
-                }));
-            out.accept(new BenchRow("loopback-tcp", "stream", blockBytes, 1, r.median().gbPerSec(),
-                r.median().p50Ms(), r.median().opsPerSec(), r.median().p99Ms(), true, 1, 1, r.rounds(), r.stable()));
+        for (boolean channel : new boolean[] {false, true}) {
+            String op = channel ? "stream-channel" : "stream";
+            log("loopback-tcp " + op, blockBytes, 1);
+            InetSocketAddress sinkAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), sink.port(0));
+            try (Socket socket = channel ? SocketChannel.open(sinkAddress).socket() : new Socket()) {
+                if (!channel)
+                    socket.connect(sinkAddress);
+                socket.setTcpNoDelay(true);
+                OutputStream raw = socket.getOutputStream();
+                DataOutputStream o = new DataOutputStream(new BufferedOutputStream(raw, 1 << 16));
+                InputStream in = socket.getInputStream();
+                int maxOps = s.putBlocks(blockBytes) * 4;
+                Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), maxOps, 1,
+                    new Measure.Op() {
+                        public long run(int i) throws Exception {
+                            o.writeInt(msg.length);
+                            if (channel) {
+                                o.flush();
+                                for (int off = 0; off < msg.length; off += CHANNEL_PIECE)
+                                    raw.write(msg, off, Math.min(CHANNEL_PIECE, msg.length - off));
+                            } else {
+                                o.write(msg);
+                            }
+                            o.flush();
+                            if (in.read() != 1)
+                                throw new IllegalStateException("the loopback sink closed the stream");
+                            return blockBytes;
+                        }
+                    }));
+                out.accept(new BenchRow("loopback-tcp", op, blockBytes, 1, r.median().gbPerSec(), r.median().p50Ms(),
+                    r.median().opsPerSec(), r.median().p99Ms(), true, 1, 1, r.rounds(), r.stable()));
+            }
         }
     }
 

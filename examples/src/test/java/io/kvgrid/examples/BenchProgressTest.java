@@ -44,7 +44,8 @@ class BenchProgressTest {
         BenchSettings quick = BenchSettings.quick();
         int sizes = BenchSettings.BLOCK_SIZES.size();
         assertEquals(2, BenchProgress.steps(quick, true, java.util.Set.of("full")), "put and put-full");
-        assertEquals(3L * sizes + 1, BenchProgress.steps(quick, true, java.util.Set.of("memcpy", "loopback", "ssd")));
+        assertEquals(2L * sizes + 2L * sizes + 1, BenchProgress.steps(quick, true,
+            java.util.Set.of("memcpy", "loopback", "ssd")), "two memcpy rows and two loopback streams per size, the SSD");
         assertEquals(0, BenchProgress.steps(quick, false, java.util.Set.of("redis")), "no redis-server, no rows");
     }
 }
