@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.security.cert.Certificate;
 import java.util.List;
@@ -33,6 +34,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Serves whole-block reads, lookups and writes on the block channel ({@link BlockChannelWire}) of a server node: each
@@ -346,8 +349,8 @@ public final class BlockChannelServer implements AutoCloseable {
     }
 
     private void answerGroup(StallGuard.Watch watch, GridBlockStore store, List<String> keys, int bytes,
-                             java.util.function.Function<java.util.function.IntFunction<java.nio.ByteBuffer>,
-                                 List<KeyResult<java.nio.ByteBuffer>>> fetch, Socket s, DataOutputStream out)
+                             Function<IntFunction<ByteBuffer>, List<KeyResult<ByteBuffer>>> fetch, Socket s,
+                             DataOutputStream out)
         throws IOException {
         long wait = store.config().getReadDeadlineMillis();
         try {
@@ -364,7 +367,7 @@ public final class BlockChannelServer implements AutoCloseable {
         // A client that stops reading is cut off, so its group does not hold the budget for good.
         // The payloads go into buffers lent for the group, back once they are written out (or the write failed).
         try (StallGuard.Watch ignored = step(watch); LentBuffers.Loan loan = buffers.lend()) {
-            for (KeyResult<java.nio.ByteBuffer> k : fetch.apply(loan)) {
+            for (KeyResult<ByteBuffer> k : fetch.apply(loan)) {
                 if (k.ok()) {
                     BlockChannelWire.writeBlockHead(out, k.value().remaining());
                     SocketWrites.write(out, s, k.value());
