@@ -181,11 +181,12 @@ final class BenchWorkload {
      * The loopback ceiling: one plain TCP stream (as many as the store rows use: one) from this JVM to a sink process
      * on 127.0.0.1; each message is a 4-byte length and the block, acknowledged by one byte once the sink read it all.
      * Two rows: {@code stream} writes through a {@code java.net.Socket} (the JDK writes a heap array 128 KiB per system
-     * call), {@code stream-channel} through a {@code SocketChannel}'s socket in {@link #CHANNEL_PIECE} pieces, as
-     * kvgrid's block channel writes its answers.
+     * call), {@code stream-channel} from a direct buffer to a {@code SocketChannel} in {@link #CHANNEL_PIECE} pieces,
+     * as kvgrid's block channel writes its answers (without the JDK's copy of a heap array into a direct buffer).
      */
     void loopback(int blockBytes, BenchJvms sink, Consumer<BenchRow> out) throws Exception {
         byte[] msg = sources(blockBytes)[0];
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(msg.length).put(msg).flip();
         for (boolean channel : new boolean[] {false, true}) {
             String op = channel ? "stream-channel" : "stream";
             log("loopback-tcp " + op, blockBytes, 1);
@@ -204,8 +205,13 @@ final class BenchWorkload {
                             o.writeInt(msg.length);
                             if (channel) {
                                 o.flush();
-                                for (int off = 0; off < msg.length; off += CHANNEL_PIECE)
-                                    raw.write(msg, off, Math.min(CHANNEL_PIECE, msg.length - off));
+                                java.nio.ByteBuffer b = direct.duplicate();
+                                SocketChannel ch = socket.getChannel();
+                                for (int end = b.limit(); b.position() < end; ) {
+                                    b.limit(Math.min(end, b.position() + CHANNEL_PIECE));
+                                    while (b.hasRemaining())
+                                        ch.write(b);
+                                }
                             } else {
                                 o.write(msg);
                             }

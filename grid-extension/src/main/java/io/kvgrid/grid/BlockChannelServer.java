@@ -120,7 +120,7 @@ public final class BlockChannelServer implements AutoCloseable {
         for (int port = first; port <= last; port++) {
             ServerSocket s = null;
             try {
-                // Plain TCP through a channel: its sockets write a payload in pieces of our size (SocketWrites).
+                // Plain TCP through a channel: its sockets write a payload in pieces of our size (SocketStreams).
                 s = tls == null ? ServerSocketChannel.open().socket() : tls.getServerSocketFactory().createServerSocket();
                 if (s instanceof SSLServerSocket ssl)
                     ssl.setNeedClientAuth(true);
@@ -203,8 +203,8 @@ public final class BlockChannelServer implements AutoCloseable {
             s.setTcpNoDelay(true);
             s.setSoTimeout(IDLE_MILLIS);
             s.setSendBufferSize(1 << 20);
-            out = new DataOutputStream(new BufferedOutputStream(SocketWrites.of(s), 64 << 10));
-            DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 16 << 10));
+            out = new DataOutputStream(new BufferedOutputStream(SocketStreams.output(s), 64 << 10));
+            DataInputStream in = new DataInputStream(new BufferedInputStream(SocketStreams.input(s), 16 << 10));
             ClientRole role;
             try (StallGuard.Watch ignored = step(watch)) {
                 role = s instanceof SSLSocket ssl ? role(ssl) : ClientRole.ADMIN;
@@ -370,7 +370,7 @@ public final class BlockChannelServer implements AutoCloseable {
             for (KeyResult<ByteBuffer> k : fetch.apply(loan)) {
                 if (k.ok()) {
                     BlockChannelWire.writeBlockHead(out, k.value().remaining());
-                    SocketWrites.write(out, s, k.value());
+                    SocketStreams.write(out, s, k.value());
                 } else {
                     BlockChannelWire.writeFailure(out, k.error());
                 }
@@ -395,6 +395,7 @@ public final class BlockChannelServer implements AutoCloseable {
             closeQuietly(s); // a connection blocked in a read or write ends now, not at its timeout
         stalls.close();
         handlers.shutdownNow();
+        buffers.close();
     }
 
     private static void closeQuietly(AutoCloseable c) {

@@ -21,20 +21,27 @@ import java.util.function.IntFunction;
  * (a block read from a lower tier, waiting to be promoted) is never handed out twice.
  *
  * <p>A direct pool (for a plaintext channel, whose socket writes a direct buffer without first copying it) lends
- * direct buffers while the direct bytes out on loan stay within {@code maxBytes}, heap buffers past that, so it holds
- * at most twice {@code maxBytes} of direct memory. A direct buffer it does not keep is freed at once, not left to a
+ * direct buffers while the direct bytes out on loan stay within {@code maxBytes} (reserved before each allocation, so
+ * racing readers cannot pass it together) and the JVM's direct memory is less than half spent, heap buffers
+ * otherwise, so it holds at most twice {@code maxBytes} of direct memory. A direct buffer it does not keep is freed at once, not left to a
  * garbage collection that may be far off (a kept buffer lives in the old generation); no one else holds it: it was
  * either kept or lent, and a loan gives its buffers back when its reader is done with them.
  */
 final class LentBuffers {
     /** Lengths kept at most: the pool is for the few block sizes a deployment reads, and is walked on each return. */
     static final int MAX_LENGTHS = 64;
+    private static final long REFUSED_NANOS = 10_000_000_000L;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LentBuffers.class);
     private final long maxBytes;
     private final boolean direct;
     private final Map<Integer, ConcurrentLinkedQueue<ByteBuffer>> kept = new ConcurrentHashMap<>();
     private final AtomicLong keptBytes = new AtomicLong();
     private final AtomicLong lentDirectBytes = new AtomicLong();
-    private volatile boolean directRefused;
+    /** Bytes of the direct buffers this pool made and has not freed: kept, on loan, or given back and not kept. */
+    private final AtomicLong directBytes = new AtomicLong();
+    /** {@link System#nanoTime} until which no direct buffer is allocated: the JVM refused one. */
+    private volatile long refusedUntil = Long.MIN_VALUE;
+    private volatile boolean closed;
 
     /** A pool of heap buffers ({@code direct} false) or of direct ones, keeping at most {@code maxBytes}. */
     LentBuffers(long maxBytes, boolean direct) {
@@ -59,38 +66,63 @@ final class LentBuffers {
         return lentDirectBytes.get();
     }
 
+    /** Bytes of the direct buffers this pool holds or has lent: at most twice its bound. */
+    long directBytes() {
+        return directBytes.get();
+    }
+
     private ByteBuffer take(int length) {
         ConcurrentLinkedQueue<ByteBuffer> q = kept.get(length);
         ByteBuffer b = q == null ? null : q.poll();
         if (b != null) {
             keptBytes.addAndGet(-length);
-        } else if (direct && !directRefused && lentDirectBytes.get() + length <= maxBytes) {
-            try {
-                b = ByteBuffer.allocateDirect(length);
-            } catch (OutOfMemoryError e) {
-                // The JVM's direct memory is spent (-XX:MaxDirectMemorySize): this pool lends heap arrays from now on.
-                directRefused = true;
-                return ByteBuffer.allocate(length);
-            }
-        } else {
+            if (b.isDirect())
+                lentDirectBytes.addAndGet(length);
+            return b.clear();
+        }
+        return direct && reserveDirect(length) ? allocateDirect(length) : ByteBuffer.allocate(length);
+    }
+
+    /**
+     * Takes {@code length} bytes of the direct bound for a new buffer; false (lend heap) when they would pass it, when
+     * the JVM's direct memory is half spent, or for a while after the JVM refused some. The JVM's own refusal is no
+     * way to find out: it first collects garbage and sleeps for up to half a second, and the caller reads under
+     * Ignite's page and tree locks.
+     */
+    private boolean reserveDirect(int length) {
+        if (System.nanoTime() < refusedUntil || !DirectMemory.hasRoomFor(length))
+            return false;
+        for (long cur; (cur = lentDirectBytes.get()) + length <= maxBytes; )
+            if (lentDirectBytes.compareAndSet(cur, cur + length))
+                return true;
+        return false;
+    }
+
+    private ByteBuffer allocateDirect(int length) {
+        try {
+            ByteBuffer b = ByteBuffer.allocateDirect(length);
+            directBytes.addAndGet(length);
+            return b;
+        } catch (OutOfMemoryError e) {
+            lentDirectBytes.addAndGet(-length);
+            refusedUntil = System.nanoTime() + REFUSED_NANOS;
+            LOG.warn("kvgrid: block channel answers read into heap arrays for {} s: the JVM refused {} bytes of "
+                + "direct memory ({})", REFUSED_NANOS / 1_000_000_000L, length, e.getMessage());
             return ByteBuffer.allocate(length);
         }
-        if (b.isDirect())
-            lentDirectBytes.addAndGet(length);
-        return b.clear();
     }
 
     private void giveBack(ByteBuffer b) {
-        int length = b.capacity();
-        if (b.isDirect())
-            lentDirectBytes.addAndGet(-length);
+        boolean wasDirect = b.isDirect();
         if (!keep(b))
             drop(b);
+        if (wasDirect) // after the buffer is freed or kept: a new one is made only once this one is accounted for
+            lentDirectBytes.addAndGet(-b.capacity());
     }
 
     private boolean keep(ByteBuffer b) {
         int length = b.capacity();
-        if (length == 0 || length > maxBytes || b.isDirect() != direct)
+        if (closed || length == 0 || length > maxBytes || b.isDirect() != direct)
             return false;
         ConcurrentLinkedQueue<ByteBuffer> q = kept.get(length);
         if (q == null && kept.size() >= MAX_LENGTHS)
@@ -116,9 +148,24 @@ final class LentBuffers {
         }
     }
 
-    private static void drop(ByteBuffer b) {
-        if (b.isDirect())
+    /**
+     * Frees the buffers kept; buffers on loan are freed as they come back. For the server's close: a pool left to the
+     * collector holds its direct memory until an old-generation collection.
+     */
+    void close() {
+        closed = true;
+        for (ConcurrentLinkedQueue<ByteBuffer> q : kept.values())
+            for (ByteBuffer b; (b = q.poll()) != null; ) {
+                keptBytes.addAndGet(-b.capacity());
+                drop(b);
+            }
+    }
+
+    private void drop(ByteBuffer b) {
+        if (b.isDirect()) {
             GridUnsafe.cleanDirectBuffer(b);
+            directBytes.addAndGet(-b.capacity());
+        }
     }
 
     /**
@@ -140,6 +187,36 @@ final class LentBuffers {
             for (ByteBuffer b : lent)
                 giveBack(b);
             lent.clear();
+        }
+    }
+
+    /** The JVM's direct memory: how much it has reserved, against its limit. */
+    static final class DirectMemory {
+        private static final java.lang.management.BufferPoolMXBean POOL = java.lang.management.ManagementFactory
+            .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
+            .filter(p -> p.getName().equals("direct")).findFirst().orElse(null);
+        /** -XX:MaxDirectMemorySize, or the heap's maximum when it is not set (the JVM's default). */
+        static final long MAX = max();
+
+        private DirectMemory() {
+        }
+
+        /** Whether {@code bytes} more leave the JVM's direct memory at most half spent. */
+        static boolean hasRoomFor(long bytes) {
+            return POOL == null || POOL.getMemoryUsed() + bytes <= MAX / 2;
+        }
+
+        private static long max() {
+            try {
+                long v = Long.parseLong(java.lang.management.ManagementFactory
+                    .getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                    .getVMOption("MaxDirectMemorySize").getValue());
+                if (v > 0)
+                    return v;
+            } catch (RuntimeException | LinkageError e) {
+                // not a HotSpot JVM: its default
+            }
+            return Runtime.getRuntime().maxMemory();
         }
     }
 }

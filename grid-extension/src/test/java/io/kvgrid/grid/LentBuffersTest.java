@@ -124,4 +124,63 @@ class LentBuffersTest {
             assertEquals(0, pool.lentDirectBytes());
         }
     }
+
+    @Test
+    void racingLoansNeverMakeTheDirectMemoryOfThePoolPassTwiceItsBound() throws Exception {
+        int threads = 32;
+        int length = 4 << 20;
+        LentBuffers pool = new LentBuffers(8L << 20, true);
+        java.util.concurrent.atomic.AtomicLong mostLent = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+        java.util.concurrent.ExecutorService pool8 = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        try {
+            java.util.List<java.util.concurrent.Future<Integer>> directs = new java.util.ArrayList<>();
+            for (int t = 0; t < threads; t++)
+                directs.add(pool8.submit(() -> {
+                    int n = 0;
+                    for (int round = 0; round < 20; round++) {
+                        start.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                        try (LentBuffers.Loan loan = pool.lend()) {
+                            if (loan.apply(length).isDirect())
+                                n++;
+                            mostLent.accumulateAndGet(pool.directBytes(), Math::max);
+                        }
+                    }
+                    return n;
+                }));
+            int direct = 0;
+            for (java.util.concurrent.Future<Integer> f : directs)
+                direct += f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(mostLent.get() <= 2 * (8L << 20), "at most the bound kept and the bound on loan, saw "
+                + mostLent.get());
+            assertTrue(direct >= 20, "some loans got direct buffers: " + direct);
+            assertEquals(0, pool.lentDirectBytes());
+        } finally {
+            pool8.shutdownNow();
+        }
+    }
+
+    @Test
+    void aClosedPoolFreesWhatItKeptAndKeepsNothingGivenBackLater() {
+        LentBuffers pool = new LentBuffers(1L << 20, true);
+        LentBuffers.Loan late = pool.lend();
+        late.apply(2_000);
+        try (LentBuffers.Loan loan = pool.lend()) {
+            loan.apply(1_000);
+        }
+        assertEquals(1_000, pool.keptBytes());
+        pool.close();
+        assertEquals(0, pool.keptBytes(), "the kept buffer freed");
+        late.close();
+        assertEquals(0, pool.keptBytes(), "a buffer back from a loan after the close is freed, not kept");
+        assertEquals(0, pool.lentDirectBytes());
+        assertEquals(0, pool.directBytes(), "every direct buffer freed");
+    }
+
+    @Test
+    void theJvmsDirectMemoryHasRoomForABufferButNotForMoreThanHalfItsLimit() {
+        assertTrue(LentBuffers.DirectMemory.MAX > 0);
+        assertTrue(LentBuffers.DirectMemory.hasRoomFor(1 << 20));
+        assertFalse(LentBuffers.DirectMemory.hasRoomFor(LentBuffers.DirectMemory.MAX / 2 + 1));
+    }
 }

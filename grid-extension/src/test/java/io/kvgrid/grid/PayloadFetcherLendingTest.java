@@ -5,6 +5,8 @@ import io.kvgrid.TierStoreFactory;
 import io.kvgrid.testing.MemoryTierStore;
 import io.kvgrid.testing.Payload;
 import io.kvgrid.testing.TestCluster;
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -17,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.kvgrid.testing.Payload.assertPayload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,6 +69,44 @@ class PayloadFetcherLendingTest {
             for (int i = 0; i < 10 && above.isEmpty(); i++)
                 assertEquals(0, fetchCountingLent(c, key, above));
             assertTrue(above.contains(key), "served from the tier above memory");
+        }
+    }
+
+    @Test
+    void aLentBufferIsCheckedAgainstItsRecordAsAnArrayIs() {
+        KvGridConfiguration cfg = TestCluster.smallConfig();
+        cfg.setVerifyOnRead(true);
+        try (TestCluster c = GridTests.cluster(1, cfg)) {
+            PayloadFetcher f = KvGridRuntime.of(c.node(0).ignite()).store().fetcher();
+            byte[] bytes = Payload.of("lending/checked", SIZE);
+            BlockRecord r = new BlockRecord();
+            r.size = SIZE;
+            r.crc = Payloads.crc(bytes);
+            ByteBuffer direct = ByteBuffer.allocateDirect(SIZE).put(bytes).flip();
+            assertSame(direct, f.verifiedBuffer("k", r, direct));
+            assertEquals(0, direct.position(), "the check leaves the buffer's position");
+            ByteBuffer wrapped = f.verifiedBuffer("k", r, bytes);
+            assertSame(bytes, wrapped.array(), "an array comes wrapped, not copied");
+
+            ByteBuffer corrupt = ByteBuffer.allocateDirect(SIZE).put(bytes).flip();
+            corrupt.put(SIZE / 2, (byte) (bytes[SIZE / 2] + 1));
+            assertEquals(ErrorCode.CHECKSUM_MISMATCH,
+                assertThrows(KvGridException.class, () -> f.verifiedBuffer("k", r, corrupt)).code());
+            ByteBuffer shorter = direct.duplicate().limit(SIZE - 1);
+            assertEquals(ErrorCode.CHECKSUM_MISMATCH,
+                assertThrows(KvGridException.class, () -> f.verifiedBuffer("k", r, shorter)).code());
+            assertEquals(ErrorCode.NOT_FOUND,
+                assertThrows(KvGridException.class, () -> f.verifiedBuffer("k", r, null)).code());
+
+            // A block replaced while read: checked against the record of the block that replaced it.
+            byte[] other = Payload.of("lending/replaced", SIZE + 1);
+            BlockRecord now = new BlockRecord();
+            now.size = other.length;
+            now.crc = Payloads.crc(other);
+            ByteBuffer replaced = ByteBuffer.allocateDirect(other.length).put(other).flip();
+            assertSame(replaced, f.verifiedBuffer("k", r, new PayloadFetcher.Reread(now, replaced)));
+            assertEquals(ErrorCode.CHECKSUM_MISMATCH, assertThrows(KvGridException.class,
+                () -> f.verifiedBuffer("k", r, new PayloadFetcher.Reread(r, replaced))).code());
         }
     }
 }

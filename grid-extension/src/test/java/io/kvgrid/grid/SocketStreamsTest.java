@@ -24,14 +24,14 @@ import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The stream the block channel writes payloads to: pieces of at most a chunk on a channel's socket, bytes whole. */
 @Timeout(60)
-class SocketWritesTest {
+class SocketStreamsTest {
     @Test
     void aLargeWriteReachesTheStreamBelowInPiecesOfAtMostAChunkAndInOrder() throws IOException {
         List<Integer> pieces = new ArrayList<>();
@@ -48,16 +48,16 @@ class SocketWritesTest {
                 below.write(b, off, len);
             }
         };
-        byte[] payload = payload(2 * SocketWrites.CHUNK + 7, 1);
-        SocketWrites.chunked(recording).write(payload, 3, payload.length - 3);
-        assertEquals(List.of(SocketWrites.CHUNK, SocketWrites.CHUNK, 4), pieces);
+        byte[] payload = payload(2 * SocketStreams.CHUNK + 7, 1);
+        SocketStreams.chunked(recording).write(payload, 3, payload.length - 3);
+        assertEquals(List.of(SocketStreams.CHUNK, SocketStreams.CHUNK, 4), pieces);
         assertArrayEquals(java.util.Arrays.copyOfRange(payload, 3, payload.length), below.toByteArray());
     }
 
     @Test
     void aWriteOutsideItsArrayIsRefusedBeforeAnyByteGoesOut() {
         List<Integer> pieces = new ArrayList<>();
-        OutputStream s = SocketWrites.chunked(new OutputStream() {
+        OutputStream s = SocketStreams.chunked(new OutputStream() {
             @Override
             public void write(int b) {
                 pieces.add(1);
@@ -71,7 +71,7 @@ class SocketWritesTest {
     void aChannelsSocketDeliversAPayloadOfSeveralChunksWhole() throws Exception {
         try (ServerSocketChannel server = ServerSocketChannel.open()) {
             server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            byte[] payload = payload(3 * SocketWrites.CHUNK + 123, 2);
+            byte[] payload = payload(3 * SocketStreams.CHUNK + 123, 2);
             CompletableFuture<byte[]> received = CompletableFuture.supplyAsync(() -> {
                 try (Socket c = new Socket(InetAddress.getLoopbackAddress(), server.socket().getLocalPort())) {
                     byte[] b = new byte[payload.length];
@@ -82,8 +82,8 @@ class SocketWritesTest {
                 }
             });
             try (Socket s = server.socket().accept()) {
-                OutputStream out = SocketWrites.of(s);
-                assertNotSame(s.getOutputStream(), out);
+                OutputStream out = SocketStreams.output(s);
+                assertInstanceOf(java.io.FilterOutputStream.class, out, "the socket's stream, handed pieces");
                 out.write(payload);
                 out.flush();
                 assertArrayEquals(payload, received.get(30, java.util.concurrent.TimeUnit.SECONDS));
@@ -95,7 +95,7 @@ class SocketWritesTest {
     @ValueSource(booleans = {true, false})
     void aDirectBufferFollowsWhatTheStreamHoldsAndArrivesWholeWithItsPositionLeftAsItWas(boolean channel)
         throws Exception {
-        byte[] payload = payload(2 * SocketWrites.CHUNK + 99, 3);
+        byte[] payload = payload(2 * SocketStreams.CHUNK + 99, 3);
         ByteBuffer direct = ByteBuffer.allocateDirect(payload.length + 10);
         direct.position(10);
         direct.put(payload).flip().position(10);
@@ -114,9 +114,9 @@ class SocketWritesTest {
                 }
             });
             try (Socket s = channel ? server.socket().accept() : plain.accept()) {
-                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(SocketWrites.of(s), 64 << 10));
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(SocketStreams.output(s), 64 << 10));
                 out.writeInt(payload.length); // held by the buffered stream until the payload goes out
-                SocketWrites.write(out, s, direct);
+                SocketStreams.write(out, s, direct);
                 out.flush();
                 assertArrayEquals(payload, received.get(30, java.util.concurrent.TimeUnit.SECONDS));
             }
@@ -126,12 +126,37 @@ class SocketWritesTest {
     }
 
     @Test
-    void aPlainSocketIsWrittenAsItIs() throws IOException {
+    void aChannelsSocketIsReadAtMostAReadPieceAtATimeAndTheBytesComeWhole() throws Exception {
+        byte[] payload = payload(3 * SocketStreams.READ_PIECE + 5, 4);
+        try (ServerSocketChannel server = ServerSocketChannel.open()) {
+            server.socket().setReceiveBufferSize(4 << 20); // room for the whole payload before the first read
+            server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            try (Socket c = new Socket(InetAddress.getLoopbackAddress(), server.socket().getLocalPort());
+                 Socket s = server.socket().accept()) {
+                c.getOutputStream().write(payload);
+                c.getOutputStream().flush();
+                java.io.InputStream in = SocketStreams.input(s);
+                byte[] got = new byte[payload.length];
+                // The whole payload in the receive buffer: one read could take it all.
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                    .until(() -> in.available() >= payload.length);
+                for (int off = 0, n; off < got.length; off += n) {
+                    n = in.read(got, off, got.length - off);
+                    assertTrue(n > 0 && n <= SocketStreams.READ_PIECE, "read " + n + " bytes at " + off);
+                }
+                assertArrayEquals(payload, got);
+            }
+        }
+    }
+
+    @Test
+    void aPlainSocketIsReadAndWrittenAsItIs() throws IOException {
         try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
              Socket c = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
              Socket s = server.accept()) {
-            assertSame(s.getOutputStream(), SocketWrites.of(s));
-            assertSame(c.getOutputStream(), SocketWrites.of(c));
+            assertSame(s.getOutputStream(), SocketStreams.output(s));
+            assertSame(c.getOutputStream(), SocketStreams.output(c));
+            assertSame(s.getInputStream(), SocketStreams.input(s));
         }
     }
 

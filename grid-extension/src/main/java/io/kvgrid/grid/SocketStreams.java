@@ -1,7 +1,9 @@
 package io.kvgrid.grid;
 
 import java.io.DataOutputStream;
+import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -9,25 +11,42 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 
 /**
- * The stream a block channel writes payloads to. A plain {@code java.net.Socket} writes a heap array 128 KiB at a time
- * (the JDK's {@code NioSocketImpl} copies each piece into a temporary direct buffer, then makes a system call); the
- * socket of a {@code SocketChannel} writes as much as it is given in one. Measured here with a 1 MiB reply to a
- * plain-socket client on loopback: p50 0.53-0.76 ms written from a plain socket, 0.34-0.38 ms written from a channel's
- * in {@link #CHUNK} pieces, 0.43-0.48 ms in one piece (the reader starts on the first piece while the second is
- * copied). Pieces also bound the direct buffer the JDK keeps per writing thread: a 64 MiB block written whole would
- * leave 64 MiB of direct memory cached on each channel thread.
+ * The streams a block channel server reads requests from and writes payloads to. A plain {@code java.net.Socket}
+ * writes a heap array 128 KiB at a time (the JDK's {@code NioSocketImpl} copies each piece into a temporary direct
+ * buffer, then makes a system call); the socket of a {@code SocketChannel} writes as much as it is given in one.
+ * Measured here with a 1 MiB reply to a plain-socket client on loopback: p50 0.53-0.76 ms written from a plain
+ * socket, 0.34-0.38 ms written from a channel's in {@link #CHUNK} pieces, 0.43-0.48 ms in one piece (the reader starts
+ * on the first piece while the second is copied).
+ *
+ * <p>A channel's socket reads into, and writes from, a heap array through a temporary direct buffer the size of the
+ * call, which the JDK keeps for the thread and counts against the JVM's direct memory: so writes go in {@link #CHUNK}
+ * pieces and reads in {@link #READ_PIECE} pieces (a 64 MiB block read or written whole would leave 64 MiB of direct
+ * memory on each channel thread; with the pieces, a thread keeps at most {@link #CHUNK}).
  */
-final class SocketWrites {
+final class SocketStreams {
     /** Bytes handed to a channel socket per write. */
     static final int CHUNK = 512 << 10;
+    /** Bytes asked of a channel socket per read: as much as a plain socket reads per call. */
+    static final int READ_PIECE = 128 << 10;
 
-    private SocketWrites() {
+    private SocketStreams() {
     }
 
     /** {@code s}'s output, in {@link #CHUNK} pieces when it is a channel's socket, as it is otherwise. */
-    static OutputStream of(Socket s) throws IOException {
+    static OutputStream output(Socket s) throws IOException {
         OutputStream out = s.getOutputStream();
         return s.getChannel() == null ? out : chunked(out);
+    }
+
+    /** {@code s}'s input, read in {@link #READ_PIECE} pieces when it is a channel's socket, as it is otherwise. */
+    static InputStream input(Socket s) throws IOException {
+        InputStream in = s.getInputStream();
+        return s.getChannel() == null ? in : new FilterInputStream(in) {
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                return in.read(b, off, Math.min(len, READ_PIECE));
+            }
+        };
     }
 
     /** {@code out}, handed each write in {@link #CHUNK} pieces. */
