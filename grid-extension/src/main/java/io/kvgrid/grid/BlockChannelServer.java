@@ -86,8 +86,9 @@ public final class BlockChannelServer implements AutoCloseable {
 
     private BlockChannelServer(ServerSocket socket) {
         this.socket = socket;
+        // Direct where the accepted sockets have a channel to write them to (SocketStreams.write), as plaintext's do.
         this.buffers = new LentBuffers(Math.min(64L << 20, Runtime.getRuntime().maxMemory() / 16),
-            !(socket instanceof SSLServerSocket));
+            socket.getChannel() != null);
         AtomicInteger n = new AtomicInteger();
         int port = socket.getLocalPort();
         this.handlers = Executors.newCachedThreadPool(r -> {

@@ -90,11 +90,16 @@ final class LentBuffers {
      * Ignite's page and tree locks.
      */
     private boolean reserveDirect(int length) {
-        if (System.nanoTime() < refusedUntil || !DirectMemory.hasRoomFor(length))
+        if (System.nanoTime() < refusedUntil)
             return false;
-        for (long cur; (cur = lentDirectBytes.get()) + length <= maxBytes; )
-            if (lentDirectBytes.compareAndSet(cur, cur + length))
-                return true;
+        for (long cur; (cur = lentDirectBytes.get()) + length <= maxBytes; ) {
+            if (lentDirectBytes.compareAndSet(cur, cur + length)) {
+                if (DirectMemory.hasRoomFor(length)) // (asked of the JVM only once the pool's own bound allows it)
+                    return true;
+                lentDirectBytes.addAndGet(-length);
+                return false;
+            }
+        }
         return false;
     }
 

@@ -328,6 +328,7 @@ final class PayloadFetcher {
         return bytes instanceof ByteBuffer b ? b : ByteBuffer.wrap((byte[]) bytes);
     }
 
+    /** {@code fetched} (byte[] or a lent ByteBuffer, or what replaced or failed it) checked against its record. */
     private Object checked(String key, BlockRecord r, Object fetched) {
         if (fetched instanceof Reread again) {
             r = again.rec();
@@ -340,10 +341,9 @@ final class PayloadFetcher {
         }
         if (fetched == null)
             throw new KvGridException(ErrorCode.NOT_FOUND, "key", "block " + key + " was removed or evicted while read");
-        boolean matches = fetched instanceof ByteBuffer b
-            ? b.remaining() == r.size && (!cfg.isVerifyOnRead() || Payloads.crc(b) == r.crc)
-            : ((byte[]) fetched).length == r.size && (!cfg.isVerifyOnRead() || Payloads.crc((byte[]) fetched) == r.crc);
-        if (!matches) {
+        // One check for both forms: an array is looked at through a buffer over it (no copy).
+        ByteBuffer b = fetched instanceof ByteBuffer lent ? lent : ByteBuffer.wrap((byte[]) fetched);
+        if (b.remaining() != r.size || (cfg.isVerifyOnRead() && Payloads.crc(b) != r.crc)) {
             meters.verifyFailed();
             throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "key", "payload of " + key + " does not match its metadata");
         }
