@@ -58,6 +58,12 @@ public final class BlockChannelClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Reads the answers of a request's second and further nodes ({@link #receiveAll}). */
+    private final ExecutorService receivers = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "kvgrid-block-channel-receive");
+        t.setDaemon(true);
+        return t;
+    });
     /** Ends a PUT's write to a node that stopped reading at the write deadline. */
     private final StallGuard stalls = new StallGuard("kvgrid-block-channel-watchdog");
     private volatile boolean closed;
@@ -164,9 +170,67 @@ public final class BlockChannelClient implements AutoCloseable {
             else
                 sent.add(r);
         }
-        for (Request r : sent)
-            receive(r, out, unanswered);
+        receiveAll(sent, out, unanswered);
         return out;
+    }
+
+    /**
+     * Receives the answers to {@code sent}: the first request's on this thread, each other's on a thread of its own.
+     * Read one after another, a node waited with its socket buffers full until the answers before its own were read;
+     * read at once, every node writes its answers as it reads them. Answers are merged in the order of the requests.
+     */
+    private void receiveAll(List<Request> sent, Map<String, Object> out, Collection<String> unanswered) {
+        List<Map<String, Object>> outs = new ArrayList<>();
+        List<List<String>> missed = new ArrayList<>();
+        List<java.util.concurrent.Future<?>> others = new ArrayList<>();
+        for (Request r : sent.subList(Math.min(1, sent.size()), sent.size())) {
+            Map<String, Object> o = new LinkedHashMap<>();
+            List<String> u = new ArrayList<>();
+            outs.add(o);
+            missed.add(u);
+            Runnable receiving = Deadlines.carried(() -> receive(r, o, u));
+            try {
+                others.add(receivers.submit(receiving));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                others.add(java.util.concurrent.CompletableFuture.completedFuture(null)); // closing: read it here
+                receiving.run();
+            }
+        }
+        if (!sent.isEmpty())
+            receive(sent.get(0), out, unanswered);
+        RuntimeException failed = null;
+        for (int i = 0; i < others.size(); i++) {
+            RuntimeException e = finished(others.get(i));
+            failed = failed == null ? e : failed;
+            out.putAll(outs.get(i));
+            unanswered.addAll(missed.get(i));
+        }
+        if (failed != null)
+            throw failed;
+    }
+
+    /**
+     * Waits for {@code f} to finish, through interrupts (its socket's timeout ends it; its answers must be merged, its
+     * connection released), which it sets again; what it threw, or null.
+     */
+    private static RuntimeException finished(java.util.concurrent.Future<?> f) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    f.get();
+                    return null;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    return e.getCause() instanceof RuntimeException re ? re
+                        : new IllegalStateException("reading a block channel's answers", e.getCause());
+                }
+            }
+        } finally {
+            if (interrupted)
+                Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -367,6 +431,7 @@ public final class BlockChannelClient implements AutoCloseable {
     public void close() {
         closed = true;
         connector.shutdownNow();
+        receivers.shutdown(); // answers being read end by their socket timeouts
         stalls.close();
         for (ConcurrentLinkedDeque<Connection> q : idle.values())
             for (Connection c; (c = q.pollFirst()) != null; )

@@ -41,6 +41,23 @@ final class Deadlines {
         }
     }
 
+    /** {@code body}, to run on another thread under this thread's current deadline (or none, as here). */
+    static Runnable carried(Runnable body) {
+        Deadline d = CURRENT.get();
+        return () -> {
+            Deadline was = CURRENT.get();
+            CURRENT.set(d);
+            try {
+                body.run();
+            } finally {
+                if (was == null)
+                    CURRENT.remove();
+                else
+                    CURRENT.set(was);
+            }
+        };
+    }
+
     /** {@code future}'s result, waiting no longer than the current deadline; TIMEOUT past it. */
     static <T> T get(IgniteFuture<T> future, String what) {
         Deadline d = CURRENT.get();

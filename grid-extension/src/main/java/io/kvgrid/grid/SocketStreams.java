@@ -1,6 +1,6 @@
 package io.kvgrid.grid;
 
-import java.io.DataOutputStream;
+import java.io.BufferedOutputStream;
 import java.io.FilterInputStream;
 import java.io.FilterOutputStream;
 import java.io.InputStream;
@@ -55,31 +55,55 @@ final class SocketStreams {
     }
 
     /**
-     * Writes {@code payload} (position to limit, which it leaves as they were) after what {@code out} holds: a heap
-     * buffer's bytes through {@code out}; a direct buffer straight to {@code s}'s channel in {@link #CHUNK} pieces,
-     * once {@code out} is flushed, without the copy into a direct buffer the JDK makes of an array. (A socket without
-     * a channel, as TLS's, is lent heap buffers; a direct one meeting it goes through {@code out} in pieces.)
+     * {@code s}'s output ({@link #output}) behind a buffer of {@code size} bytes, which writes a payload after what it
+     * holds ({@link Answers#writePayload}).
      */
-    static void write(DataOutputStream out, Socket s, ByteBuffer payload) throws IOException {
-        if (payload.hasArray()) {
-            out.write(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
-            return;
+    static Answers answers(Socket s, int size) throws IOException {
+        return new Answers(output(s), s.getChannel(), size);
+    }
+
+    /**
+     * A socket's buffered output that writes payloads after the bytes it holds (an answer's head): a heap buffer's
+     * bytes through the buffer; a direct buffer straight to the socket's channel in {@link #CHUNK} pieces, the held
+     * bytes gathered into the first write, without the copy into a direct buffer the JDK makes of an array. Gathered,
+     * the head and the payload leave in one system call and reach the reader together; written apart, the 5-byte head
+     * went out as a segment of its own, and the reader woke for it alone. (A socket without a channel, as TLS's, is
+     * lent heap buffers; a direct one meeting it goes through the buffer in pieces.)
+     */
+    static final class Answers extends BufferedOutputStream {
+        private final SocketChannel channel;
+
+        /** Buffers what goes to {@code out}; payloads go to {@code channel} where not null (the socket's). */
+        Answers(OutputStream out, SocketChannel channel, int size) {
+            super(out, size);
+            this.channel = channel;
         }
-        ByteBuffer b = payload.duplicate();
-        SocketChannel ch = s.getChannel();
-        if (ch == null) {
-            byte[] piece = new byte[Math.min(CHUNK, b.remaining())];
-            for (int n; (n = Math.min(piece.length, b.remaining())) > 0; ) {
-                b.get(piece, 0, n);
-                out.write(piece, 0, n);
+
+        /** Writes {@code payload} (position to limit, which it leaves as they were) after what this stream holds. */
+        void writePayload(ByteBuffer payload) throws IOException {
+            if (payload.hasArray()) {
+                write(payload.array(), payload.arrayOffset() + payload.position(), payload.remaining());
+                return;
             }
-            return;
-        }
-        out.flush();
-        for (int end = b.limit(); b.position() < end; ) {
-            b.limit(Math.min(end, b.position() + CHUNK));
-            while (b.hasRemaining())
-                ch.write(b);
+            ByteBuffer b = payload.duplicate();
+            if (channel == null) {
+                byte[] piece = new byte[Math.min(CHUNK, b.remaining())];
+                for (int n; (n = Math.min(piece.length, b.remaining())) > 0; ) {
+                    b.get(piece, 0, n);
+                    write(piece, 0, n);
+                }
+                return;
+            }
+            if (!b.hasRemaining())
+                return; // nothing to add to what is held
+            ByteBuffer held = ByteBuffer.wrap(buf, 0, count);
+            count = 0; // goes out with the first piece
+            for (int end = b.limit(); b.position() < end; ) {
+                b.limit(Math.min(end, b.position() + CHUNK));
+                ByteBuffer[] pieces = {held, b};
+                while (held.hasRemaining() || b.hasRemaining())
+                    channel.write(pieces);
+            }
         }
     }
 

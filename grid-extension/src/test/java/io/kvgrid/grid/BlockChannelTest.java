@@ -367,7 +367,7 @@ class BlockChannelTest {
 
     @Test
     void aGetLargerThanOneGroupIsAnsweredGroupByGroupWithEveryBlocksBytes() throws IOException {
-        // 40 blocks of 1 MiB: two groups of 32 MiB at most, each written out before the next is read. The other tests'
+        // 40 blocks of 1 MiB: groups of 2 MiB at most, each written out before the next is read. The other tests'
         // blocks go first, so these fit in the nodes' 64 MiB regions below the eviction watermark whatever ran before.
         cluster.store(0).removeByRegex("chan/.*", true);
         List<String> keys = new ArrayList<>();

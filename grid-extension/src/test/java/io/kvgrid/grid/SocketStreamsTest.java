@@ -114,15 +114,48 @@ class SocketStreamsTest {
                 }
             });
             try (Socket s = channel ? server.socket().accept() : plain.accept()) {
-                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(SocketStreams.output(s), 64 << 10));
+                SocketStreams.Answers answers = SocketStreams.answers(s, 64 << 10);
+                DataOutputStream out = new DataOutputStream(answers);
                 out.writeInt(payload.length); // held by the buffered stream until the payload goes out
-                SocketStreams.write(out, s, direct);
+                answers.writePayload(direct);
                 out.flush();
                 assertArrayEquals(payload, received.get(30, java.util.concurrent.TimeUnit.SECONDS));
             }
         }
         assertEquals(10, direct.position());
         assertEquals(payload.length + 10, direct.limit());
+    }
+
+    @Test
+    void aDirectPayloadLeavesInTheSameChannelWriteAsTheHeadBeforeItThenInChunks() throws IOException {
+        byte[] payload = payload(2 * SocketStreams.CHUNK + 77, 5);
+        ByteBuffer direct = ByteBuffer.allocateDirect(payload.length).put(payload).flip();
+        RecordingChannel channel = new RecordingChannel(100 << 10);
+        ByteArrayOutputStream viaStream = new ByteArrayOutputStream();
+        SocketStreams.Answers answers = new SocketStreams.Answers(viaStream, channel, 64 << 10);
+        DataOutputStream out = new DataOutputStream(answers);
+        out.writeByte(7);
+        out.writeInt(payload.length);
+        answers.writePayload(direct);
+        out.flush();
+
+        assertEquals(0, viaStream.size(), "nothing went the stream's way");
+        List<byte[]> calls = channel.calls;
+        assertEquals(100 << 10, calls.get(0).length, "the first write took the head and the payload's start together");
+        assertEquals(7, calls.get(0)[0]);
+        assertEquals(payload.length, java.nio.ByteBuffer.wrap(calls.get(0), 1, 4).getInt());
+        assertArrayEquals(java.util.Arrays.copyOfRange(payload, 0, (100 << 10) - 5),
+            java.util.Arrays.copyOfRange(calls.get(0), 5, 100 << 10));
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] c : calls)
+            all.write(c);
+        byte[] sent = all.toByteArray();
+        assertArrayEquals(payload, java.util.Arrays.copyOfRange(sent, 5, sent.length));
+        assertTrue(channel.offered.stream().allMatch(n -> n <= 5 + SocketStreams.CHUNK),
+            "each write is offered at most the head and a chunk: " + channel.offered);
+        assertEquals(List.of(5 + SocketStreams.CHUNK), channel.offered.subList(0, 1));
+        assertEquals(0, direct.position());
+        assertEquals(payload.length, direct.limit());
     }
 
     @Test
@@ -164,5 +197,123 @@ class SocketStreamsTest {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /** A channel that takes at most {@code most} bytes per write, as a full socket buffer would, and keeps each call's. */
+    private static final class RecordingChannel extends java.nio.channels.SocketChannel {
+        final List<byte[]> calls = new ArrayList<>();
+        /** The bytes each write was offered. */
+        final List<Integer> offered = new ArrayList<>();
+        private final int most;
+
+        RecordingChannel(int most) {
+            super(java.nio.channels.spi.SelectorProvider.provider());
+            this.most = most;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) {
+            int have = 0;
+            for (int i = offset; i < offset + length; i++)
+                have += srcs[i].remaining();
+            offered.add(have);
+            ByteArrayOutputStream took = new ByteArrayOutputStream();
+            for (int i = offset; i < offset + length && took.size() < most; i++) {
+                int n = Math.min(srcs[i].remaining(), most - took.size());
+                byte[] b = new byte[n];
+                srcs[i].get(b);
+                took.write(b, 0, n);
+            }
+            calls.add(took.toByteArray());
+            return took.size();
+        }
+
+        @Override
+        public int write(ByteBuffer src) {
+            return (int) write(new ByteBuffer[] {src}, 0, 1);
+        }
+
+        @Override
+        public int read(ByteBuffer dst) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long read(ByteBuffer[] dsts, int offset, int length) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.nio.channels.SocketChannel bind(java.net.SocketAddress local) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public <T> java.nio.channels.SocketChannel setOption(java.net.SocketOption<T> name, T value) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public <T> T getOption(java.net.SocketOption<T> name) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public java.util.Set<java.net.SocketOption<?>> supportedOptions() {
+            return java.util.Set.of();
+        }
+
+        @Override
+        public java.nio.channels.SocketChannel shutdownInput() {
+            return this;
+        }
+
+        @Override
+        public java.nio.channels.SocketChannel shutdownOutput() {
+            return this;
+        }
+
+        @Override
+        public Socket socket() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isConnected() {
+            return true;
+        }
+
+        @Override
+        public boolean isConnectionPending() {
+            return false;
+        }
+
+        @Override
+        public boolean connect(java.net.SocketAddress remote) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean finishConnect() {
+            return true;
+        }
+
+        @Override
+        public java.net.SocketAddress getRemoteAddress() {
+            return null;
+        }
+
+        @Override
+        public java.net.SocketAddress getLocalAddress() {
+            return null;
+        }
+
+        @Override
+        protected void implCloseSelectableChannel() {
+        }
+
+        @Override
+        protected void implConfigureBlocking(boolean block) {
+        }
     }
 }

@@ -1,0 +1,152 @@
+package io.kvgrid.grid;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The block channel client reading a request spread over several nodes: every node's answers are read at once. */
+@Timeout(60)
+class BlockChannelClientReceiveTest {
+    @Test
+    void aNodeWhoseAnswerWaitsOnAnotherNodesBeingReadIsAnsweredWithinTheDeadline() throws Exception {
+        // Node "late" answers only once node "large" has written all of its answer, more than the socket buffers
+        // hold: read one node after the other, "late" first, the read of "late" would wait out its deadline.
+        byte[] large = bytes(32 << 20, 1);
+        byte[] small = bytes(1 << 10, 2);
+        CountDownLatch largeWritten = new CountDownLatch(1);
+        try (FakeNode lateNode = new FakeNode(out -> {
+                largeWritten.await(20, TimeUnit.SECONDS);
+                answer(out, small);
+            });
+             FakeNode largeNode = new FakeNode(out -> {
+                 answer(out, large);
+                 out.flush();
+                 largeWritten.countDown();
+             });
+             BlockChannelClient c = new BlockChannelClient(null, 5_000)) {
+            Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>(); // "late" is read first
+            byPeer.put(lateNode.peer("late"), List.of("late/0"));
+            byPeer.put(largeNode.peer("large"), List.of("large/0"));
+            connected(c, byPeer);
+
+            List<String> unanswered = new ArrayList<>();
+            long t0 = System.nanoTime();
+            Map<String, Object> got = Deadlines.within(5_000, "readDeadlineMillis", () -> c.read(byPeer, unanswered));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+
+            assertTrue(unanswered.isEmpty(), "unanswered: " + unanswered);
+            assertArrayEquals(small, assertInstanceOf(byte[].class, got.get("late/0"), "late/0: " + got.get("late/0")));
+            assertArrayEquals(large, assertInstanceOf(byte[].class, got.get("large/0")));
+            assertTrue(tookMs < 5_000, "read at once, not after the first node's deadline: " + tookMs + " ms");
+        }
+    }
+
+    /** Looks the keys up until every node has a connection open (they are made in the background). */
+    private static void connected(BlockChannelClient c, Map<BlockChannelClient.Peer, List<String>> byPeer)
+        throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            List<String> unanswered = new ArrayList<>();
+            c.lookup(byPeer, unanswered);
+            if (unanswered.isEmpty())
+                return;
+            Thread.sleep(25);
+        }
+        throw new AssertionError("no connection to every node within 5 s");
+    }
+
+    private static void answer(DataOutputStream out, byte[] payload) throws IOException {
+        BlockChannelWire.writeBlockHead(out, payload.length);
+        out.write(payload);
+    }
+
+    private static byte[] bytes(int n, long seed) {
+        byte[] b = new byte[n];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private interface Answering {
+        void answer(DataOutputStream out) throws Exception;
+    }
+
+    /**
+     * A node's channel speaking the wire: HELLO taken, every LOOKUP answered "found" at once, every GET answered by
+     * {@code get} (one key asked).
+     */
+    private static final class FakeNode implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        private final List<Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private final java.util.UUID id = java.util.UUID.randomUUID();
+
+        FakeNode(Answering get) throws IOException {
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        Socket s = server.accept();
+                        open.add(s);
+                        Thread t = new Thread(() -> serve(s, get), "fake-node-connection");
+                        t.setDaemon(true);
+                        t.start();
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            }, "fake-node");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        BlockChannelClient.Peer peer(String name) {
+            return new BlockChannelClient.Peer(id, name, List.of("127.0.0.1"), server.getLocalPort());
+        }
+
+        private void serve(Socket s, Answering get) {
+            try {
+                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
+                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
+                in.readFully(new byte[4 + 1 + 16]); // HELLO
+                out.write(BlockChannelWire.OK);
+                out.flush();
+                for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                    List<String> keys = BlockChannelWire.readKeys(in);
+                    if (op == BlockChannelWire.LOOKUP) {
+                        boolean[] found = new boolean[keys.size()];
+                        java.util.Arrays.fill(found, true);
+                        BlockChannelWire.writeFound(out, found);
+                    } else {
+                        get.answer(out);
+                    }
+                    out.flush();
+                }
+            } catch (Exception e) {
+                // the client went away, or the test ended
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            for (Socket s : open)
+                s.close();
+        }
+    }
+}
