@@ -483,8 +483,8 @@ public class KvGridConfiguration {
      * How long one step of a block channel connection may take before the node closes it: the TLS handshake and
      * HELLO, reading a request after its first byte, writing a group of answers. A client that sends its bytes slowly
      * or stops reading would otherwise hold a connection, a thread and, while answered, part of the node's byte budget
-     * (a socket write never times out). A PUT's payloads have the write deadline instead. Default 10 s: a 32 MiB group
-     * of answers needs a client taking at least 3.4 MB/s.
+     * (a socket write never times out). A PUT's payloads have the write deadline instead. Default 10 s: a group of
+     * answers (2 MiB, or one larger block) needs a client taking at least 0.2 MB/s, a 64 MiB block 6.7 MB/s.
      */
     public long getBlockChannelStallMillis() { return blockChannelStallMillis; }
 

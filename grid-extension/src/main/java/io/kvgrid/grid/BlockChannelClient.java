@@ -58,8 +58,15 @@ public final class BlockChannelClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Reads the answers of a request's second and further nodes ({@link #receiveAll}). */
-    private final ExecutorService receivers = Executors.newCachedThreadPool(r -> {
+    /** Threads reading answers beside the callers' own: past them, a caller reads its nodes' answers itself. */
+    private static final int MAX_RECEIVERS = 4 * Runtime.getRuntime().availableProcessors();
+    /**
+     * Reads the answers of a request's second and further nodes ({@link #receiveAll}). Bounded: each thread keeps the
+     * JDK's temporary direct buffer of its socket reads while it lives; a request finding every thread busy reads
+     * its remaining nodes' answers on its own thread, one after another.
+     */
+    private final ExecutorService receivers = new java.util.concurrent.ThreadPoolExecutor(0, MAX_RECEIVERS, 30,
+        java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
         Thread t = new Thread(r, "kvgrid-block-channel-receive");
         t.setDaemon(true);
         return t;
@@ -192,28 +199,44 @@ public final class BlockChannelClient implements AutoCloseable {
             try {
                 others.add(receivers.submit(receiving));
             } catch (java.util.concurrent.RejectedExecutionException e) {
-                others.add(java.util.concurrent.CompletableFuture.completedFuture(null)); // closing: read it here
-                receiving.run();
+                others.add(null); // every receiver busy, or closing: read after the first, on this thread
             }
         }
-        if (!sent.isEmpty())
-            receive(sent.get(0), out, unanswered);
-        RuntimeException failed = null;
+        Throwable failed = null;
+        try {
+            if (!sent.isEmpty())
+                receive(sent.get(0), out, unanswered);
+        } catch (RuntimeException | Error e) {
+            failed = e;
+        }
+        // Whatever happened to the first, the others are awaited and merged: their connections are released.
         for (int i = 0; i < others.size(); i++) {
-            RuntimeException e = finished(others.get(i));
+            Throwable e;
+            if (others.get(i) == null) {
+                try {
+                    receive(sent.get(i + 1), outs.get(i), missed.get(i));
+                    e = null;
+                } catch (RuntimeException | Error thrown) {
+                    e = thrown;
+                }
+            } else {
+                e = finished(others.get(i));
+            }
             failed = failed == null ? e : failed;
             out.putAll(outs.get(i));
             unanswered.addAll(missed.get(i));
         }
+        if (failed instanceof Error err)
+            throw err;
         if (failed != null)
-            throw failed;
+            throw (RuntimeException) failed;
     }
 
     /**
      * Waits for {@code f} to finish, through interrupts (its socket's timeout ends it; its answers must be merged, its
      * connection released), which it sets again; what it threw, or null.
      */
-    private static RuntimeException finished(java.util.concurrent.Future<?> f) {
+    private static Throwable finished(java.util.concurrent.Future<?> f) {
         boolean interrupted = false;
         try {
             while (true) {
@@ -223,7 +246,7 @@ public final class BlockChannelClient implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (java.util.concurrent.ExecutionException e) {
-                    return e.getCause() instanceof RuntimeException re ? re
+                    return e.getCause() instanceof RuntimeException || e.getCause() instanceof Error ? e.getCause()
                         : new IllegalStateException("reading a block channel's answers", e.getCause());
                 }
             }

@@ -20,6 +20,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -57,6 +58,32 @@ class BlockChannelClientReceiveTest {
             assertArrayEquals(small, assertInstanceOf(byte[].class, got.get("late/0"), "late/0: " + got.get("late/0")));
             assertArrayEquals(large, assertInstanceOf(byte[].class, got.get("large/0")));
             assertTrue(tookMs < 5_000, "read at once, not after the first node's deadline: " + tookMs + " ms");
+        }
+    }
+
+    @Test
+    void aNodeReadOnAThreadOfItsOwnStillEndsAtTheCallersDeadline() throws Exception {
+        byte[] small = bytes(1 << 10, 3);
+        CountDownLatch testEnded = new CountDownLatch(1);
+        try (FakeNode answering = new FakeNode(out -> answer(out, small));
+             FakeNode silent = new FakeNode(out -> testEnded.await(30, TimeUnit.SECONDS));
+             BlockChannelClient c = new BlockChannelClient(null, 60_000)) { // its own wait: far past the deadline
+            Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>(); // "silent" read beside
+            byPeer.put(answering.peer("answering"), List.of("answering/0"));
+            byPeer.put(silent.peer("silent"), List.of("silent/0"));
+            connected(c, byPeer);
+
+            List<String> unanswered = new ArrayList<>();
+            long t0 = System.nanoTime();
+            Map<String, Object> got = Deadlines.within(1_000, "readDeadlineMillis", () -> c.read(byPeer, unanswered));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            testEnded.countDown();
+
+            assertArrayEquals(small, assertInstanceOf(byte[].class, got.get("answering/0")));
+            io.kvgrid.KvGridException late = assertInstanceOf(io.kvgrid.KvGridException.class, got.get("silent/0"));
+            assertEquals(io.kvgrid.ErrorCode.TIMEOUT, late.code());
+            assertEquals("readDeadlineMillis", late.argument(), late.getMessage());
+            assertTrue(tookMs < 10_000, "ended by the 1 s deadline, not the client's 60 s: " + tookMs + " ms");
         }
     }
 
@@ -116,7 +143,7 @@ class BlockChannelClientReceiveTest {
         }
 
         BlockChannelClient.Peer peer(String name) {
-            return new BlockChannelClient.Peer(id, name, List.of("127.0.0.1"), server.getLocalPort());
+            return new BlockChannelClient.Peer(id, name, List.of(server.getInetAddress().getHostAddress()), server.getLocalPort());
         }
 
         private void serve(Socket s, Answering get) {
