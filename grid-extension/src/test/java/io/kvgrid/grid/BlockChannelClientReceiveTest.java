@@ -44,15 +44,10 @@ class BlockChannelClientReceiveTest {
                  largeWritten.countDown();
              });
              BlockChannelClient c = new BlockChannelClient(null, 5_000)) {
-            Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>(); // "late" is read first
-            byPeer.put(lateNode.peer("late"), List.of("late/0"));
-            byPeer.put(largeNode.peer("large"), List.of("large/0"));
-            connected(c, byPeer);
-
             List<String> unanswered = new ArrayList<>();
-            long t0 = System.nanoTime();
-            Map<String, Object> got = Deadlines.within(5_000, "readDeadlineMillis", () -> c.read(byPeer, unanswered));
-            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            Read read = read(c, lateNode.peer("late"), largeNode.peer("large"), 5_000, unanswered);
+            Map<String, Object> got = read.got();
+            long tookMs = read.tookMs();
 
             assertTrue(unanswered.isEmpty(), "unanswered: " + unanswered);
             assertArrayEquals(small, assertInstanceOf(byte[].class, got.get("late/0"), "late/0: " + got.get("late/0")));
@@ -68,15 +63,10 @@ class BlockChannelClientReceiveTest {
         try (FakeNode answering = new FakeNode(out -> answer(out, small));
              FakeNode silent = new FakeNode(out -> testEnded.await(30, TimeUnit.SECONDS));
              BlockChannelClient c = new BlockChannelClient(null, 60_000)) { // its own wait: far past the deadline
-            Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>(); // "silent" read beside
-            byPeer.put(answering.peer("answering"), List.of("answering/0"));
-            byPeer.put(silent.peer("silent"), List.of("silent/0"));
-            connected(c, byPeer);
-
-            List<String> unanswered = new ArrayList<>();
-            long t0 = System.nanoTime();
-            Map<String, Object> got = Deadlines.within(1_000, "readDeadlineMillis", () -> c.read(byPeer, unanswered));
-            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            // "silent" is read beside
+            Read read = read(c, answering.peer("answering"), silent.peer("silent"), 1_000, new ArrayList<>());
+            Map<String, Object> got = read.got();
+            long tookMs = read.tookMs();
             testEnded.countDown();
 
             assertArrayEquals(small, assertInstanceOf(byte[].class, got.get("answering/0")));
@@ -85,6 +75,25 @@ class BlockChannelClientReceiveTest {
             assertEquals("readDeadlineMillis", late.argument(), late.getMessage());
             assertTrue(tookMs < 10_000, "ended by the 1 s deadline, not the client's 60 s: " + tookMs + " ms");
         }
+    }
+
+    /**
+     * Reads key "{name}/0" of {@code first} and of {@code second}, in that order, under a read deadline of
+     * {@code deadlineMs}, once both have a connection open; the read alone is timed.
+     */
+    private static Read read(BlockChannelClient c, BlockChannelClient.Peer first,
+                                            BlockChannelClient.Peer second, long deadlineMs, List<String> unanswered)
+        throws InterruptedException {
+        Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>();
+        byPeer.put(first, List.of(first.name() + "/0"));
+        byPeer.put(second, List.of(second.name() + "/0"));
+        connected(c, byPeer);
+        long t0 = System.nanoTime();
+        Map<String, Object> got = Deadlines.within(deadlineMs, "readDeadlineMillis", () -> c.read(byPeer, unanswered));
+        return new Read(got, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    private record Read(Map<String, Object> got, long tookMs) {
     }
 
     /** Looks the keys up until every node has a connection open (they are made in the background). */
