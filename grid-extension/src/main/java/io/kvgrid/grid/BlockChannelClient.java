@@ -187,49 +187,53 @@ public final class BlockChannelClient implements AutoCloseable {
      * read at once, every node writes its answers as it reads them. Answers are merged in the order of the requests.
      */
     private void receiveAll(List<Request> sent, Map<String, Object> out, Collection<String> unanswered) {
-        List<Map<String, Object>> outs = new ArrayList<>();
-        List<List<String>> missed = new ArrayList<>();
-        List<java.util.concurrent.Future<?>> others = new ArrayList<>();
-        for (Request r : sent.subList(Math.min(1, sent.size()), sent.size())) {
-            Map<String, Object> o = new LinkedHashMap<>();
-            List<String> u = new ArrayList<>();
+        int n = sent.size();
+        List<Map<String, Object>> outs = new ArrayList<>(n);
+        List<Collection<String>> missed = new ArrayList<>(n);
+        List<Runnable> reads = new ArrayList<>(n);
+        List<java.util.concurrent.Future<?>> beside = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            Request r = sent.get(i);
+            Map<String, Object> o = i == 0 ? out : new LinkedHashMap<>();
+            Collection<String> u = i == 0 ? unanswered : new ArrayList<>();
             outs.add(o);
             missed.add(u);
-            Runnable receiving = Deadlines.carried(() -> receive(r, o, u));
-            try {
-                others.add(receivers.submit(receiving));
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                others.add(null); // every receiver busy, or closing: read after the first, on this thread
-            }
+            reads.add(() -> receive(r, o, u));
+            beside.add(i == 0 ? null : besideThis(Deadlines.carried(reads.get(i))));
         }
+        // Each read is awaited and merged whatever the ones before it did: their connections are released.
         Throwable failed = null;
-        try {
-            if (!sent.isEmpty())
-                receive(sent.get(0), out, unanswered);
-        } catch (RuntimeException | Error e) {
-            failed = e;
-        }
-        // Whatever happened to the first, the others are awaited and merged: their connections are released.
-        for (int i = 0; i < others.size(); i++) {
-            Throwable e;
-            if (others.get(i) == null) {
-                try {
-                    receive(sent.get(i + 1), outs.get(i), missed.get(i));
-                    e = null;
-                } catch (RuntimeException | Error thrown) {
-                    e = thrown;
-                }
-            } else {
-                e = finished(others.get(i));
-            }
+        for (int i = 0; i < n; i++) {
+            Throwable e = beside.get(i) == null ? ranHere(reads.get(i)) : finished(beside.get(i));
             failed = failed == null ? e : failed;
-            out.putAll(outs.get(i));
-            unanswered.addAll(missed.get(i));
+            if (i > 0) {
+                out.putAll(outs.get(i));
+                unanswered.addAll(missed.get(i));
+            }
         }
         if (failed instanceof Error err)
             throw err;
         if (failed != null)
             throw (RuntimeException) failed;
+    }
+
+    /** {@code read} submitted to a receiving thread; null when every one is busy, or closing: read on this thread. */
+    private java.util.concurrent.Future<?> besideThis(Runnable read) {
+        try {
+            return receivers.submit(read);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            return null;
+        }
+    }
+
+    /** Runs {@code read} on this thread: what it threw, or null. */
+    private static Throwable ranHere(Runnable read) {
+        try {
+            read.run();
+            return null;
+        } catch (RuntimeException | Error e) {
+            return e;
+        }
     }
 
     /**

@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.GatheringByteChannel;
 
 /**
  * The streams a block channel server reads requests from and writes payloads to. A plain {@code java.net.Socket}
@@ -71,10 +71,10 @@ final class SocketStreams {
      * lent heap buffers; a direct one meeting it goes through the buffer in pieces.)
      */
     static final class Answers extends BufferedOutputStream {
-        private final SocketChannel channel;
+        private final GatheringByteChannel channel;
 
         /** Buffers what goes to {@code out}; payloads go to {@code channel} where not null (the socket's). */
-        Answers(OutputStream out, SocketChannel channel, int size) {
+        Answers(OutputStream out, GatheringByteChannel channel, int size) {
             super(out, size);
             this.channel = channel;
         }

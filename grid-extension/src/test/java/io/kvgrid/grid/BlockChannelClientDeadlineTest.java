@@ -5,10 +5,6 @@ import io.kvgrid.KvGridException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.DataInputStream;
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,27 +22,11 @@ class BlockChannelClientDeadlineTest {
     void aPutToANodeThatStopsReadingEndsAtTheWriteDeadline() throws Exception {
         // A node that answers HELLO and then never reads again (a frozen process): the put's payloads fill the
         // socket buffers and the write would block for as long as the node stays frozen.
-        List<Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (java.net.ServerSocket frozen = new java.net.ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+        try (FakeChannelNode frozen = new FakeChannelNode((in, out) -> {
+                // never reads again
+            });
              BlockChannelClient c = new BlockChannelClient(null, 5_000)) {
-            java.util.UUID id = java.util.UUID.randomUUID();
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket s = frozen.accept();
-                        held.add(s);
-                        new DataInputStream(s.getInputStream()).readFully(new byte[4 + 1 + 16]);
-                        s.getOutputStream().write(BlockChannelWire.OK);
-                        s.getOutputStream().flush();
-                    }
-                } catch (IOException e) {
-                    // closed at the end of the test
-                }
-            }, "frozen-node");
-            acceptor.setDaemon(true);
-            acceptor.start();
-            BlockChannelClient.Peer node = new BlockChannelClient.Peer(id, "frozen", List.of("127.0.0.1"),
-                frozen.getLocalPort());
+            BlockChannelClient.Peer node = frozen.peer("frozen");
             byte[] payload = new byte[32 << 20];
             Object answer = null;
             long took = 0;
@@ -65,9 +45,6 @@ class BlockChannelClientDeadlineTest {
             assertEquals(ErrorCode.TIMEOUT, ((KvGridException) answer).code(), answer.toString());
             assertTrue(took < java.util.concurrent.TimeUnit.SECONDS.toNanos(3), "ended by the 500 ms deadline, "
                 + "took " + took / 1_000_000 + " ms");
-        } finally {
-            for (Socket s : held)
-                s.close();
         }
     }
 

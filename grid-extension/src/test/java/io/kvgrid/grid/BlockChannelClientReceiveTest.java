@@ -3,14 +3,8 @@ package io.kvgrid.grid;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,11 +28,11 @@ class BlockChannelClientReceiveTest {
         byte[] large = bytes(32 << 20, 1);
         byte[] small = bytes(1 << 10, 2);
         CountDownLatch largeWritten = new CountDownLatch(1);
-        try (FakeNode lateNode = new FakeNode(out -> {
+        try (FakeChannelNode lateNode = FakeChannelNode.answering(out -> {
                 largeWritten.await(20, TimeUnit.SECONDS);
                 answer(out, small);
             });
-             FakeNode largeNode = new FakeNode(out -> {
+             FakeChannelNode largeNode = FakeChannelNode.answering(out -> {
                  answer(out, large);
                  out.flush();
                  largeWritten.countDown();
@@ -60,8 +54,8 @@ class BlockChannelClientReceiveTest {
     void aNodeReadOnAThreadOfItsOwnStillEndsAtTheCallersDeadline() throws Exception {
         byte[] small = bytes(1 << 10, 3);
         CountDownLatch testEnded = new CountDownLatch(1);
-        try (FakeNode answering = new FakeNode(out -> answer(out, small));
-             FakeNode silent = new FakeNode(out -> testEnded.await(30, TimeUnit.SECONDS));
+        try (FakeChannelNode answering = FakeChannelNode.answering(out -> answer(out, small));
+             FakeChannelNode silent = FakeChannelNode.answering(out -> testEnded.await(30, TimeUnit.SECONDS));
              BlockChannelClient c = new BlockChannelClient(null, 60_000)) { // its own wait: far past the deadline
             // "silent" is read beside
             Read read = read(c, answering.peer("answering"), silent.peer("silent"), 1_000, new ArrayList<>());
@@ -118,71 +112,5 @@ class BlockChannelClientReceiveTest {
         byte[] b = new byte[n];
         new Random(seed).nextBytes(b);
         return b;
-    }
-
-    private interface Answering {
-        void answer(DataOutputStream out) throws Exception;
-    }
-
-    /**
-     * A node's channel speaking the wire: HELLO taken, every LOOKUP answered "found" at once, every GET answered by
-     * {@code get} (one key asked).
-     */
-    private static final class FakeNode implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-        private final List<Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
-        private final java.util.UUID id = java.util.UUID.randomUUID();
-
-        FakeNode(Answering get) throws IOException {
-            Thread acceptor = new Thread(() -> {
-                try {
-                    while (true) {
-                        Socket s = server.accept();
-                        open.add(s);
-                        Thread t = new Thread(() -> serve(s, get), "fake-node-connection");
-                        t.setDaemon(true);
-                        t.start();
-                    }
-                } catch (IOException e) {
-                    // closed at the end of the test
-                }
-            }, "fake-node");
-            acceptor.setDaemon(true);
-            acceptor.start();
-        }
-
-        BlockChannelClient.Peer peer(String name) {
-            return new BlockChannelClient.Peer(id, name, List.of(server.getInetAddress().getHostAddress()), server.getLocalPort());
-        }
-
-        private void serve(Socket s, Answering get) {
-            try {
-                DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream()));
-                DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream()));
-                in.readFully(new byte[4 + 1 + 16]); // HELLO
-                out.write(BlockChannelWire.OK);
-                out.flush();
-                for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
-                    List<String> keys = BlockChannelWire.readKeys(in);
-                    if (op == BlockChannelWire.LOOKUP) {
-                        boolean[] found = new boolean[keys.size()];
-                        java.util.Arrays.fill(found, true);
-                        BlockChannelWire.writeFound(out, found);
-                    } else {
-                        get.answer(out);
-                    }
-                    out.flush();
-                }
-            } catch (Exception e) {
-                // the client went away, or the test ended
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            for (Socket s : open)
-                s.close();
-        }
     }
 }
