@@ -31,7 +31,6 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -71,7 +70,7 @@ public final class BlockChannelServer implements AutoCloseable {
 
     private final ServerSocket socket;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
-    private final Semaphore answering = new Semaphore(ANSWER_BUDGET);
+    private final ByteBudget answering = new ByteBudget(ANSWER_BUDGET);
     /**
      * Payload buffers GETs read into and give back once written: a sixteenth of the heap, 64 MiB at most; direct on a
      * plaintext channel (its sockets write them without a copy), heap arrays under TLS (an SSLSocket takes arrays).
@@ -362,7 +361,7 @@ public final class BlockChannelServer implements AutoCloseable {
         throws IOException {
         long wait = store.config().getReadDeadlineMillis();
         try {
-            if (!answering.tryAcquire(bytes, wait, TimeUnit.MILLISECONDS)) {
+            if (!answering.take(bytes, wait)) {
                 failAll(keys.size(), new KvGridException(ErrorCode.TIMEOUT, "readDeadlineMillis", "node "
                     + ignite.cluster().localNode().consistentId() + " is answering " + (ANSWER_BUDGET >> 20)
                     + " MiB of reads already and had no room for these within " + wait + " ms"), out);
@@ -385,7 +384,7 @@ public final class BlockChannelServer implements AutoCloseable {
             }
             out.flush(); // the group leaves the heap before the next is read
         } finally {
-            answering.release(bytes);
+            answering.give(bytes);
         }
     }
 

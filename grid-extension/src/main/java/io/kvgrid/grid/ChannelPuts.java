@@ -10,7 +10,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.List;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -19,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  */
 final class ChannelPuts {
     /** The server's budget of block bytes held at once, shared with its answers to reads. */
-    private final Semaphore answering;
+    private final ByteBudget answering;
 
-    ChannelPuts(Semaphore answering) {
+    ChannelPuts(ByteBudget answering) {
         this.answering = answering;
     }
 
@@ -68,7 +67,7 @@ final class ChannelPuts {
             return;
         }
         try {
-            if (!answering.tryAcquire((int) total, wait, TimeUnit.MILLISECONDS))
+            if (!answering.take((int) total, wait))
                 throw new BlockChannelWire.BadFrame("node " + ignite.cluster().localNode().consistentId() + " holds "
                     + (BlockChannelServer.ANSWER_BUDGET >> 20) + " MiB of reads and writes already and had no room "
                     + "for this put within " + wait + " ms");
@@ -88,7 +87,7 @@ final class ChannelPuts {
                 failed = Failures.wrap(e, "kvgrid block channel put");
             }
         } finally {
-            answering.release((int) total); // before the answers: a client slow to read them holds no budget
+            answering.give((int) total); // before the answers: a client slow to read them holds no budget
         }
         try (StallGuard.Watch ignored = step.get()) {
             if (failed != null)
