@@ -251,7 +251,7 @@ public final class KvGridClient implements BlockStore {
         Args.nonNull(buffer, "buffer");
         if (buffer.isReadOnly())
             throw Args.invalid("buffer", "is read-only");
-        return copyInto(List.of(key), List.of(buffer), i -> "buffer").get(0).valueOrThrow();
+        return Payloads.into(batchGet(List.of(key)), List.of(buffer), i -> "buffer").get(0).valueOrThrow();
     }
 
     @Override
@@ -259,28 +259,7 @@ public final class KvGridClient implements BlockStore {
         Args.checkKeys(keys, "keys", false);
         Args.checkBuffers(buffers, "buffers", true);
         Args.sameLength(keys.size(), buffers.size(), "buffers");
-        return copyInto(keys, buffers, i -> "buffers[" + i + "]");
-    }
-
-    private List<KeyResult<Integer>> copyInto(List<String> keys, List<ByteBuffer> buffers,
-                                              java.util.function.IntFunction<String> bufferArg) {
-        List<KeyResult<byte[]>> got = batchGet(keys);
-        KeyResult<Integer>[] out = results(keys.size());
-        for (int i = 0; i < out.length; i++) {
-            KeyResult<byte[]> g = got.get(i);
-            ByteBuffer buf = buffers.get(i);
-            if (!g.ok())
-                out[i] = KeyResult.failed(g.key(), g.error());
-            else if (g.value().length > buf.remaining())
-                out[i] = KeyResult.failed(g.key(), new KvGridException(ErrorCode.BUFFER_TOO_SMALL, bufferArg.apply(i),
-                    "block " + g.key() + " has " + g.value().length + " bytes, buffer has " + buf.remaining()
-                        + " remaining"));
-            else {
-                buf.put(g.value());
-                out[i] = KeyResult.ok(g.key(), g.value().length);
-            }
-        }
-        return List.of(out);
+        return Payloads.into(batchGet(keys), buffers, i -> "buffers[" + i + "]");
     }
 
     @Override

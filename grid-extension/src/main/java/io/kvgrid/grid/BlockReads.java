@@ -150,6 +150,10 @@ final class BlockReads {
 
     List<KeyResult<Integer>> getInto(List<String> keys, List<ByteBuffer> buffers,
                                      IntFunction<String> bufferArg) {
+        // A client node's blocks come from the records' primaries over their channels, as its gets do, instead of
+        // through Ignite's getAll; then into the buffers, as a thin client's do.
+        if (channel != null)
+            return Payloads.into(readBlocks(keys), buffers, bufferArg);
         return orLate(keys, () -> copyTouched(keys, buffers, bufferArg));
     }
 
@@ -190,8 +194,7 @@ final class BlockReads {
 
     private static void checkRoom(String key, long size, ByteBuffer buf, String arg) {
         if (size > buf.remaining())
-            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, arg,
-                "block " + key + " has " + size + " bytes, buffer has " + buf.remaining() + " remaining");
+            throw Payloads.tooSmall(key, size, buf, arg);
     }
 
     @SuppressWarnings("unchecked")

@@ -1,13 +1,19 @@
 package io.kvgrid.grid;
 
 import io.kvgrid.ErrorCode;
+import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridException;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import java.util.zip.CRC32C;
 
-/** Assembling payloads from caller buffers (one copy, positions untouched) and their CRC32C. */
+/**
+ * Assembling payloads from caller buffers (one copy, positions untouched), copying read blocks into caller buffers, and
+ * their CRC32C.
+ */
 public final class Payloads {
     private Payloads() {
     }
@@ -49,6 +55,34 @@ public final class Payloads {
             off += n;
         }
         return out;
+    }
+
+    /**
+     * Blocks read as arrays, each copied into its caller's buffer from its position (advanced past the bytes): the
+     * number of bytes, or the key's own error, or BUFFER_TOO_SMALL naming {@code bufferArg} with the buffer untouched.
+     */
+    public static List<KeyResult<Integer>> into(List<KeyResult<byte[]>> got, List<ByteBuffer> buffers,
+                                                IntFunction<String> bufferArg) {
+        List<KeyResult<Integer>> out = new ArrayList<>(got.size());
+        for (int i = 0; i < got.size(); i++) {
+            KeyResult<byte[]> g = got.get(i);
+            ByteBuffer buf = buffers.get(i);
+            if (!g.ok()) {
+                out.add(KeyResult.failed(g.key(), g.error()));
+            } else if (g.value().length > buf.remaining()) {
+                out.add(KeyResult.failed(g.key(), tooSmall(g.key(), g.value().length, buf, bufferArg.apply(i))));
+            } else {
+                buf.put(g.value());
+                out.add(KeyResult.ok(g.key(), g.value().length));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** BUFFER_TOO_SMALL for block {@code key} of {@code size} bytes and buffer {@code arg}. */
+    static KvGridException tooSmall(String key, long size, ByteBuffer buf, String arg) {
+        return new KvGridException(ErrorCode.BUFFER_TOO_SMALL, arg,
+            "block " + key + " has " + size + " bytes, buffer has " + buf.remaining() + " remaining");
     }
 
     static int crc(byte[] bytes) {

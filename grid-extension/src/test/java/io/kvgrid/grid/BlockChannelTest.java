@@ -125,6 +125,56 @@ class BlockChannelTest {
     }
 
     @Test
+    void aClientNodesGetIntoIsAnsweredOverTheChannelsIntoTheCallersBuffersFromTheirPositions() {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String k = "chan/into-" + i;
+            keys.add(k);
+            cluster.store(i % 2).put(k, Payload.of(k, 3_000 * i + 400_000 * (i % 2)));
+        }
+        await("getInto over both channels").atMost(Duration.ofSeconds(30)).until(() -> {
+            long before = channelReads();
+            client.store().batchGetInto(keys, buffers(keys.size(), 1 << 20));
+            return channelReads() - before == 2; // one request to each node
+        });
+
+        long before = channelReads();
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            byte[] want = Payload.of(k, 3_000 * i + 400_000 * (i % 2));
+            java.nio.ByteBuffer buf = i % 2 == 0 ? java.nio.ByteBuffer.allocate(want.length + 10)
+                : java.nio.ByteBuffer.allocateDirect(want.length + 10);
+            buf.position(7);
+            assertEquals(want.length, client.store().getInto(k, buf), k);
+            assertEquals(7 + want.length, buf.position(), "the position is past the block's bytes");
+            byte[] got = new byte[want.length];
+            buf.flip().position(7);
+            buf.get(got);
+            assertArrayEquals(want, got, k);
+        }
+        assertChannelReads(before, keys.size(), "every getInto was one channel request");
+
+        List<String> asked = List.of(keys.get(1), "chan/into-absent", keys.get(3));
+        List<java.nio.ByteBuffer> bufs = List.of(java.nio.ByteBuffer.allocate(1 << 20),
+            java.nio.ByteBuffer.allocate(1 << 20), java.nio.ByteBuffer.allocate(100));
+        List<KeyResult<Integer>> got = client.store().batchGetInto(asked, bufs);
+        assertEquals(403_000, got.get(0).valueOrThrow());
+        assertArrayEquals(Payload.of(keys.get(1), 403_000), java.util.Arrays.copyOf(bufs.get(0).array(), 403_000));
+        assertEquals(ErrorCode.NOT_FOUND, got.get(1).error().code(), "a missing block's own error");
+        assertEquals(ErrorCode.BUFFER_TOO_SMALL, got.get(2).error().code());
+        assertEquals("buffers[2]", got.get(2).error().argument(), "the error names the buffer");
+        assertEquals(0, bufs.get(2).position(), "nothing written into a buffer that is too small");
+        assertEquals(0, bufs.get(1).position());
+    }
+
+    private static List<java.nio.ByteBuffer> buffers(int n, int bytes) {
+        List<java.nio.ByteBuffer> out = new ArrayList<>();
+        for (int i = 0; i < n; i++)
+            out.add(java.nio.ByteBuffer.allocate(bytes));
+        return out;
+    }
+
+    @Test
     void aThinClientReadsOverThePrimariesChannelsWithTheStoredBytesAndTheStoresErrors() {
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
