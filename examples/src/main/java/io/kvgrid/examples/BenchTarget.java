@@ -23,6 +23,16 @@ interface BenchTarget extends AutoCloseable {
     /** The value, or null when absent. */
     byte[] get(String key) throws Exception;
 
+    /** True when the store reads a value into a caller's buffer ({@link #getInto}). */
+    default boolean readsInto() {
+        return false;
+    }
+
+    /** Reads the value into {@code buf} from its position (the store's own getInto); returns its length. */
+    default int getInto(String key, java.nio.ByteBuffer buf) throws Exception {
+        throw new UnsupportedOperationException(system() + " reads no value into a buffer");
+    }
+
     /** Values in key order, null where absent; one request per owning node where the store can. */
     List<byte[]> batchGet(List<String> keys) throws Exception;
 

@@ -114,6 +114,14 @@ final class BenchTargets {
             return store.get(key);
         }
 
+        public boolean readsInto() {
+            return true;
+        }
+
+        public int getInto(String key, java.nio.ByteBuffer buf) {
+            return store.getInto(key, buf);
+        }
+
         public List<byte[]> batchGet(List<String> keys) {
             List<byte[]> out = new ArrayList<>(keys.size());
             for (KeyResult<byte[]> r : store.batchGet(keys))

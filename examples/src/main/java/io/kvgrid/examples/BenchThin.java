@@ -64,6 +64,14 @@ final class BenchThin implements BenchTarget {
         return client.get(key);
     }
 
+    public boolean readsInto() {
+        return true;
+    }
+
+    public int getInto(String key, java.nio.ByteBuffer buf) {
+        return client.getInto(key, buf);
+    }
+
     public List<byte[]> batchGet(List<String> keys) {
         List<byte[]> out = new ArrayList<>(keys.size());
         for (KeyResult<byte[]> r : client.batchGet(keys))

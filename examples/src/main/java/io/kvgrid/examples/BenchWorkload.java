@@ -127,11 +127,40 @@ final class BenchWorkload {
                 }
             }));
         out.accept(row(t, "get", blockBytes, r));
+        if (t.readsInto())
+            getInto(t, blockBytes, stored, prefix, src, out);
 
         batch(t, "batchGet", blockBytes, stored, prefix, src, t::batchGet, out);
         if (t instanceof BenchTargets.Redis redis)
             batch(t, "pipelinedGet", blockBytes, stored, prefix, src, redis::pipelinedGet, out);
         return stored;
+    }
+
+    /**
+     * Random stored blocks read into one direct buffer (the load of an engine into its own registered memory), in
+     * rounds; the buffer is compared with the block after each read, untimed.
+     */
+    private void getInto(BenchTarget t, int blockBytes, List<String> stored, String prefix, byte[][] src,
+                         Consumer<BenchRow> out) throws Exception {
+        SplittableRandom pick = new SplittableRandom(44);
+        java.nio.ByteBuffer into = java.nio.ByteBuffer.allocateDirect(blockBytes);
+        byte[] copy = new byte[blockBytes];
+        int[] which = new int[1];
+        log(t.system() + " getInto", blockBytes, t.nodes());
+        Measure.Repeated r = Measure.repeat(s, round -> Measure.run(warmup(round), s.measureMillis(), s.readOps(), 1,
+            new Measure.Op() {
+                public long run(int i) throws Exception {
+                    which[0] = pick.nextInt(stored.size());
+                    into.clear();
+                    return t.getInto(stored.get(which[0]), into);
+                }
+
+                public void check(int i) {
+                    into.flip().get(copy);
+                    verify(t, stored.get(which[0]), copy, src[index(stored.get(which[0]), prefix) % SOURCES]);
+                }
+            }));
+        out.accept(row(t, "getInto", blockBytes, r));
     }
 
     /** Reads of {@code BATCH} consecutive stored blocks from a random start through {@code read}, in rounds. */

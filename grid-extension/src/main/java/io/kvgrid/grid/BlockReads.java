@@ -62,7 +62,8 @@ final class BlockReads {
 
     private List<KeyResult<byte[]>> readTouched(List<String> keys) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
-        return fetchVerified(keys, touch.touch(keys, true, true, renewal), renewal, null, fetcher::verified);
+        return fetchVerified(keys, touch.touch(keys, true, true, renewal), renewal,
+            PayloadFetcher.FRESH_ARRAYS, fetcher::verified);
     }
 
     /** One group of {@link #readGrouped}. */
@@ -107,7 +108,8 @@ final class BlockReads {
                     groupRecs.put(k, recs.get(k));
             org.apache.ignite.lang.IgniteFuture<?>[] await = from == 0 ? renewal : new org.apache.ignite.lang.IgniteFuture<?>[1];
             reader.group(group, bytes, buffers -> orLate(group,
-                () -> fetchVerified(group, groupRecs, await, buffers, fetcher::verifiedBuffer)));
+                () -> fetchVerified(group, groupRecs, await, buffers == null ? null : k -> buffers,
+                    fetcher::verifiedBuffer)));
         }
     }
 
@@ -127,7 +129,7 @@ final class BlockReads {
      */
     private <T> List<KeyResult<T>> fetchVerified(List<String> keys, Map<String, BlockRecord> recs,
                                                  org.apache.ignite.lang.IgniteFuture<?>[] renewal,
-                                                 IntFunction<ByteBuffer> buffers, Verifier<T> verifier) {
+                                                 PayloadFetcher.Lender buffers, Verifier<T> verifier) {
         Set<String> above = new HashSet<>();
         Map<String, Object> bytes = fetcher.fetch(recs, above, buffers);
         RecordTouch.awaitRenewal(renewal);
@@ -157,18 +159,35 @@ final class BlockReads {
         return orLate(keys, () -> copyTouched(keys, buffers, bufferArg));
     }
 
+    /**
+     * Reads the blocks of {@code keys} into their buffers. A payload held here that spans pages is read out of the pages
+     * straight into its caller's buffer (from its position; the first buffer of a key asked twice); any other (a
+     * remote copy, a lower tier, a row within one page) comes as an array and is copied in. A buffer's position moves
+     * past the bytes of a block read whole and checked; on a failure it stays where it was, though the bytes past it
+     * may have been written.
+     */
     private List<KeyResult<Integer>> copyTouched(List<String> keys, List<ByteBuffer> buffers,
                                                  IntFunction<String> bufferArg) {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
         Map<String, BlockRecord> recs = touch.touch(keys, true, true, renewal);
         Map<String, BlockRecord> wanted = new HashMap<>();
+        Map<String, Integer> into = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             BlockRecord r = recs.get(keys.get(i));
-            if (r != null && r.size <= buffers.get(i).remaining())
+            if (r != null && r.size <= buffers.get(i).remaining()) {
                 wanted.put(keys.get(i), r);
+                into.putIfAbsent(keys.get(i), i);
+            }
         }
+        Map<String, ByteBuffer> lent = new HashMap<>();
         Set<String> above = new HashSet<>();
-        Map<String, Object> bytes = fetcher.fetch(wanted, above, null);
+        Map<String, Object> bytes = fetcher.fetch(wanted, above, k -> len -> {
+            ByteBuffer buf = buffers.get(into.get(k));
+            // A block replaced by a larger one while read: a buffer of its own, which the size check then refuses.
+            ByteBuffer b = len <= buf.remaining() ? buf.slice(buf.position(), len) : ByteBuffer.allocate(len);
+            lent.put(k, b);
+            return b;
+        });
         RecordTouch.awaitRenewal(renewal);
         KeyResult<Integer>[] out = newResults(keys.size());
         for (int i = 0; i < out.length; i++) {
@@ -180,10 +199,14 @@ final class BlockReads {
                 if (r == null)
                     throw notFound(k);
                 checkRoom(k, r.size, buf, bufferArg.apply(i));
-                byte[] b = fetcher.verified(k, r, bytes.get(k));
-                checkRoom(k, b.length, buf, bufferArg.apply(i)); // replaced by a larger block while read
-                buf.put(b);
-                out[i] = KeyResult.ok(k, b.length);
+                ByteBuffer b = fetcher.verifiedBuffer(k, r, bytes.get(k));
+                int n = b.remaining();
+                checkRoom(k, n, buf, bufferArg.apply(i)); // replaced by a larger block while read
+                if (b == lent.get(k) && into.get(k) == i)
+                    buf.position(buf.position() + n); // read in place
+                else
+                    buf.put(b.duplicate());
+                out[i] = KeyResult.ok(k, n);
             } catch (KvGridException e) {
                 out[i] = KeyResult.failed(k, e);
             }

@@ -97,12 +97,18 @@ final class PayloadAccess {
      */
     static int read(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, Object> out,
                     java.util.function.IntFunction<ByteBuffer> buffers) {
-        return read(cache, keys, out::put, buffers);
+        return read(cache, keys, out::put, buffers == null ? null : k -> buffers);
+    }
+
+    /** {@link #read}, the buffers of each data key from {@code buffersOf} (when not null). */
+    static int readLending(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, Object> out,
+                    java.util.function.Function<String, java.util.function.IntFunction<ByteBuffer>> buffersOf) {
+        return read(cache, keys, out::put, buffersOf);
     }
 
     private static int read(IgniteCache<String, byte[]> cache, Collection<String> keys,
                             java.util.function.BiConsumer<String, Object> out,
-                            java.util.function.IntFunction<ByteBuffer> buffers) {
+                            java.util.function.Function<String, java.util.function.IntFunction<ByteBuffer>> buffersOf) {
         GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();
         if (!cctx.affinityNode() || !cctx.topology().lostPartitions().isEmpty())
             return 0;
@@ -110,7 +116,7 @@ final class PayloadAccess {
         cctx.shared().database().checkpointReadLock();
         try {
             for (String k : keys) {
-                Object b = readOne(cctx, k, buffers);
+                Object b = readOne(cctx, k, buffersOf == null ? null : buffersOf.apply(k));
                 if (b != null) {
                     out.accept(k, b);
                     read++;

@@ -191,6 +191,40 @@ class ObjectOperationsTest {
     }
 
     @Test
+    void getIntoOfALargeBlockHeldHereReadsItOutOfThePagesStraightIntoTheBufferWithoutAnArrayOfItsSize() {
+        int size = 2 << 20;
+        a.put("obj/into-pages", Payload.of("obj/into-pages", size)); // two copies: both nodes hold it
+        com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        for (ByteBuffer buf : List.of(ByteBuffer.allocate(size + 30), ByteBuffer.allocateDirect(size + 30))) {
+            b.getInto("obj/into-pages", filled(buf, (byte) 0x5A).position(30)); // once to warm the path up
+            filled(buf, (byte) 0x5A).position(30);
+            long before = threads.getCurrentThreadAllocatedBytes();
+            assertEquals(size, b.getInto("obj/into-pages", buf));
+            long allocated = threads.getCurrentThreadAllocatedBytes() - before;
+            assertTrue(allocated < size / 4, "the read allocated " + allocated + " bytes for a block of " + size);
+            assertEquals(size + 30, buf.position());
+            byte[] all = Payload.bytes(buf, size + 30);
+            assertPayload("obj/into-pages", size, Arrays.copyOfRange(all, 30, size + 30));
+            assertEquals(0x5A, all[29], "the byte before the position is untouched");
+        }
+    }
+
+    @Test
+    void batchGetIntoOfAKeyAskedTwiceFillsBothBuffers() {
+        int size = 300_000;
+        a.put("obj/into-twice", Payload.of("obj/into-twice", size));
+        List<ByteBuffer> bufs = List.of(ByteBuffer.allocateDirect(size), ByteBuffer.allocate(size + 5).position(5));
+        List<KeyResult<Integer>> got = b.batchGetInto(List.of("obj/into-twice", "obj/into-twice"), bufs);
+        for (int i = 0; i < 2; i++) {
+            assertEquals(size, got.get(i).valueOrThrow());
+            assertEquals(bufs.get(i).capacity(), bufs.get(i).position());
+            byte[] all = Payload.bytes(bufs.get(i), bufs.get(i).capacity());
+            assertPayload("obj/into-twice", size, Arrays.copyOfRange(all, all.length - size, all.length));
+        }
+    }
+
+    @Test
     void getIntoABufferThatIsTooSmallFailsWithBufferTooSmallAndWritesNothing() {
         a.put("obj/into-small", Payload.of("obj/into-small", 2_000));
         for (ByteBuffer buf : List.of(ByteBuffer.allocate(2_000), ByteBuffer.allocateDirect(2_000))) {

@@ -36,7 +36,7 @@ class PayloadFetcherLendingTest {
     private static int fetchCountingLent(TestCluster c, String key, Set<String> servedAbove) {
         GridBlockStore s = KvGridRuntime.of(c.node(0).ignite()).store();
         AtomicInteger lent = new AtomicInteger();
-        Map<String, Object> got = s.fetcher().fetch(Map.of(key, s.metaCache().get(key)), servedAbove, n -> {
+        Map<String, Object> got = s.fetcher().fetch(Map.of(key, s.metaCache().get(key)), servedAbove, k -> n -> {
             lent.incrementAndGet();
             return ByteBuffer.allocate(n);
         });
