@@ -48,7 +48,9 @@ public interface BlockStore extends AutoCloseable {
 
     /**
      * Copies each block into the matching buffer at its position and advances it; the value is the byte count.
-     * A buffer with too little room gets BUFFER_TOO_SMALL and is not written.
+     * A buffer with too little room gets BUFFER_TOO_SMALL and is not written. Any other failure (a block that does not
+     * match its checksum, one removed while read) leaves the position where it was, though bytes past it may have been
+     * written: a node holding the block reads it out of its pages straight into the buffer.
      */
     List<KeyResult<Integer>> batchGetInto(List<String> keys, List<ByteBuffer> buffers);
 
