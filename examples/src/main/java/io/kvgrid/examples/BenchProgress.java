@@ -34,9 +34,9 @@ final class BenchProgress extends OutputStream {
     }
 
     /**
-     * Steps of a run, as BenchCommand runs them: memcpy (2 per block size), the loopback streams (2), kvgrid (3 per block
-     * size and a lookup) and the baseline (3 per block size) per cluster size, put and put-full, the thin client (3
-     * per block size) and over TLS (3), Redis (4 per block size), the GPU rows where there is a CUDA device (4 per
+     * Steps of a run, as BenchCommand runs them: memcpy (2 per block size), the loopback streams (2), kvgrid (4 per block
+     * size and a lookup) and the baseline (3 per block size) per cluster size, put and put-full, the thin client (4
+     * per block size) and over TLS (4), Redis (4 per block size), the GPU rows where there is a CUDA device (4 per
      * copy size and 2 loads), then the SSD tier.
      */
     static long steps(BenchSettings s, boolean redis) {
@@ -53,11 +53,11 @@ final class BenchProgress extends OutputStream {
             n += 2L * sizes;
         for (int nodes : s.nodeCounts())
             if (groups.contains(nodes == 1 ? "1node" : "3jvms"))
-                n += 6L * sizes + 1;
+                n += 7L * sizes + 1;
         if (groups.contains("full"))
             n += 2;
         if (groups.contains("thin"))
-            n += 3L * sizes + 3;
+            n += 4L * sizes + 4;
         if (redis && groups.contains("redis"))
             n += 4L * sizes;
         if (groups.contains("gpu") && io.kvgrid.gpu.CudaDeviceMemory.available())

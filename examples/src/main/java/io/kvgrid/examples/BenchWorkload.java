@@ -158,6 +158,8 @@ final class BenchWorkload {
                 public void check(int i) {
                     into.flip().get(copy);
                     verify(t, stored.get(which[0]), copy, src[index(stored.get(which[0]), prefix) % SOURCES]);
+                    // Changed ends, so a read that leaves the buffer as it was fails the next check.
+                    into.put(0, (byte) ~into.get(0)).put(blockBytes - 1, (byte) ~into.get(blockBytes - 1));
                 }
             }));
         out.accept(row(t, "getInto", blockBytes, r));

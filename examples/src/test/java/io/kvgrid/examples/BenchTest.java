@@ -58,7 +58,9 @@ class BenchTest {
                     assertEquals(Math.min(2, nodes), kv.copies(), kv.toString());
                 }
             }
-            for (String op : List.of("put", "get", "batchGet")) {
+            for (int nodes : List.of(1, 3))
+                assertRow(rows, "kvgrid", "getInto", size, nodes);
+            for (String op : List.of("put", "get", "getInto", "batchGet")) {
                 BenchRow thin = assertRow(rows, "kvgrid-thin", op, size, 1);
                 assertTrue(thin.processes() && thin.copies() == 1, "thin clients reach a server JVM: " + thin);
             }
@@ -71,7 +73,7 @@ class BenchTest {
         }
         for (String op : List.of("put", "put-full"))
             assertRow(rows, "kvgrid", op, BenchSettings.FULL_BLOCK, 1);
-        for (String op : List.of("put", "get", "batchGet"))
+        for (String op : List.of("put", "get", "getInto", "batchGet"))
             assertRow(rows, "kvgrid-thin-tls", op, 1 << 20, 1);
         int sizes = BenchSettings.BLOCK_SIZES.size();
         boolean cuda = CudaDeviceMemory.available();
@@ -86,7 +88,7 @@ class BenchTest {
             assertTrue(log.toString().contains("bench: no CUDA driver or device, GPU rows left out"), log.toString());
         }
         int gpuRows = cuda ? 4 * BenchGpu.COPY_SIZES.size() + 2 : 0;
-        assertEquals(2 * sizes + 2 * sizes + 2 * (3 * sizes * 2 + 1) + 2 + 3 * sizes + 3 + gpuRows, rows.size(),
+        assertEquals(2 * sizes + 2 * sizes + 2 * (3 * sizes * 2 + sizes + 1) + 2 + 4 * sizes + 4 + gpuRows, rows.size(),
             "no Redis in tiny mode, nothing else either");
         long steps = log.toString().lines().filter(l -> l.startsWith("bench: ") && !l.startsWith("bench: no ")).count();
         assertEquals(BenchProgress.steps(tiny, false) - 1, steps, "one progress step per row (and the SSD tier)");

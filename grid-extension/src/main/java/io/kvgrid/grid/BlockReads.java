@@ -125,7 +125,7 @@ final class BlockReads {
     /**
      * The payloads of {@code keys} with records {@code recs}, checked by {@code verifier}; awaits {@code renewal} once
      * they are read. Payloads are read into buffers from {@code buffers} where not null ({@link
-     * PayloadFetcher#fetch(Map, Set, IntFunction)}).
+     * PayloadFetcher#fetch(Map, Set, PayloadFetcher.Lender)}).
      */
     private <T> List<KeyResult<T>> fetchVerified(List<String> keys, Map<String, BlockRecord> recs,
                                                  org.apache.ignite.lang.IgniteFuture<?>[] renewal,
@@ -161,7 +161,8 @@ final class BlockReads {
 
     /**
      * Reads the blocks of {@code keys} into their buffers. A payload held here that spans pages is read out of the pages
-     * straight into its caller's buffer (from its position; the first buffer of a key asked twice); any other (a
+     * straight into its caller's buffer (from its position; the first with room of a key asked twice; not a buffer
+     * passed for several keys); any other (a
      * remote copy, a lower tier, a row within one page) comes as an array and is copied in. A buffer's position moves
      * past the bytes of a block read whole and checked; on a failure it stays where it was, though the bytes past it
      * may have been written.
@@ -171,20 +172,28 @@ final class BlockReads {
         org.apache.ignite.lang.IgniteFuture<?>[] renewal = new org.apache.ignite.lang.IgniteFuture<?>[1];
         Map<String, BlockRecord> recs = touch.touch(keys, true, true, renewal);
         Map<String, BlockRecord> wanted = new HashMap<>();
+        // A buffer passed for several keys (blocks packed one after another) fills as the results are placed, so the
+        // pages are read straight into buffers passed once only; the others get a copy of what was read.
+        Map<ByteBuffer, Integer> uses = new java.util.IdentityHashMap<>();
+        for (ByteBuffer b : buffers)
+            uses.merge(b, 1, Integer::sum);
         Map<String, Integer> into = new HashMap<>();
         for (int i = 0; i < keys.size(); i++) {
             BlockRecord r = recs.get(keys.get(i));
             if (r != null && r.size <= buffers.get(i).remaining()) {
                 wanted.put(keys.get(i), r);
-                into.putIfAbsent(keys.get(i), i);
+                if (uses.get(buffers.get(i)) == 1)
+                    into.putIfAbsent(keys.get(i), i);
             }
         }
         Map<String, ByteBuffer> lent = new HashMap<>();
         Set<String> above = new HashSet<>();
         Map<String, Object> bytes = fetcher.fetch(wanted, above, k -> len -> {
-            ByteBuffer buf = buffers.get(into.get(k));
+            Integer at = into.get(k);
+            ByteBuffer buf = at == null ? null : buffers.get(at);
             // A block replaced by a larger one while read: a buffer of its own, which the size check then refuses.
-            ByteBuffer b = len <= buf.remaining() ? buf.slice(buf.position(), len) : ByteBuffer.allocate(len);
+            ByteBuffer b = buf != null && len <= buf.remaining() ? buf.slice(buf.position(), len)
+                : ByteBuffer.allocate(len);
             lent.put(k, b);
             return b;
         });
@@ -202,7 +211,7 @@ final class BlockReads {
                 ByteBuffer b = fetcher.verifiedBuffer(k, r, bytes.get(k));
                 int n = b.remaining();
                 checkRoom(k, n, buf, bufferArg.apply(i)); // replaced by a larger block while read
-                if (b == lent.get(k) && into.get(k) == i)
+                if (b == lent.get(k) && Integer.valueOf(i).equals(into.get(k)))
                     buf.position(buf.position() + n); // read in place
                 else
                     buf.put(b.duplicate());

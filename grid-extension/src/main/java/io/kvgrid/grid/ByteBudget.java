@@ -33,12 +33,15 @@ final class ByteBudget {
     boolean take(int n, long waitMillis) throws InterruptedException {
         if (n < 0 || n > total)
             throw new IllegalArgumentException("cannot take " + n + " bytes of a budget of " + total);
+        if (n == 0)
+            return true; // (a group of absent blocks): a fair semaphore would queue even these behind a waiter
         return bytes.tryAcquire(n, waitMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Gives back {@code n} bytes taken before. */
     void give(int n) {
-        bytes.release(n);
+        if (n > 0)
+            bytes.release(n);
     }
 
     /** Requests waiting for their bytes (an estimate, for tests). */

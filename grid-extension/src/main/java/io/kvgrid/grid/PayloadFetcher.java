@@ -331,7 +331,8 @@ final class PayloadFetcher {
     byte[] verified(String key, BlockRecord r, Object fetched) {
         Object bytes = checked(key, r, fetched);
         if (bytes instanceof ByteBuffer b) {
-            byte[] a = b.array(); // FRESH_ARRAYS': the whole array holds the block
+            // Only readTouched lends here, from FRESH_ARRAYS: the whole array holds the block (an invariant, not input).
+            byte[] a = b.array();
             if (b.arrayOffset() != 0 || b.position() != 0 || b.limit() != a.length)
                 throw new IllegalStateException("a fresh array lent for " + key + " was not read whole");
             return a;

@@ -35,6 +35,18 @@ class ByteBudgetTest {
     }
 
     @Test
+    void takingNoBytesNeverWaitsEvenBehindAWaitingRequest() throws Exception {
+        ByteBudget budget = new ByteBudget(100);
+        assertTrue(budget.take(60, 0));
+        CompletableFuture<Boolean> large = CompletableFuture.supplyAsync(() -> take(budget, 80, 30_000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> budget.waiting() == 1);
+        assertTrue(budget.take(0, 0), "a group of absent blocks holds no bytes");
+        budget.give(0);
+        budget.give(60);
+        assertTrue(large.get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aRequestThatWaitedPastItsTimeIsRefusedAndNoLongerHoldsUpLaterOnes() throws Exception {
         ByteBudget budget = new ByteBudget(100);
         assertTrue(budget.take(60, 0));

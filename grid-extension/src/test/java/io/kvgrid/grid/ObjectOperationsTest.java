@@ -225,6 +225,24 @@ class ObjectOperationsTest {
     }
 
     @Test
+    void batchGetIntoOfBlocksPackedIntoOneBufferPlacesEachRightAfterTheOneBefore() {
+        String small = "obj/packed-small", big1 = "obj/packed-big1", big2 = "obj/packed-big2";
+        a.put(small, Payload.of(small, 3_000)); // within one page
+        a.put(big1, Payload.of(big1, 300_000));
+        a.put(big2, Payload.of(big2, 200_000));
+        for (ByteBuffer buf : List.of(ByteBuffer.allocate(600_000), ByteBuffer.allocateDirect(600_000))) {
+            buf.position(11);
+            List<KeyResult<Integer>> got = b.batchGetInto(List.of(small, big1, big2), List.of(buf, buf, buf));
+            assertEquals(List.of(3_000, 300_000, 200_000), got.stream().map(KeyResult::valueOrThrow).toList());
+            assertEquals(11 + 503_000, buf.position());
+            byte[] all = Payload.bytes(buf, 11 + 503_000);
+            assertPayload(small, 3_000, Arrays.copyOfRange(all, 11, 3_011));
+            assertPayload(big1, 300_000, Arrays.copyOfRange(all, 3_011, 303_011));
+            assertPayload(big2, 200_000, Arrays.copyOfRange(all, 303_011, 503_011));
+        }
+    }
+
+    @Test
     void getIntoABufferThatIsTooSmallFailsWithBufferTooSmallAndWritesNothing() {
         a.put("obj/into-small", Payload.of("obj/into-small", 2_000));
         for (ByteBuffer buf : List.of(ByteBuffer.allocate(2_000), ByteBuffer.allocateDirect(2_000))) {
