@@ -94,11 +94,7 @@ class BlockChannelTest {
             client.store().batchGet(keys);
             return client.store().batchGet(keys).size() == keys.size() && channelReads() >= 2;
         });
-        await().atMost(Duration.ofSeconds(30)).until(() -> {
-            long before = channelReads();
-            client.store().batchGet(keys);
-            return channelReads() - before == 2; // one request to each node
-        });
+        awaitOneRequestToEachNode("one request to each node", () -> client.store().batchGet(keys));
 
         long before = channelReads();
         for (int i = 0; i < keys.size(); i++) {
@@ -126,17 +122,9 @@ class BlockChannelTest {
 
     @Test
     void aClientNodesGetIntoIsAnsweredOverTheChannelsIntoTheCallersBuffersFromTheirPositions() {
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < 6; i++) {
-            String k = "chan/into-" + i;
-            keys.add(k);
-            cluster.store(i % 2).put(k, Payload.of(k, 3_000 * i + 400_000 * (i % 2)));
-        }
-        await("getInto over both channels").atMost(Duration.ofSeconds(30)).until(() -> {
-            long before = channelReads();
-            client.store().batchGetInto(keys, buffers(keys.size(), 1 << 20));
-            return channelReads() - before == 2; // one request to each node
-        });
+        List<String> keys = storedOnBothNodes("chan/into-", 6, i -> 3_000 * i + 400_000 * (i % 2));
+        awaitOneRequestToEachNode("getInto over both channels",
+            () -> client.store().batchGetInto(keys, buffers(keys.size(), 1 << 20)));
 
         long before = channelReads();
         for (int i = 0; i < keys.size(); i++) {
@@ -167,6 +155,26 @@ class BlockChannelTest {
         assertEquals(0, bufs.get(1).position());
     }
 
+    /** Keys {@code prefix + i} stored alternately through node 0 and node 1, block i of {@code size(i)} bytes. */
+    private static List<String> storedOnBothNodes(String prefix, int n, java.util.function.IntUnaryOperator size) {
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            String k = prefix + i;
+            keys.add(k);
+            cluster.store(i % 2).put(k, Payload.of(k, size.applyAsInt(i)));
+        }
+        return keys;
+    }
+
+    /** Repeats {@code read} (of keys on both nodes) until it is one channel request to each node. */
+    private static void awaitOneRequestToEachNode(String what, Runnable read) {
+        await(what).atMost(Duration.ofSeconds(30)).until(() -> {
+            long before = channelReads();
+            read.run();
+            return channelReads() - before == 2;
+        });
+    }
+
     private static List<java.nio.ByteBuffer> buffers(int n, int bytes) {
         List<java.nio.ByteBuffer> out = new ArrayList<>();
         for (int i = 0; i < n; i++)
@@ -176,19 +184,10 @@ class BlockChannelTest {
 
     @Test
     void aThinClientReadsOverThePrimariesChannelsWithTheStoredBytesAndTheStoresErrors() {
-        List<String> keys = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            String k = "chan/thin-" + i;
-            keys.add(k);
-            cluster.store(i % 2).put(k, Payload.of(k, 5_000 * i + 700_000 * (i % 2)));
-        }
+        List<String> keys = storedOnBothNodes("chan/thin-", 12, i -> 5_000 * i + 700_000 * (i % 2));
         try (io.kvgrid.client.KvGridClient thin = io.kvgrid.client.KvGridClient.connect(cluster.thinClientAddress(0))) {
             // Its first read of each node connects in the background and takes the thin-client protocol meanwhile.
-            await("thin reads over both channels").atMost(Duration.ofSeconds(30)).until(() -> {
-                long before = channelReads();
-                thin.batchGet(keys);
-                return channelReads() - before == 2; // one request to each node
-            });
+            awaitOneRequestToEachNode("thin reads over both channels", () -> thin.batchGet(keys));
             long before = channelReads();
             for (int i = 0; i < keys.size(); i++) {
                 String k = keys.get(i);

@@ -19,9 +19,7 @@ class ByteBudgetTest {
     @Test
     void aSmallRequestAskingAfterALargeOneWaitsBehindItEvenWithBytesFree() throws Exception {
         ByteBudget budget = new ByteBudget(100);
-        assertTrue(budget.take(60, 0));
-        CompletableFuture<Boolean> large = CompletableFuture.supplyAsync(() -> take(budget, 80, 30_000));
-        await().atMost(Duration.ofSeconds(10)).until(() -> budget.waiting() == 1);
+        CompletableFuture<Boolean> large = largeWaiting(budget);
 
         assertFalse(budget.take(30, 200), "40 bytes are free, but the 80-byte request came first");
         assertFalse(large.isDone());
@@ -37,9 +35,7 @@ class ByteBudgetTest {
     @Test
     void takingNoBytesNeverWaitsEvenBehindAWaitingRequest() throws Exception {
         ByteBudget budget = new ByteBudget(100);
-        assertTrue(budget.take(60, 0));
-        CompletableFuture<Boolean> large = CompletableFuture.supplyAsync(() -> take(budget, 80, 30_000));
-        await().atMost(Duration.ofSeconds(10)).until(() -> budget.waiting() == 1);
+        CompletableFuture<Boolean> large = largeWaiting(budget);
         assertTrue(budget.take(0, 0), "a group of absent blocks holds no bytes");
         budget.give(0);
         budget.give(60);
@@ -62,6 +58,14 @@ class ByteBudgetTest {
         assertThrows(IllegalArgumentException.class, () -> budget.take(-1, 1_000));
         assertThrows(IllegalArgumentException.class, () -> new ByteBudget(0));
         assertEquals(100, budget.total());
+    }
+
+    /** 60 bytes of {@code budget} taken, then a request for 80 waiting (its outcome). */
+    private static CompletableFuture<Boolean> largeWaiting(ByteBudget budget) throws InterruptedException {
+        assertTrue(budget.take(60, 0));
+        CompletableFuture<Boolean> large = CompletableFuture.supplyAsync(() -> take(budget, 80, 30_000));
+        await().atMost(Duration.ofSeconds(10)).until(() -> budget.waiting() == 1);
+        return large;
     }
 
     private static boolean take(ByteBudget budget, int n, long waitMillis) {
