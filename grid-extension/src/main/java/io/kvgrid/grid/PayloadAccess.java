@@ -106,33 +106,64 @@ final class PayloadAccess {
         return read(cache, keys, out::put, buffersOf);
     }
 
+    /**
+     * The values of those of {@code keys} stored in owned local partitions of {@code cache} (any value type: the
+     * records of the metadata cache), read as {@link #read} reads payloads, without Ignite's get machinery. Returns
+     * the keys answered here: those put into {@code out}, and those of owned partitions that hold no value for them.
+     */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static <V> Set<String> readLocal(IgniteCache<String, V> cache, Collection<String> keys, Map<String, V> out,
+                                     Class<V> type) {
+        Set<String> answered = new HashSet<>();
+        read((IgniteCache) cache, keys, (k, v) -> {
+            answered.add(k);
+            if (v != ABSENT)
+                out.put(k, (V) v);
+        }, null, type);
+        return answered;
+    }
+
+    /** {@code readOne}'s answer for a key of an owned partition that holds no value for it. */
+    private static final Object ABSENT = new Object();
+
     private static int read(IgniteCache<String, byte[]> cache, Collection<String> keys,
                             java.util.function.BiConsumer<String, Object> out,
                             java.util.function.Function<String, java.util.function.IntFunction<ByteBuffer>> buffersOf) {
+        int[] read = new int[1];
+        read(cache, keys, (k, v) -> {
+            if (v != ABSENT) {
+                out.accept(k, v);
+                read[0]++;
+            }
+        }, buffersOf, byte[].class); // an absent payload is left to the caller's getAll, as one not read
+        return read[0];
+    }
+
+    /** Hands each of {@code keys} read here to {@code out}: its value, or ABSENT (an owned partition without it). */
+    private static void read(IgniteCache<String, ?> cache, Collection<String> keys,
+                             java.util.function.BiConsumer<String, Object> out,
+                             java.util.function.Function<String, java.util.function.IntFunction<ByteBuffer>> buffersOf,
+                             Class<?> type) {
         GridCacheContext<?, ?> cctx = cache.unwrap(IgniteCacheProxy.class).context();
         if (!cctx.affinityNode() || !cctx.topology().lostPartitions().isEmpty())
-            return 0;
-        int read = 0;
+            return;
         cctx.shared().database().checkpointReadLock();
         try {
             for (String k : keys) {
-                Object b = readOne(cctx, k, buffersOf == null ? null : buffersOf.apply(k));
-                if (b != null) {
+                Object b = readOne(cctx, k, buffersOf == null ? null : buffersOf.apply(k), type);
+                if (b != null)
                     out.accept(k, b);
-                    read++;
-                }
             }
         } catch (IgniteCheckedException | RuntimeException e) {
-            // Any trouble reading locally: the caller's getAll reads these keys, and reports its own failures.
-            return read;
+            // Any trouble reading locally: the caller's getAll reads the keys not handed on, and reports its own
+            // failures.
         } finally {
             cctx.shared().database().checkpointReadUnlock();
         }
-        return read;
     }
 
-    private static Object readOne(GridCacheContext<?, ?> cctx, String k,
-                                  java.util.function.IntFunction<ByteBuffer> buffers) throws IgniteCheckedException {
+    private static Object readOne(GridCacheContext<?, ?> cctx, String k, java.util.function.IntFunction<ByteBuffer> buffers,
+                                  Class<?> type) throws IgniteCheckedException {
         KeyCacheObject key = cctx.toCacheKeyObject(k);
         GridDhtLocalPartition part = cctx.topology().localPartition(cctx.affinity().partition(key));
         if (part == null || part.state() != GridDhtPartitionState.OWNING || !part.reserve())
@@ -141,14 +172,16 @@ final class PayloadAccess {
             if (part.state() != GridDhtPartitionState.OWNING)
                 return null;
             IgniteCacheOffheapManager.CacheDataStore store = buffers == null ? null : cctx.offheap().dataStore(part);
-            if (store != null && store.tree() != null) // (a persistent region's tree is made on first use)
-                return LentRowReads.read(cctx, store, key, buffers);
+            if (store != null && store.tree() != null) { // (a persistent region's tree is made on first use)
+                Object lent = LentRowReads.read(cctx, store, key, buffers);
+                return lent == null ? ABSENT : lent;
+            }
             CacheDataRow row = cctx.offheap().read(cctx, key);
             if (row == null || (row.expireTime() != 0 && row.expireTime() <= System.currentTimeMillis()))
-                return null;
+                return ABSENT;
             CacheObject v = row.value();
             Object value = v == null ? null : v.value(cctx.cacheObjectContext(), false);
-            return value instanceof byte[] b ? b : null;
+            return type.isInstance(value) ? value : null;
         } finally {
             part.release();
         }
