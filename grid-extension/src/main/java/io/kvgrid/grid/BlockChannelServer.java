@@ -319,7 +319,7 @@ public final class BlockChannelServer implements AutoCloseable {
         int[] answered = new int[1];
         try (AutoCloseable ignored = KvGridSecurityProcessor.asNode(ignite)) {
             store.batchGetGrouped(keys, GROUP_BYTES, (group, bytes, fetch) -> {
-                answerGroup(watch, store, group, (int) Math.min(bytes, ANSWER_BUDGET), fetch, answers, out);
+                answerGroup(watch, store, group, (int) Math.min(bytes, answering.total()), fetch, answers, out);
                 answered[0] += group.size();
             });
         } catch (IOException e) {
@@ -363,7 +363,7 @@ public final class BlockChannelServer implements AutoCloseable {
         try {
             if (!answering.take(bytes, wait)) {
                 failAll(keys.size(), new KvGridException(ErrorCode.TIMEOUT, "readDeadlineMillis", "node "
-                    + ignite.cluster().localNode().consistentId() + " is answering " + (ANSWER_BUDGET >> 20)
+                    + ignite.cluster().localNode().consistentId() + " is answering " + (answering.total() >> 20)
                     + " MiB of reads already and had no room for these within " + wait + " ms"), out);
                 return;
             }

@@ -50,9 +50,9 @@ final class ChannelPuts {
         long total = 0;
         for (int len : lengths)
             total += len;
-        if (total > BlockChannelServer.ANSWER_BUDGET)
+        if (total > answering.total())
             throw new BlockChannelWire.BadFrame("a put of " + total + " bytes is more than this node takes at once ("
-                + BlockChannelServer.ANSWER_BUDGET + ")");
+                + answering.total() + ")");
         long wait = store.config().getWriteDeadlineMillis();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
         KvGridException denied = KvGridSecurityProcessor.denial(role, ClientRole.WRITE, "put",
@@ -69,7 +69,7 @@ final class ChannelPuts {
         try {
             if (!answering.take((int) total, wait))
                 throw new BlockChannelWire.BadFrame("node " + ignite.cluster().localNode().consistentId() + " holds "
-                    + (BlockChannelServer.ANSWER_BUDGET >> 20) + " MiB of reads and writes already and had no room "
+                    + (answering.total() >> 20) + " MiB of reads and writes already and had no room "
                     + "for this put within " + wait + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -92,15 +92,9 @@ final class PayloadAccess {
     }
 
     /**
-     * {@link #read}, a payload that spans pages read into a buffer from {@code buffers} (when not null) and put into
-     * {@code out} as that buffer, flipped (see {@link LentRowReads}); the others as byte[].
+     * {@link #read}, a payload that spans pages read into a buffer from {@code buffersOf(data key)} (when not null) and
+     * put into {@code out} as that buffer, flipped (see {@link LentRowReads}); the others as byte[].
      */
-    static int read(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, Object> out,
-                    java.util.function.IntFunction<ByteBuffer> buffers) {
-        return read(cache, keys, out::put, buffers == null ? null : k -> buffers);
-    }
-
-    /** {@link #read}, the buffers of each data key from {@code buffersOf} (when not null). */
     static int readLending(IgniteCache<String, byte[]> cache, Collection<String> keys, Map<String, Object> out,
                     java.util.function.Function<String, java.util.function.IntFunction<ByteBuffer>> buffersOf) {
         return read(cache, keys, out::put, buffersOf);

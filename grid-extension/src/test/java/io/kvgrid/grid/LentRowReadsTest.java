@@ -50,7 +50,7 @@ class LentRowReadsTest {
 
     private static Map<String, ByteBuffer> readLent(List<String> keys, LentBuffers.Loan loan) {
         Map<String, Object> got = new HashMap<>();
-        assertEquals(keys.size(), PayloadAccess.read(data, keys, got, loan));
+        assertEquals(keys.size(), PayloadAccess.readLending(data, keys, got, k -> loan));
         Map<String, ByteBuffer> out = new HashMap<>();
         got.forEach((k, v) -> out.put(k, (ByteBuffer) v));
         return out;
@@ -119,7 +119,7 @@ class LentRowReadsTest {
         LentBuffers pool = new LentBuffers(8L << 20, true);
         Map<String, Object> out = new HashMap<>();
         try (LentBuffers.Loan loan = pool.lend()) {
-            assertEquals(1, PayloadAccess.read(data, List.of(small, "lent/never-stored"), out, loan));
+            assertEquals(1, PayloadAccess.readLending(data, List.of(small, "lent/never-stored"), out, k -> loan));
         }
         assertPayload(small, 100, (byte[]) out.get(small));
         assertFalse(out.containsKey("lent/never-stored"));
