@@ -127,4 +127,54 @@ class PayloadAccessTest {
                 assertPayload(keys.get(i), SIZES[i % SIZES.length], results.get(i).valueOrThrow());
         }
     }
+
+    @Test
+    void aNodeReadsTheRecordsItHoldsOutOfItsPartitionsWithoutAskingIgnite() {
+        Ignite ignite = cluster.node(1).ignite();
+        IgniteCache<String, BlockRecord> meta = ignite.cache(GridCaches.metaCache(TestCluster.smallConfig()));
+        ClusterNode local = ignite.cluster().localNode();
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            String key = "pa/record-" + i;
+            cluster.store(i % 3).put(key, Payload.of(key, 40_000));
+            keys.add(key);
+            // Records keep maxReplicas (3) copies: on three nodes every node holds every record.
+            assertTrue(ignite.affinity(meta.getName()).isPrimaryOrBackup(local, key), key);
+        }
+
+        // readLocal answers every key of a partition held here, an absent one too (so no getAll asks for it again).
+        List<String> asked = new ArrayList<>(keys);
+        asked.add("pa/record-never-stored");
+        Map<String, BlockRecord> records = new HashMap<>();
+        assertEquals(Set.copyOf(asked), PayloadAccess.readLocal(meta, asked, records, BlockRecord.class));
+        assertEquals(Set.copyOf(keys), records.keySet());
+        for (String key : keys)
+            assertEquals(40_000, records.get(key).size, key);
+
+        // Ignite counts a get where it reads a record: a getAll of a key on the reading node's copy counts there, a
+        // lease renewal (an entry processor) on the key's primary. Reads of keys node 1 holds as a backup count none
+        // on node 1; Ignite's own getAll of the same keys counts one a key there.
+        List<String> backups = new ArrayList<>();
+        for (String key : keys)
+            if (!ignite.affinity(meta.getName()).isPrimary(local, key))
+                backups.add(key);
+        assertFalse(backups.isEmpty());
+        meta.enableStatistics(true);
+        try {
+            long before = meta.localMetrics().getCacheGets();
+            BlockStore reader = cluster.store(1);
+            for (String key : backups)
+                assertPayload(key, 40_000, reader.get(key));
+            var batch = reader.batchGet(backups);
+            for (int i = 0; i < backups.size(); i++)
+                assertPayload(backups.get(i), 40_000, batch.get(i).valueOrThrow());
+            long after = meta.localMetrics().getCacheGets();
+            assertEquals(before, after, "the store read records node 1 holds through Ignite's get");
+            assertEquals(backups.size(), meta.getAll(Set.copyOf(backups)).size());
+            assertTrue(meta.localMetrics().getCacheGets() >= after + backups.size(),
+                "Ignite's getAll counted no gets on node 1: the check above could not fail");
+        } finally {
+            meta.enableStatistics(false);
+        }
+    }
 }
