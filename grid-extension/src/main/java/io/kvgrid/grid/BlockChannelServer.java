@@ -46,10 +46,10 @@ import java.util.function.IntFunction;
  * runs.
  *
  * <p>A client cannot hold the node: connections are bounded ({@link #MAX_CONNECTIONS}; more are closed at once),
- * the block bytes all answers and writes hold at once are bounded ({@link #ANSWER_BUDGET}, see {@link #answer} and
- * {@link #store}), a frame that breaks the protocol gets a refusal and a closed connection, a connection silent
- * for {@link #IDLE_MILLIS} is closed, and so is one whose handshake, request or answer takes longer than
- * {@code blockChannelStallMillis} ({@link StallGuard}).
+ * the block bytes all answers hold at once are bounded ({@link #ANSWER_BUDGET}, see {@link #answer}), and apart from
+ * them those all writes hold ({@link #PUT_BUDGET}, see {@link ChannelPuts}), a frame that breaks the protocol gets a
+ * refusal and a closed connection, a connection silent for {@link #IDLE_MILLIS} is closed, and so is one whose
+ * handshake, request or answer takes longer than {@code blockChannelStallMillis} ({@link StallGuard}).
  */
 public final class BlockChannelServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BlockChannelServer.class);
@@ -64,9 +64,18 @@ public final class BlockChannelServer implements AutoCloseable {
      * 2.13 with 2 MiB, in one bench pass each).
      */
     static final long GROUP_BYTES = 2L << 20;
-    /** Payload bytes all GETs of this JVM hold at once: a quarter of the heap, 64 MiB at least. */
-    static final int ANSWER_BUDGET = (int) Math.min(Integer.MAX_VALUE,
-        Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4));
+    /** Block bytes this JVM's channel holds at once, answers and writes together: a quarter of the heap, >= 64 MiB. */
+    private static final long HELD_BYTES = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
+    /** Payload bytes all GETs of this JVM hold at once: half of {@link #HELD_BYTES}. */
+    static final int ANSWER_BUDGET = (int) Math.min(Integer.MAX_VALUE, HELD_BYTES / 2);
+    /**
+     * Payload bytes all PUTs of this JVM hold at once, the other half, apart from the answers': a PUT takes its share
+     * before its payloads arrive, and may take them up to the write deadline (2 s by default). Shared with the
+     * answers, a writer that announced the whole budget and sent its payloads slowly failed every read of the node
+     * with TIMEOUT (read deadline 100 ms), for as long as it repeated its put; now it can hold up only other writes,
+     * which a client then sends its usual way.
+     */
+    static final int PUT_BUDGET = (int) Math.min(Integer.MAX_VALUE, HELD_BYTES - HELD_BYTES / 2);
 
     private final ServerSocket socket;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
@@ -76,8 +85,9 @@ public final class BlockChannelServer implements AutoCloseable {
      * plaintext channel (its sockets write them without a copy), heap arrays under TLS (an SSLSocket takes arrays).
      */
     private final LentBuffers buffers;
-    /** PUTs, whose payloads share the answers' budget. */
-    private final ChannelPuts puts = new ChannelPuts(answering);
+    private final ByteBudget putting = new ByteBudget(PUT_BUDGET);
+    /** PUTs, their payloads under a budget of their own. */
+    private final ChannelPuts puts = new ChannelPuts(putting);
 
     private final ExecutorService handlers;
     private final StallGuard stalls;
@@ -158,6 +168,11 @@ public final class BlockChannelServer implements AutoCloseable {
     /** Starts answering with {@code ignite}'s store (call once the store runs). */
     public void start(Ignite ignite) {
         this.ignite = ignite;
+        KvGridRuntime rt = KvGridRuntime.of(ignite);
+        if (rt != null) {
+            answering.meter(rt.store().meters(), "answers");
+            putting.meter(rt.store().meters(), "puts");
+        }
         Thread t = new Thread(this::acceptLoop, "kvgrid-block-channel-accept-" + port());
         t.setDaemon(true);
         t.start();

@@ -99,6 +99,17 @@ final class BlockChannelWire {
     /** A PUT of {@code keys} with {@code payloads} (same order, at most {@link #MAX_KEYS}). */
     static void writePut(DataOutputStream out, PutHeader h, List<String> keys, List<byte[]> payloads)
         throws IOException {
+        List<Integer> lengths = new ArrayList<>(payloads.size());
+        for (byte[] p : payloads)
+            lengths.add(p.length);
+        writePutHead(out, h, keys, lengths);
+        for (byte[] p : payloads)
+            out.write(p);
+    }
+
+    /** A PUT up to its payloads, which announces blocks of {@code lengths} bytes for {@code keys}. */
+    static void writePutHead(DataOutputStream out, PutHeader h, List<String> keys, List<Integer> lengths)
+        throws IOException {
         out.writeInt(MAGIC);
         out.writeByte(PUT);
         out.writeBoolean(h.replace());
@@ -110,10 +121,8 @@ final class BlockChannelWire {
         out.writeInt(keys.size());
         for (int i = 0; i < keys.size(); i++) {
             writeKey(out, keys.get(i));
-            out.writeInt(payloads.get(i).length);
+            out.writeInt(lengths.get(i));
         }
-        for (byte[] p : payloads)
-            out.write(p);
     }
 
     /** A PUT's options (after its op); BadFrame when one is out of bounds. */

@@ -4,11 +4,11 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The block bytes a node's channel holds in its heap at once (GET answers being written, PUT payloads being stored),
- * handed out first come, first served. Unfair, a stream of small groups could keep a large one (a single block may be
- * a whole group) waiting until its deadline: each release went to whichever small group asked next, while the large
- * one, woken, still found too little and slept again. Fair, a later request waits behind an earlier one, so a group's
- * wait is bounded by what was held or asked before it.
+ * The block bytes a node's channel holds in its heap at once for one use (GET answers being written, or PUT
+ * payloads being stored), handed out first come, first served. Unfair, a stream of small groups could keep a large
+ * one (a single block may be a whole group) waiting until its deadline: each release went to whichever small group
+ * asked next, while the large one, woken, still found too little and slept again. Fair, a later request waits behind
+ * an earlier one, so a group's wait is bounded by what was held or asked before it.
  */
 final class ByteBudget {
     private final int total;
@@ -42,6 +42,20 @@ final class ByteBudget {
     void give(int n) {
         if (n > 0)
             bytes.release(n);
+    }
+
+    /** Bytes taken and not given back (an estimate while requests come and go: a gauge's reading). */
+    int held() {
+        return total - bytes.availablePermits();
+    }
+
+    /** Gauges of the bytes held and the total, tagged {@code use} (answers, puts). */
+    void meter(StoreMeters meters, String use) {
+        meters.gauge("kvgrid.channel.held.bytes", "Block bytes the block channel holds now, by use: answers to reads "
+            + "being written, payloads of writes being stored", this, ByteBudget::held, "use", use);
+        meters.gauge("kvgrid.channel.budget.bytes", "Block bytes the block channel may hold at once, by use; a read "
+            + "past it waits up to its read deadline, a write up to its write deadline", this, ByteBudget::total,
+            "use", use);
     }
 
     /** Requests waiting for their bytes (an estimate, for tests). */

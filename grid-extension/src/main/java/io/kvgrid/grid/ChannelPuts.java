@@ -17,15 +17,15 @@ import java.util.concurrent.TimeUnit;
  * then run through this node's store as writes of its own. One per {@link BlockChannelServer}.
  */
 final class ChannelPuts {
-    /** The server's budget of block bytes held at once, shared with its answers to reads. */
-    private final ByteBudget answering;
+    /** The server's budget of PUT payload bytes held at once ({@link BlockChannelServer#PUT_BUDGET}). */
+    private final ByteBudget budget;
 
-    ChannelPuts(ByteBudget answering) {
-        this.answering = answering;
+    ChannelPuts(ByteBudget budget) {
+        this.budget = budget;
     }
 
     /**
-     * Answers a PUT: its payloads are read under the node's {@link BlockChannelServer#ANSWER_BUDGET} (a request larger
+     * Answers a PUT: its payloads are read under the node's {@link BlockChannelServer#PUT_BUDGET} (a request larger
      * than the budget, or one that cannot get its share within the write deadline, is refused before its payloads are
      * read, and the connection closed: the client writes those blocks its usual way), then written through this node's
      * store as a write of its own (room reserved, both steps, every copy), and each key answered in order. The budget
@@ -50,9 +50,9 @@ final class ChannelPuts {
         long total = 0;
         for (int len : lengths)
             total += len;
-        if (total > answering.total())
+        if (total > budget.total())
             throw new BlockChannelWire.BadFrame("a put of " + total + " bytes is more than this node takes at once ("
-                + answering.total() + ")");
+                + budget.total() + ")");
         long wait = store.config().getWriteDeadlineMillis();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(wait);
         KvGridException denied = KvGridSecurityProcessor.denial(role, ClientRole.WRITE, "put",
@@ -67,9 +67,9 @@ final class ChannelPuts {
             return;
         }
         try {
-            if (!answering.take((int) total, wait))
+            if (!budget.take((int) total, wait))
                 throw new BlockChannelWire.BadFrame("node " + ignite.cluster().localNode().consistentId() + " holds "
-                    + (answering.total() >> 20) + " MiB of reads and writes already and had no room "
+                    + (budget.total() >> 20) + " MiB of writes' payloads already and had no room "
                     + "for this put within " + wait + " ms");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -87,7 +87,7 @@ final class ChannelPuts {
                 failed = Failures.wrap(e, "kvgrid block channel put");
             }
         } finally {
-            answering.give((int) total); // before the answers: a client slow to read them holds no budget
+            budget.give((int) total); // before the answers: a client slow to read them holds no budget
         }
         try (StallGuard.Watch ignored = step.get()) {
             if (failed != null)
@@ -107,7 +107,7 @@ final class ChannelPuts {
 
     /**
      * The payloads of a PUT, all in by {@code deadlineNanos} (the write deadline from the request's start), else the
-     * connection is closed: a client trickling its bytes must not hold its share of the answer budget for long.
+     * connection is closed: a client trickling its bytes must not hold its share of the budget for long.
      * Without {@code keep} they are read past into a scratch buffer (none returned).
      */
     private static List<byte[]> readPayloads(Socket s, DataInputStream in, List<Integer> lengths, long deadlineNanos,

@@ -380,6 +380,57 @@ class BlockChannelTest {
     }
 
     @Test
+    void aWriterHoldingTheWholePutBudgetKeepsNoReadWaiting() throws Exception {
+        // A put takes its share of the byte budget before its payloads come, and may take them up to its write
+        // deadline. This one announces blocks worth the whole put budget and sends 4 KiB of them; reads have a budget
+        // of their own and are answered meanwhile, within their 100 ms read deadline (with one budget: TIMEOUT).
+        KvGridConfiguration cfg = KvGridRuntime.of(cluster.node(0).ignite()).store().config();
+        String k = "chan/read-beside-a-held-put";
+        cluster.store(0).put(k, Payload.of(k, 1 << 20));
+        List<String> held = new ArrayList<>();
+        List<Integer> lengths = new ArrayList<>();
+        for (long left = BlockChannelServer.PUT_BUDGET; left > 0; left -= cfg.getMaxBlockBytes()) {
+            held.add("chan/held-" + held.size());
+            lengths.add((int) Math.min(left, cfg.getMaxBlockBytes()));
+        }
+        long deadline = cfg.getWriteDeadlineMillis();
+        cfg.setWriteDeadlineMillis(30_000);
+        try (Socket writer = connected(0); Socket reader = connected(0)) {
+            DataOutputStream w = new DataOutputStream(writer.getOutputStream());
+            BlockChannelWire.writePutHead(w, BlockChannelWire.PutHeader.of(io.kvgrid.PutOptions.defaults(), false,
+                null), held, lengths);
+            w.write(new byte[4096]);
+            w.flush();
+            await("the put holds the whole put budget").atMost(Duration.ofSeconds(10))
+                .until(() -> heldBytes("puts") == BlockChannelServer.PUT_BUDGET);
+            DataOutputStream r = new DataOutputStream(reader.getOutputStream());
+            DataInputStream in = new DataInputStream(reader.getInputStream());
+            for (int i = 0; i < 3; i++) {
+                BlockChannelWire.writeRequest(r, BlockChannelWire.GET, List.of(k));
+                r.flush();
+                Object answer = BlockChannelWire.readAnswer(in, 2 << 20);
+                assertTrue(answer instanceof byte[], "answered " + answer);
+                assertArrayEquals(Payload.of(k, 1 << 20), (byte[]) answer);
+            }
+            assertEquals(BlockChannelServer.PUT_BUDGET, heldBytes("puts"), "the put still holds its share");
+        } finally {
+            cfg.setWriteDeadlineMillis(deadline);
+        }
+        await("the put's share is back once its client went away").atMost(Duration.ofSeconds(30))
+            .until(() -> heldBytes("puts") == 0);
+        for (String h : held)
+            assertFalse(cluster.store(1).exists(h), "nothing of the abandoned put is stored: " + h);
+    }
+
+    /** The bytes the nodes' block channels hold now for {@code use} (answers, puts), from their gauges. */
+    private static long heldBytes(String use) {
+        long n = 0;
+        for (var g : registry.find("kvgrid.channel.held.bytes").tag("use", use).gauges())
+            n += (long) g.value();
+        return n;
+    }
+
+    @Test
     void aClientThatStopsReadingItsAnswerIsCutOffAndTheNodeGoesOnServing() throws Exception {
         // A socket write never times out: without the stall bound the node's thread (and the group's share of its
         // byte budget) would wait on this client for as long as it stays connected.
