@@ -64,18 +64,23 @@ public final class BlockChannelServer implements AutoCloseable {
      * 2.13 with 2 MiB, in one bench pass each).
      */
     static final long GROUP_BYTES = 2L << 20;
-    /** Block bytes this JVM's channel holds at once, answers and writes together: a quarter of the heap, >= 64 MiB. */
-    private static final long HELD_BYTES = Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 4);
-    /** Payload bytes all GETs of this JVM hold at once: half of {@link #HELD_BYTES}. */
-    static final int ANSWER_BUDGET = (int) Math.min(Integer.MAX_VALUE, HELD_BYTES / 2);
     /**
-     * Payload bytes all PUTs of this JVM hold at once, the other half, apart from the answers': a PUT takes its share
-     * before its payloads arrive, and may take them up to the write deadline (2 s by default). Shared with the
-     * answers, a writer that announced the whole budget and sent its payloads slowly failed every read of the node
-     * with TIMEOUT (read deadline 100 ms), for as long as it repeated its put; now it can hold up only other writes,
-     * which a client then sends its usual way.
+     * Payload bytes all GETs of this server hold at once: an eighth of the heap, 64 MiB (a default-sized block) at
+     * least, 2 GiB at most.
      */
-    static final int PUT_BUDGET = (int) Math.min(Integer.MAX_VALUE, HELD_BYTES - HELD_BYTES / 2);
+    static final int ANSWER_BUDGET = eighthOfTheHeap();
+    /**
+     * Payload bytes all PUTs of this server hold at once, as much again, apart from the answers': a PUT takes its share
+     * before its payloads arrive, and may hold it up to the write deadline (2 s by default). Shared with the answers,
+     * a writer that announced the whole budget and sent its payloads slowly failed every read of the node with
+     * TIMEOUT (read deadline 100 ms), for as long as it repeated its put; now it can hold up only other writes, which
+     * a client then sends its usual way.
+     */
+    static final int PUT_BUDGET = eighthOfTheHeap();
+
+    private static int eighthOfTheHeap() {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 8));
+    }
 
     private final ServerSocket socket;
     private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);

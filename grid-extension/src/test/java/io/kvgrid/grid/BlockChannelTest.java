@@ -383,7 +383,7 @@ class BlockChannelTest {
     void aWriterHoldingTheWholePutBudgetKeepsNoReadWaiting() throws Exception {
         // A put takes its share of the byte budget before its payloads come, and may take them up to its write
         // deadline. This one announces blocks worth the whole put budget and sends 4 KiB of them; reads have a budget
-        // of their own and are answered meanwhile, within their 100 ms read deadline (with one budget: TIMEOUT).
+        // of their own and are answered meanwhile (with one budget they wait out their read deadline: TIMEOUT).
         KvGridConfiguration cfg = KvGridRuntime.of(cluster.node(0).ignite()).store().config();
         String k = "chan/read-beside-a-held-put";
         cluster.store(0).put(k, Payload.of(k, 1 << 20));
