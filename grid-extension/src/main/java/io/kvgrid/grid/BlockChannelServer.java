@@ -175,8 +175,8 @@ public final class BlockChannelServer implements AutoCloseable {
         this.ignite = ignite;
         KvGridRuntime rt = KvGridRuntime.of(ignite);
         if (rt != null) {
-            answering.meter(rt.store().meters(), "answers");
-            putting.meter(rt.store().meters(), "puts");
+            NodeGauges.bindChannel(rt.store().meters(), "answers", answering);
+            NodeGauges.bindChannel(rt.store().meters(), "puts", putting);
         }
         Thread t = new Thread(this::acceptLoop, "kvgrid-block-channel-accept-" + port());
         t.setDaemon(true);

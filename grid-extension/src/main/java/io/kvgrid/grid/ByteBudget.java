@@ -49,15 +49,6 @@ final class ByteBudget {
         return total - bytes.availablePermits();
     }
 
-    /** Gauges of the bytes held and the total, tagged {@code use} (answers, puts). */
-    void meter(StoreMeters meters, String use) {
-        meters.gauge("kvgrid.channel.held.bytes", "Block bytes the block channel holds now, by use: answers to reads "
-            + "being written, payloads of writes being stored", this, ByteBudget::held, "use", use);
-        meters.gauge("kvgrid.channel.budget.bytes", "Block bytes the block channel may hold at once, by use; a read "
-            + "past it waits up to its read deadline, a write up to its write deadline", this, ByteBudget::total,
-            "use", use);
-    }
-
     /** Requests waiting for their bytes (an estimate, for tests). */
     int waiting() {
         return bytes.getQueueLength();

@@ -8,9 +8,10 @@ import java.util.Locale;
 
 /**
  * The gauges and function counters of a server node, read when scraped: blocks held, bytes and capacity per tier,
- * region fill against the high watermark, evictions by reason, leases and pins. {@code cache.size} and the eviction
- * counters read the same sources as {@link GridBlockStore#localStats()}, so {@code kvgrid stats} and {@code /metrics}
- * agree. Leases and pins come from one scan of the node's metadata, reused for a second.
+ * region fill against the high watermark, evictions by reason, leases and pins, the block channel's bytes held.
+ * {@code cache.size} and the eviction counters read the same sources as {@link GridBlockStore#localStats()}, so
+ * {@code kvgrid stats} and {@code /metrics} agree. Leases and pins come from one scan of the node's metadata, reused
+ * for a second.
  */
 final class NodeGauges {
     private static final long SCAN_REUSE_NANOS = 1_000_000_000L;
@@ -25,6 +26,14 @@ final class NodeGauges {
     private NodeGauges(GridBlockStore store) {
         this.store = store;
         this.cfg = store.config();
+    }
+
+    /** The bytes the block channel holds now for {@code use} (answers, puts) out of {@code budget}, and its total. */
+    static void bindChannel(StoreMeters m, String use, ByteBudget budget) {
+        m.gauge("kvgrid.channel.held.bytes", "Block bytes the block channel holds now, by use: answers to reads being "
+            + "written, payloads of writes being stored", budget, ByteBudget::held, "use", use);
+        m.gauge("kvgrid.channel.budget.bytes", "Block bytes the block channel may hold at once, by use; a read past it "
+            + "waits up to its read deadline, a write up to its write deadline", budget, ByteBudget::total, "use", use);
     }
 
     static void bind(StoreMeters m, GridBlockStore store, SpaceGovernor g, NodeTiers tiers) {

@@ -128,10 +128,11 @@ final class RecordTouch {
      */
     private Map<String, BlockRecord> records(Set<String> keys) {
         Map<String, BlockRecord> out = new HashMap<>();
+        Set<String> answered = PayloadAccess.readLocal(meta, keys, out, BlockRecord.class);
+        if (answered.size() == keys.size())
+            return out; // the usual case: a node holds every record of a cluster of up to maxReplicas nodes
         Set<String> rest = new LinkedHashSet<>(keys);
-        rest.removeAll(PayloadAccess.readLocal(meta, keys, out, BlockRecord.class));
-        if (rest.isEmpty())
-            return out;
+        rest.removeAll(answered);
         out.putAll(Deadlines.get(meta.getAllAsync(rest), "reading metadata of " + rest.size() + " keys"));
         return out;
     }
