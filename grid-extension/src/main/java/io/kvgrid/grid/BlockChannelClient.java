@@ -47,9 +47,17 @@ public final class BlockChannelClient implements AutoCloseable {
     private static final long RETRY_NANOS = 1_000_000_000L;
     /** The longest array a JVM allocates: a node may be configured for larger blocks than this client. */
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
+    /** {@link #receivePiece}: the connection broke. */
+    private static final Object BROKEN = new Object();
 
     private final Factory<SSLContext> tls;
     private final long timeoutMillis;
+    /**
+     * The most payload bytes one PUT carries. A node's keys of a batch put beyond them, or beyond
+     * {@link BlockChannelWire#MAX_KEYS} keys (any request), go in further requests on the same connection, each sent
+     * once the one before is answered ({@link RequestPieces}).
+     */
+    private final long putBytes;
     private final Map<UUID, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
     private final Set<UUID> connecting = ConcurrentHashMap.newKeySet();
     private final Map<UUID, Long> failedAt = new ConcurrentHashMap<>();
@@ -84,8 +92,18 @@ public final class BlockChannelClient implements AutoCloseable {
      * read runs under no deadline of its own.
      */
     public BlockChannelClient(Factory<SSLContext> tls, long timeoutMillis) {
+        this(tls, timeoutMillis, BlockChannelServer.BUDGET_FLOOR);
+    }
+
+    /**
+     * {@link #BlockChannelClient(Factory, long)} sending PUTs of at most {@code putBytes} payload bytes (a single
+     * larger block goes alone): the least budget for writes a node has ({@link BlockChannelServer#BUDGET_FLOOR}),
+     * smaller in tests.
+     */
+    BlockChannelClient(Factory<SSLContext> tls, long timeoutMillis, long putBytes) {
         this.tls = tls;
         this.timeoutMillis = timeoutMillis;
+        this.putBytes = putBytes;
     }
 
     /** The node's block channel port, or -1 when it has none. */
@@ -129,7 +147,7 @@ public final class BlockChannelClient implements AutoCloseable {
      */
     public Map<String, Object> write(Map<Peer, List<String>> byPeer, Map<String, byte[]> payloads,
                                      BlockChannelWire.PutHeader header, Collection<String> unanswered) {
-        return exchange(BlockChannelWire.PUT, byPeer, unanswered, (out, keys) -> {
+        return exchange(BlockChannelWire.PUT, byPeer, unanswered, k -> payloads.get(k).length, (out, keys) -> {
             List<byte[]> p = new ArrayList<>(keys.size());
             for (String k : keys)
                 p.add(payloads.get(k));
@@ -160,20 +178,28 @@ public final class BlockChannelClient implements AutoCloseable {
     }
 
     private Map<String, Object> exchange(byte op, Map<Peer, List<String>> byPeer, Collection<String> unanswered) {
-        return exchange(op, byPeer, unanswered, (out, keys) -> BlockChannelWire.writeRequest(out, op, keys));
+        return exchange(op, byPeer, unanswered, k -> 0,
+            (out, keys) -> BlockChannelWire.writeRequest(out, op, keys));
     }
 
+    /**
+     * Sends each node its first request ({@link RequestPieces} of its keys, at most {@link #putBytes} of
+     * {@code bytes} each), then receives the answers; a node's further requests go out on its connection as the
+     * answers to the one before come in.
+     */
     private Map<String, Object> exchange(byte op, Map<Peer, List<String>> byPeer, Collection<String> unanswered,
-                                         RequestWriter writer) {
+                                         java.util.function.ToLongFunction<String> bytes, RequestWriter writer) {
         Map<String, Object> out = new LinkedHashMap<>();
         List<Request> sent = new ArrayList<>();
         for (Map.Entry<Peer, List<String>> e : byPeer.entrySet()) {
-            Request r = e.getValue().size() > BlockChannelWire.MAX_KEYS ? null
-                : send(op, e.getKey(), e.getValue(), writer);
+            if (e.getValue().isEmpty())
+                continue;
+            RequestPieces pieces = new RequestPieces(e.getValue(), bytes, putBytes);
+            Request r = send(op, e.getKey(), pieces, writer);
             if (r == null)
-                unanswered.addAll(e.getValue());
+                pieces.all(unanswered::add);
             else if (r.late != null)
-                r.keys.forEach(k -> out.put(k, r.late));
+                r.pieces.all(k -> out.put(k, r.late));
             else
                 sent.add(r);
         }
@@ -307,12 +333,19 @@ public final class BlockChannelClient implements AutoCloseable {
         return out;
     }
 
-    /** A request sent on {@code conn}; or, with {@code late}, one whose sending ran out of time (its keys' answer). */
-    private record Request(byte op, Peer node, List<String> keys, Connection conn, KvGridException late) {
+    /**
+     * The current piece of {@code pieces} sent on {@code conn}; or, with {@code late}, one whose sending ran out of
+     * time (the answer of its keys and of the pieces after it).
+     */
+    private record Request(byte op, Peer node, RequestPieces pieces, RequestWriter writer, Connection conn,
+                           KvGridException late) {
     }
 
-    /** The request on an idle connection to {@code node}; null (and a connection on its way) when there is none. */
-    private Request send(byte op, Peer node, List<String> keys, RequestWriter writer) {
+    /**
+     * The first piece of {@code pieces} sent on an idle connection to {@code node}; null (and a connection on its
+     * way) when there is none.
+     */
+    private Request send(byte op, Peer node, RequestPieces pieces, RequestWriter writer) {
         if (closed)
             return null;
         ConcurrentLinkedDeque<Connection> q = idle.get(node.id());
@@ -321,60 +354,102 @@ public final class BlockChannelClient implements AutoCloseable {
             connectLater(node);
             return null;
         }
+        return sendOn(c, new Request(op, node, pieces, writer, c, null));
+    }
+
+    /** {@code r}'s current piece written on {@code c}: {@code r}, its late twin, or null when the connection broke. */
+    private Request sendOn(Connection c, Request r) {
         // A socket write has no timeout of its own: a PUT's payloads to a node that stopped reading (a frozen process)
         // would block once the buffers are full. Past the deadline the socket is closed, which ends the write.
         long left = Deadlines.remainingMillis();
-        try (StallGuard.Watch ignored = op == BlockChannelWire.PUT
+        try (StallGuard.Watch ignored = r.op == BlockChannelWire.PUT
             ? c.watch.begin(left < 0 ? timeoutMillis : Math.max(1, left)) : null) {
-            writer.write(c.out, keys);
+            r.writer.write(c.out, r.pieces.current());
             c.out.flush();
-            return new Request(op, node, keys, c, null);
+            return r;
         } catch (IOException e) {
             c.close(); // closed by the server while idle, or by the watch
-            connectLater(node);
+            connectLater(r.node);
             if (c.watch.fired())
-                return new Request(op, node, keys, null, Deadlines.timeoutNow("writing to node " + node.name()));
+                return new Request(r.op, r.node, r.pieces, r.writer, null,
+                    Deadlines.timeoutNow("writing to node " + r.node.name()));
             return null;
         }
     }
 
+    /**
+     * Receives the answers to {@code r}'s pieces, sending each next piece on the same connection once the one before
+     * is answered. A piece that broke its connection leaves its unanswered keys and every later piece's to
+     * {@code unanswered}; one past its deadline fails them with TIMEOUT (misses for lookups).
+     */
     private void receive(Request r, Map<String, Object> out, Collection<String> unanswered) {
+        Object ended = receivePiece(r, out, unanswered);
+        while (ended == null && r.pieces.next()) {
+            Request sent = sendOn(r.conn, r);
+            if (sent == null) {
+                r.pieces.fromCurrent(unanswered::add);
+                return;
+            }
+            if (sent.late != null) {
+                r.pieces.fromCurrent(k -> out.put(k, sent.late));
+                return;
+            }
+            ended = receivePiece(r, out, unanswered);
+        }
+        if (ended == null) {
+            release(r.node.id(), r.conn);
+        } else if (ended == BROKEN) {
+            r.pieces.after(unanswered::add);
+        } else {
+            Object late = ended;
+            r.pieces.after(k -> out.put(k, late));
+        }
+    }
+
+    /**
+     * Reads the answers to {@code r}'s current piece into {@code out}: null when all came and the connection may go
+     * on; else the answer the later pieces' keys get when it ran out of time (TIMEOUT, or a miss for a lookup), or
+     * {@link #BROKEN} when the connection broke (this piece's unanswered keys are then in {@code unanswered}).
+     */
+    private Object receivePiece(Request r, Map<String, Object> out, Collection<String> unanswered) {
         Connection c = r.conn;
+        List<String> keys = r.pieces.current();
         Map<String, Object> got = new LinkedHashMap<>();
         try {
             long left = Deadlines.remainingMillis();
             c.socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left < 0 ? timeoutMillis : left)));
             if (r.op == BlockChannelWire.LOOKUP) {
-                Object found = BlockChannelWire.readFound(c.in, r.keys.size());
-                release(r.node.id(), c);
+                Object found = BlockChannelWire.readFound(c.in, keys.size());
                 if (found instanceof boolean[] f)
                     for (int i = 0; i < f.length; i++)
-                        out.merge(r.keys.get(i), f[i], (a, b) -> a);
+                        out.merge(keys.get(i), f[i], (a, b) -> a);
                 else
-                    unanswered.addAll(r.keys); // the node's lookup failed: the usual path says how
-                return;
+                    unanswered.addAll(keys); // the node's lookup failed: the usual path says how
+                return null;
             }
-            for (String k : r.keys)
+            for (String k : keys)
                 got.put(k, r.op == BlockChannelWire.PUT ? BlockChannelWire.readStored(c.in)
                     : BlockChannelWire.readAnswer(c.in, MAX_ARRAY)); // the nodes' own limit applies
             out.putAll(got);
-            release(r.node.id(), c);
+            return null;
         } catch (SocketTimeoutException e) {
             c.close();
             Object late = r.op == BlockChannelWire.LOOKUP ? Boolean.FALSE
                 : Deadlines.timeoutNow((r.op == BlockChannelWire.PUT ? "writing to node " : "reading from node ")
                 + r.node.name());
-            for (String k : r.keys)
+            for (String k : keys)
                 out.put(k, got.getOrDefault(k, late));
+            return late;
         } catch (IOException e) {
             // Broken or refused: keys answered before stand (a write must not be made twice), the usual path answers
             // the rest, and a fresh connection is made meanwhile.
             c.close();
             connectLater(r.node);
             out.putAll(got);
-            for (String k : r.keys)
+            for (String k : keys)
                 if (!got.containsKey(k))
                     unanswered.add(k);
+            return BROKEN;
         }
     }
 

@@ -77,9 +77,14 @@ public final class BlockChannelServer implements AutoCloseable {
      * a client then sends its usual way.
      */
     static final int PUT_BUDGET = eighthOfTheHeap();
+    /**
+     * The least either budget is on any node, whatever its heap: a default-sized block. Clients send a node's keys of
+     * a batch put in PUTs of at most this many payload bytes, so that no node refuses one for its size.
+     */
+    static final int BUDGET_FLOOR = 64 << 20;
 
     private static int eighthOfTheHeap() {
-        return (int) Math.min(Integer.MAX_VALUE, Math.max(64L << 20, Runtime.getRuntime().maxMemory() / 8));
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(BUDGET_FLOOR, Runtime.getRuntime().maxMemory() / 8));
     }
 
     private final ServerSocket socket;

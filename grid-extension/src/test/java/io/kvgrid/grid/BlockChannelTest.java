@@ -506,6 +506,77 @@ class BlockChannelTest {
     }
 
     @Test
+    void aBatchPutOfMoreBytesThanOnePutCarriesGoesToItsNodeInSeveralPutsOnOneConnection() {
+        BlockChannelClient.Peer node0 = BlockChannelClient.peer(cluster.node(0).ignite().cluster().localNode());
+        List<String> keys = new ArrayList<>();
+        java.util.Map<String, byte[]> payloads = new java.util.HashMap<>();
+        for (int i = 0; i < 10; i++) {
+            keys.add("chan/cut-" + i);
+            payloads.put(keys.get(i), Payload.of(keys.get(i), 100_000 + i));
+        }
+        // PUTs of at most 256 KiB: two of these blocks each.
+        try (BlockChannelClient c = new BlockChannelClient(null, 20_000, 256 << 10)) {
+            await("a connection to node 0").atMost(Duration.ofSeconds(30)).until(() -> {
+                List<String> unanswered = new ArrayList<>();
+                c.lookup(java.util.Map.of(node0, List.of("chan/cut-none")), unanswered);
+                return unanswered.isEmpty();
+            });
+            long before = served("channel-put");
+            List<String> unanswered = new ArrayList<>();
+
+            java.util.Map<String, Object> got = c.write(java.util.Map.of(node0, keys), payloads,
+                new BlockChannelWire.PutHeader(false, 0, BlockChannelWire.PIN_NONE, 0, null, null), unanswered);
+
+            assertTrue(unanswered.isEmpty(), "left to the usual path: " + unanswered);
+            await("node 0 counts its PUTs").atMost(Duration.ofSeconds(10))
+                .until(() -> served("channel-put") - before >= 5);
+            assertEquals(5, served("channel-put") - before, "five PUTs of two blocks");
+            for (String k : keys) {
+                assertEquals(2, org.junit.jupiter.api.Assertions.assertInstanceOf(io.kvgrid.PutResult.class,
+                    got.get(k), k).replicas());
+                assertArrayEquals(payloads.get(k), cluster.store(1).get(k), k);
+            }
+        }
+    }
+
+    @Test
+    void aBatchGetOfMoreKeysThanOneRequestCarriesGoesToEachPrimaryInSeveralRequests() {
+        int max = BlockChannelWire.MAX_KEYS;
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < 2 * max + 1_000; i++)
+            keys.add("chan/many-" + i);
+        List<String> stored = storedOnBothNodes("chan/many-", 6, i -> 20_000 + 50_000 * i);
+        org.apache.ignite.Ignite ig = cluster.node(0).ignite();
+        long requests = 0;
+        java.util.Map<org.apache.ignite.cluster.ClusterNode, java.util.Collection<String>> byPrimary =
+            ig.<String>affinity(KvGridRuntime.of(ig).store().metaCache().getName()).mapKeysToNodes(keys);
+        for (java.util.Collection<String> ks : byPrimary.values())
+            requests += (ks.size() + max - 1) / max;
+        assertTrue(requests > byPrimary.size(), "more keys than MAX_KEYS for a primary");
+        long expected = requests;
+        List<List<KeyResult<byte[]>>> got = new ArrayList<>();
+        // Until both connections are open: the first read of each node connects in the background.
+        await("every request over the channels").atMost(Duration.ofSeconds(60)).until(() -> {
+            long before = channelReads();
+            got.add(0, client.store().batchGet(keys));
+            try {
+                await().atMost(Duration.ofSeconds(2)).until(() -> channelReads() - before >= expected);
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                return false;
+            }
+            return channelReads() - before == expected;
+        });
+        List<KeyResult<byte[]>> last = got.get(0);
+        for (int i = 0; i < keys.size(); i++) {
+            String k = keys.get(i);
+            if (i < stored.size())
+                assertArrayEquals(Payload.of(k, 20_000 + 50_000 * i), last.get(i).valueOrThrow(), k);
+            else
+                assertEquals(ErrorCode.NOT_FOUND, last.get(i).error().code(), k);
+        }
+    }
+
+    @Test
     void theChannelPortIsValidated() {
         KvGridConfiguration cfg = new KvGridConfiguration();
         KvGridException e = assertThrows(KvGridException.class, () -> cfg.setBlockChannelPort(70_000));

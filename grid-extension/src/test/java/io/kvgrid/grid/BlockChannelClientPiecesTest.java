@@ -1,0 +1,208 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.ErrorCode;
+import io.kvgrid.KvGridException;
+import io.kvgrid.PutResult;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The block channel client cutting a node's keys into the requests a node takes: at most MAX_KEYS keys, and for a PUT
+ * at most its byte bound of payloads; each next request on the same connection once the one before is answered.
+ */
+@Timeout(60)
+class BlockChannelClientPiecesTest {
+    private static final int MAX = BlockChannelWire.MAX_KEYS;
+
+    @Test
+    void aReadOfMoreKeysThanOneRequestCarriesIsSentAsSeveralRequestsOnOneConnection() throws Exception {
+        List<String> requests = new CopyOnWriteArrayList<>(); // "connection:keys" in the order the node read them
+        AtomicInteger connections = new AtomicInteger();
+        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
+            int conn = connections.incrementAndGet();
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                List<String> keys = BlockChannelWire.readKeys(in);
+                if (op == BlockChannelWire.LOOKUP) {
+                    BlockChannelWire.writeFound(out, new boolean[keys.size()]);
+                } else {
+                    requests.add(conn + ":" + keys.size());
+                    for (String k : keys)
+                        answer(out, k.getBytes());
+                }
+                out.flush();
+            }
+        });
+             BlockChannelClient c = new BlockChannelClient(null, 10_000)) {
+            BlockChannelClient.Peer peer = node.peer("node");
+            connected(c, peer);
+            int conn = connections.get();
+            List<String> keys = keys("k", 2 * MAX + 10);
+            List<String> unanswered = new ArrayList<>();
+
+            Map<String, Object> got = c.read(Map.of(peer, keys), unanswered);
+
+            assertTrue(unanswered.isEmpty(), unanswered.size() + " keys left to the usual path");
+            assertEquals(List.of(conn + ":" + MAX, conn + ":" + MAX, conn + ":10"), requests);
+            for (String k : keys)
+                assertArrayEquals(k.getBytes(), assertInstanceOf(byte[].class, got.get(k)), k);
+        }
+    }
+
+    @Test
+    void aBatchPutIsCutAtItsByteBoundAndABlockLargerThanTheBoundGoesAlone() throws Exception {
+        List<List<Integer>> puts = new CopyOnWriteArrayList<>(); // the payload lengths of each PUT the node read
+        Map<String, byte[]> stored = new java.util.concurrent.ConcurrentHashMap<>();
+        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                if (op != BlockChannelWire.PUT) { // the lookups that wait for the connection
+                    BlockChannelWire.writeFound(out, new boolean[BlockChannelWire.readKeys(in).size()]);
+                    out.flush();
+                    continue;
+                }
+                BlockChannelWire.readPutHeader(in);
+                List<Integer> lengths = new ArrayList<>();
+                List<String> keys = BlockChannelWire.readPutKeys(in, 64 << 20, lengths);
+                for (int i = 0; i < keys.size(); i++) {
+                    byte[] b = new byte[lengths.get(i)];
+                    in.readFully(b);
+                    stored.put(keys.get(i), b);
+                }
+                puts.add(lengths);
+                for (String k : keys)
+                    BlockChannelWire.writeStored(out, false, 2);
+                out.flush();
+            }
+        });
+             BlockChannelClient c = new BlockChannelClient(null, 10_000, 1 << 20)) {
+            BlockChannelClient.Peer peer = node.peer("node");
+            connected(c, peer);
+            int[] sizes = {300_000, 300_000, 300_000, 1_500_000, 300_000, 300_000, 100_000};
+            List<String> keys = keys("put", sizes.length);
+            Map<String, byte[]> payloads = new HashMap<>();
+            for (int i = 0; i < sizes.length; i++)
+                payloads.put(keys.get(i), io.kvgrid.testing.Payload.of(keys.get(i), sizes[i]));
+            List<String> unanswered = new ArrayList<>();
+
+            Map<String, Object> got = c.write(Map.of(peer, keys), payloads, NO_OPTIONS, unanswered);
+
+            assertTrue(unanswered.isEmpty(), "left to the usual path: " + unanswered);
+            assertEquals(List.of(List.of(300_000, 300_000, 300_000), List.of(1_500_000),
+                List.of(300_000, 300_000, 100_000)), puts, "each PUT at most 1 MiB, the 1.5 MB block alone");
+            for (String k : keys) {
+                assertEquals(2, assertInstanceOf(PutResult.class, got.get(k), k).replicas());
+                assertArrayEquals(payloads.get(k), stored.get(k), k);
+            }
+        }
+    }
+
+    @Test
+    void aConnectionThatBreaksAfterTheFirstRequestLeavesTheLaterKeysToTheUsualPath() throws Exception {
+        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                List<String> keys = BlockChannelWire.readKeys(in);
+                if (op == BlockChannelWire.LOOKUP) {
+                    BlockChannelWire.writeFound(out, new boolean[keys.size()]);
+                    out.flush();
+                    continue;
+                }
+                for (String k : keys)
+                    answer(out, k.getBytes());
+                out.close(); // the connection with it
+            }
+        });
+             BlockChannelClient c = new BlockChannelClient(null, 10_000)) {
+            BlockChannelClient.Peer peer = node.peer("node");
+            connected(c, peer);
+            List<String> keys = keys("k", 2 * MAX + 10);
+            List<String> unanswered = new ArrayList<>();
+
+            Map<String, Object> got = c.read(Map.of(peer, keys), unanswered);
+
+            for (String k : keys.subList(0, MAX))
+                assertArrayEquals(k.getBytes(), assertInstanceOf(byte[].class, got.get(k)), k);
+            assertTrue(keys.subList(MAX, keys.size()).equals(unanswered),
+                "the second and third requests' keys, in order; left: " + unanswered.size() + " keys");
+        }
+    }
+
+    @Test
+    void aNodeThatStopsAnsweringAfterTheFirstRequestFailsTheLaterKeysAtTheDeadline() throws Exception {
+        CountDownLatch testEnded = new CountDownLatch(1);
+        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                List<String> keys = BlockChannelWire.readKeys(in);
+                if (op == BlockChannelWire.LOOKUP) {
+                    BlockChannelWire.writeFound(out, new boolean[keys.size()]);
+                    out.flush();
+                    continue;
+                }
+                for (String k : keys)
+                    answer(out, k.getBytes());
+                out.flush();
+                testEnded.await(30, TimeUnit.SECONDS); // frozen, the connection open
+            }
+        });
+             BlockChannelClient c = new BlockChannelClient(null, 60_000)) {
+            BlockChannelClient.Peer peer = node.peer("node");
+            connected(c, peer);
+            List<String> keys = keys("k", 2 * MAX + 10);
+            List<String> unanswered = new ArrayList<>();
+
+            long t0 = System.nanoTime();
+            Map<String, Object> got = Deadlines.within(1_000, "readDeadlineMillis",
+                () -> c.read(Map.of(peer, keys), unanswered));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            testEnded.countDown();
+
+            assertTrue(unanswered.isEmpty(), unanswered.size() + " keys left to the usual path");
+            for (String k : keys.subList(0, MAX))
+                assertArrayEquals(k.getBytes(), assertInstanceOf(byte[].class, got.get(k)), k);
+            for (String k : keys.subList(MAX, keys.size()))
+                assertEquals(ErrorCode.TIMEOUT, assertInstanceOf(KvGridException.class, got.get(k), k).code(), k);
+            assertTrue(tookMs < 10_000, "ended by the 1 s deadline, not the client's 60 s: " + tookMs + " ms");
+        }
+    }
+
+    private static final BlockChannelWire.PutHeader NO_OPTIONS =
+        new BlockChannelWire.PutHeader(false, 0, BlockChannelWire.PIN_NONE, 0, null, null);
+
+    private static List<String> keys(String prefix, int n) {
+        List<String> keys = new ArrayList<>(n);
+        for (int i = 0; i < n; i++)
+            keys.add(prefix + "/" + i);
+        return keys;
+    }
+
+    /** Looks a key up until the node has a connection open (made in the background). */
+    private static void connected(BlockChannelClient c, BlockChannelClient.Peer peer) throws InterruptedException {
+        for (int i = 0; i < 200; i++) {
+            List<String> unanswered = new ArrayList<>();
+            c.lookup(Map.of(peer, List.of("warm")), unanswered);
+            if (unanswered.isEmpty())
+                return;
+            Thread.sleep(25);
+        }
+        throw new AssertionError("no connection within 5 s");
+    }
+
+    private static void answer(DataOutputStream out, byte[] payload) throws IOException {
+        BlockChannelWire.writeBlockHead(out, payload.length);
+        out.write(payload);
+    }
+}
