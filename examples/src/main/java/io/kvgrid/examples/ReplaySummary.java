@@ -15,6 +15,8 @@ final class ReplaySummary {
     final Map<String, Long> tierHits = new TreeMap<>();
     double seconds;
     Latencies lookup, load, dump;
+    /** A load's (a dump's) time over the blocks it carried: calls carry 1 to maxPerCall blocks. */
+    Latencies loadPerBlock, dumpPerBlock;
     double lruBlockHitRate = Double.NaN, lruTokenHitRate = Double.NaN;
     long lruEvictions;
 
@@ -67,6 +69,10 @@ final class ReplaySummary {
         lat.put("loadP99", load.percentileMs(99));
         lat.put("dumpP50", dump.percentileMs(50));
         lat.put("dumpP99", dump.percentileMs(99));
+        lat.put("loadPerBlockP50", loadPerBlock.percentileMs(50));
+        lat.put("loadPerBlockP99", loadPerBlock.percentileMs(99));
+        lat.put("dumpPerBlockP50", dumpPerBlock.percentileMs(50));
+        lat.put("dumpPerBlockP99", dumpPerBlock.percentileMs(99));
         m.put("latencyMs", lat);
         if (bounded()) {
             m.put("lruBlockHitRate", lruBlockHitRate);
@@ -95,6 +101,10 @@ final class ReplaySummary {
         t.row("lookupOnPrefix p50 / p99", ms(lookup.percentileMs(50)) + " / " + ms(lookup.percentileMs(99)));
         t.row("load p50 / p99", ms(load.percentileMs(50)) + " / " + ms(load.percentileMs(99)));
         t.row("dump p50 / p99", ms(dump.percentileMs(50)) + " / " + ms(dump.percentileMs(99)));
+        t.row("load per block p50 / p99", ms(loadPerBlock.percentileMs(50)) + " / "
+            + ms(loadPerBlock.percentileMs(99)));
+        t.row("dump per block p50 / p99", ms(dumpPerBlock.percentileMs(50)) + " / "
+            + ms(dumpPerBlock.percentileMs(99)));
         t.row("memory tier", TextTable.bytes(memoryBytesUsed) + " used of " + nodes + " x "
             + TextTable.bytes(dataRegionBytes) + " (" + TextTable.bytes(pageSize) + " pages)");
         t.row("blocks in memory at the end", memoryBlocks + " copies (high watermark "

@@ -43,6 +43,9 @@ final class Replayer {
     private final Latencies lookupLat = new Latencies();
     private final Latencies loadLat = new Latencies();
     private final Latencies dumpLat = new Latencies();
+    /** Each call's time over its blocks: a call's time grows with its blocks, its time per block should not. */
+    private final Latencies loadPerBlock = new Latencies();
+    private final Latencies dumpPerBlock = new Latencies();
     private final Map<String, Long> tierHits = new TreeMap<>();
     private long blocks, hitBlocks, inputTokens, hitTokens, bytesLoaded, bytesDumped, verifyFailures, loadErrors;
     /** Load calls that failed: the first few are printed with their error. */
@@ -190,7 +193,9 @@ final class Replayer {
             loadErrors += n;
             return;
         } finally {
-            loadLat.add(System.nanoTime() - t);
+            long took = System.nanoTime() - t;
+            loadLat.add(took);
+            loadPerBlock.add(took / n);
         }
         for (int i = 0; i < n; i++) {
             ByteBuffer b = bufs.get(i);
@@ -231,7 +236,9 @@ final class Replayer {
             dumpRejected += n;
             return;
         } finally {
-            dumpLat.add(System.nanoTime() - t);
+            long took = System.nanoTime() - t;
+            dumpLat.add(took);
+            dumpPerBlock.add(took / n);
         }
         bytesDumped += (long) n * blockBytes;
         dumpedNew += n;
@@ -292,6 +299,8 @@ final class Replayer {
         s.lookup = lookupLat;
         s.load = loadLat;
         s.dump = dumpLat;
+        s.loadPerBlock = loadPerBlock;
+        s.dumpPerBlock = dumpPerBlock;
         if (opts.bounded()) {
             LruSimulator lru = new LruSimulator(opts.capacityBlocks());
             long lruHits = 0;

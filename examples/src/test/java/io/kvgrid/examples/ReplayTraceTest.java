@@ -61,10 +61,14 @@ class ReplayTraceTest {
         assertEquals(exp.uniqueBlocks() * 4096, j.get("bytesDumped"));
         assertEquals(0L, j.get("verifyFailures"));
         Map<?, ?> lat = (Map<?, ?>) j.get("latencyMs");
-        for (String f : List.of("lookupP50", "lookupP99", "loadP50", "loadP99", "dumpP50", "dumpP99")) {
+        for (String f : List.of("lookupP50", "lookupP99", "loadP50", "loadP99", "dumpP50", "dumpP99",
+            "loadPerBlockP50", "loadPerBlockP99", "dumpPerBlockP50", "dumpPerBlockP99")) {
             double v = ((Number) lat.get(f)).doubleValue();
             assertTrue(v > 0, f + " is a measured latency, was " + v);
         }
+        for (String op : List.of("load", "dump"))
+            assertTrue(((Number) lat.get(op + "PerBlockP50")).doubleValue()
+                <= ((Number) lat.get(op + "P50")).doubleValue(), op + ": a call's time per block is at most its time");
         assertTrue(((Number) lat.get("lookupP99")).doubleValue() >= ((Number) lat.get("lookupP50")).doubleValue());
         assertTrue(run.out().contains("prefix hit rate, blocks"), "the summary table is printed too");
     }
