@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @Timeout(600)
@@ -79,6 +80,10 @@ class ReplayTraceTest {
         List<TraceRequest> reqs = TraceReader.read(trace, 1_500);
         long capacity = 6_000;   // a fifth of the 30,634 distinct blocks of these requests
         ReplayOptions o = new ReplayOptions(trace, 1, capacity, T, 8, 1_500, 1);
+        assertTrue(new Replayer(o, reqs).configuration(new java.util.concurrent.atomic.AtomicLong()).isPreTouchRegion(),
+            "a bounded replay faults its region in at start");
+        assertFalse(new Replayer(new ReplayOptions(trace, 1, 0, T, 8, 1_500, 1), reqs)
+            .configuration(new java.util.concurrent.atomic.AtomicLong()).isPreTouchRegion(), "an unbounded one grows");
 
         ReplaySummary s = new Replayer(o, reqs).run(null);
 

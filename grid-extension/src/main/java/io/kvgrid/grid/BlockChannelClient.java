@@ -33,12 +33,13 @@ import java.util.function.Predicate;
 /**
  * Reads and writes whole blocks at the nodes that hold them, and looks blocks up on them, over their block channels
  * ({@link BlockChannelServer}), on connections kept open per node. A request to each node goes out before any reply
- * is read, so a batch spread over nodes costs one round trip. Requests never wait for a connection to be made: a node
- * without an idle connection is connected in the background and its keys come back in {@code unanswered} meanwhile,
- * as do keys of a node whose connection broke before it answered them; the caller reads (or writes) those its usual
- * way (Ignite, or the thin-client protocol), which reports its own failures. Only a node that took a request and then
- * did not answer in time fails its keys (TIMEOUT for reads and writes, misses for lookups), as the usual path would. Used by client nodes
- * ({@link ChannelRoutes}) and by {@code KvGridClient}; internal.
+ * is read, so a batch spread over nodes costs one round trip (one per piece, when a node's keys are more than one
+ * request carries: {@link RequestPieces}). Requests never wait for a connection to be made: a node without an idle
+ * connection is connected in the background and its keys come back in {@code unanswered} meanwhile, as do keys of a
+ * node whose connection broke before it answered them; the caller reads (or writes) those its usual way (Ignite, or
+ * the thin-client protocol), which reports its own failures. Only keys of a node that took a request and then did not
+ * answer in time, and those of its later pieces, fail (TIMEOUT for reads and writes, misses for lookups), as the usual
+ * path would. Used by client nodes ({@link ChannelRoutes}) and by {@code KvGridClient}; internal.
  */
 public final class BlockChannelClient implements AutoCloseable {
     private static final int CONNECT_MILLIS = 5_000;
@@ -66,7 +67,10 @@ public final class BlockChannelClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Threads reading answers beside the callers' own: past them, a caller reads its nodes' answers itself. */
+    /**
+     * Threads reading answers beside the callers' own (and sending a node's later pieces): past them, a caller reads
+     * its nodes' answers itself.
+     */
     private static final int MAX_RECEIVERS = 4 * Runtime.getRuntime().availableProcessors();
     /**
      * Reads the answers of a request's second and further nodes ({@link #receiveAll}). Bounded: each thread keeps the
@@ -142,8 +146,9 @@ public final class BlockChannelClient implements AutoCloseable {
      * Writes {@code byPeer}'s keys with their {@code payloads} through their nodes' stores, with the options of
      * {@code header}: PutResult or the key's KvGridException by key, for every key except those put into
      * {@code unanswered} (no connection ready, or one that broke or was refused before an answer: the caller writes
-     * those its usual way; a write-once put that did land then reports the key as existing). A node that took the
-     * request and did not answer in time fails its keys with TIMEOUT, as a write past its deadline does.
+     * those its usual way under the same write id: a write-once put that did land then reports the block as its own
+     * write, {@code existed} false). A node that took the request and did not answer in time fails its keys, and those
+     * of its later pieces, with TIMEOUT, as a write past its deadline does.
      */
     public Map<String, Object> write(Map<Peer, List<String>> byPeer, Map<String, byte[]> payloads,
                                      BlockChannelWire.PutHeader header, Collection<String> unanswered) {
@@ -359,11 +364,11 @@ public final class BlockChannelClient implements AutoCloseable {
 
     /** {@code r}'s current piece written on {@code c}: {@code r}, its late twin, or null when the connection broke. */
     private Request sendOn(Connection c, Request r) {
-        // A socket write has no timeout of its own: a PUT's payloads to a node that stopped reading (a frozen process)
-        // would block once the buffers are full. Past the deadline the socket is closed, which ends the write.
+        // A socket write has no timeout of its own: a PUT's payloads (or a piece of 4,096 keys) to a node that stopped
+        // reading (a frozen process) would block once the buffers are full. Past the deadline the socket is closed,
+        // which ends the write.
         long left = Deadlines.remainingMillis();
-        try (StallGuard.Watch ignored = r.op == BlockChannelWire.PUT
-            ? c.watch.begin(left < 0 ? timeoutMillis : Math.max(1, left)) : null) {
+        try (StallGuard.Watch ignored = c.watch.begin(left < 0 ? timeoutMillis : Math.max(1, left))) {
             r.writer.write(c.out, r.pieces.current());
             c.out.flush();
             return r;
@@ -380,30 +385,57 @@ public final class BlockChannelClient implements AutoCloseable {
     /**
      * Receives the answers to {@code r}'s pieces, sending each next piece on the same connection once the one before
      * is answered. A piece that broke its connection leaves its unanswered keys and every later piece's to
-     * {@code unanswered}; one past its deadline fails them with TIMEOUT (misses for lookups).
+     * {@code unanswered}, as does closing this client; one past its deadline fails them with TIMEOUT (misses for
+     * lookups), and a piece is not sent once the deadline passed. Without a deadline each piece waits up to the
+     * client's timeout. A key asked twice keeps its first answer.
      */
     private void receive(Request r, Map<String, Object> out, Collection<String> unanswered) {
-        Object ended = receivePiece(r, out, unanswered);
-        while (ended == null && r.pieces.next()) {
-            Request sent = sendOn(r.conn, r);
-            if (sent == null) {
-                r.pieces.fromCurrent(unanswered::add);
-                return;
+        try {
+            Object ended = receivePiece(r, out, unanswered);
+            while (ended == null && r.pieces.next()) {
+                if (closed || Deadlines.remainingMillis() == 0) {
+                    r.conn.close();
+                    settle(r.pieces::fromCurrent, closed ? null : late(r), out, unanswered);
+                    return;
+                }
+                Request sent = sendOn(r.conn, r);
+                if (sent == null || sent.late != null) {
+                    settle(r.pieces::fromCurrent, sent == null ? null : late(r), out, unanswered);
+                    return;
+                }
+                ended = receivePiece(r, out, unanswered);
             }
-            if (sent.late != null) {
-                r.pieces.fromCurrent(k -> out.put(k, sent.late));
+            if (ended == null)
+                release(r.node.id(), r.conn);
+            else
+                settle(r.pieces::after, ended == BROKEN ? null : ended, out, unanswered);
+        } catch (RuntimeException | Error e) {
+            r.conn.close(); // neither released nor left watched
+            throw e;
+        }
+    }
+
+    /** What the keys of {@code r} get when its deadline passed: TIMEOUT, or a miss for a lookup. */
+    private static Object late(Request r) {
+        return r.op == BlockChannelWire.LOOKUP ? Boolean.FALSE
+            : Deadlines.timeoutNow((r.op == BlockChannelWire.PUT ? "writing to node " : "reading from node ")
+            + r.node.name());
+    }
+
+    /**
+     * Answers the keys {@code keys} names that have no answer yet: {@code late} (a timeout's TIMEOUT, or a lookup's
+     * miss), or, when it is null, the caller's usual path.
+     */
+    private static void settle(java.util.function.Consumer<java.util.function.Consumer<String>> keys, Object late,
+                               Map<String, Object> out, Collection<String> unanswered) {
+        keys.accept(k -> {
+            if (out.containsKey(k))
                 return;
-            }
-            ended = receivePiece(r, out, unanswered);
-        }
-        if (ended == null) {
-            release(r.node.id(), r.conn);
-        } else if (ended == BROKEN) {
-            r.pieces.after(unanswered::add);
-        } else {
-            Object late = ended;
-            r.pieces.after(k -> out.put(k, late));
-        }
+            if (late == null)
+                unanswered.add(k);
+            else
+                out.put(k, late);
+        });
     }
 
     /**
@@ -434,11 +466,9 @@ public final class BlockChannelClient implements AutoCloseable {
             return null;
         } catch (SocketTimeoutException e) {
             c.close();
-            Object late = r.op == BlockChannelWire.LOOKUP ? Boolean.FALSE
-                : Deadlines.timeoutNow((r.op == BlockChannelWire.PUT ? "writing to node " : "reading from node ")
-                + r.node.name());
+            Object late = late(r);
             for (String k : keys)
-                out.put(k, got.getOrDefault(k, late));
+                out.putIfAbsent(k, got.getOrDefault(k, late));
             return late;
         } catch (IOException e) {
             // Broken or refused: keys answered before stand (a write must not be made twice), the usual path answers

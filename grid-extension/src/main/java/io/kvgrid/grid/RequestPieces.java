@@ -15,8 +15,13 @@ final class RequestPieces {
     private final List<List<String>> pieces = new ArrayList<>();
     private int current;
 
-    /** {@code keys} in order, cut where the next key would pass {@code maxBytes} of {@code bytes}, or MAX_KEYS keys. */
+    /**
+     * {@code keys} (at least one) in order, cut where the next key would pass {@code maxBytes} of {@code bytes}, or
+     * MAX_KEYS keys.
+     */
     RequestPieces(List<String> keys, ToLongFunction<String> bytes, long maxBytes) {
+        if (keys.isEmpty())
+            throw new IllegalArgumentException("a request names at least one key");
         List<String> piece = new ArrayList<>();
         long held = 0;
         for (String k : keys) {
@@ -44,11 +49,6 @@ final class RequestPieces {
             return false;
         current++;
         return true;
-    }
-
-    /** How many pieces there are. */
-    int count() {
-        return pieces.size();
     }
 
     /** Each key of every piece. */

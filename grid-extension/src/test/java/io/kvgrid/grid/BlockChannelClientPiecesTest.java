@@ -67,8 +67,11 @@ class BlockChannelClientPiecesTest {
     @Test
     void aBatchPutIsCutAtItsByteBoundAndABlockLargerThanTheBoundGoesAlone() throws Exception {
         List<List<Integer>> puts = new CopyOnWriteArrayList<>(); // the payload lengths of each PUT the node read
+        List<Integer> putConnections = new CopyOnWriteArrayList<>();
+        AtomicInteger connections = new AtomicInteger();
         Map<String, byte[]> stored = new java.util.concurrent.ConcurrentHashMap<>();
         try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
+            int conn = connections.incrementAndGet();
             for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
                 if (op != BlockChannelWire.PUT) { // the lookups that wait for the connection
                     BlockChannelWire.writeFound(out, new boolean[BlockChannelWire.readKeys(in).size()]);
@@ -84,6 +87,7 @@ class BlockChannelClientPiecesTest {
                     stored.put(keys.get(i), b);
                 }
                 puts.add(lengths);
+                putConnections.add(conn);
                 for (String k : keys)
                     BlockChannelWire.writeStored(out, false, 2);
                 out.flush();
@@ -104,6 +108,7 @@ class BlockChannelClientPiecesTest {
             assertTrue(unanswered.isEmpty(), "left to the usual path: " + unanswered);
             assertEquals(List.of(List.of(300_000, 300_000, 300_000), List.of(1_500_000),
                 List.of(300_000, 300_000, 100_000)), puts, "each PUT at most 1 MiB, the 1.5 MB block alone");
+            assertEquals(1, new java.util.HashSet<>(putConnections).size(), "one connection: " + putConnections);
             for (String k : keys) {
                 assertEquals(2, assertInstanceOf(PutResult.class, got.get(k), k).replicas());
                 assertArrayEquals(payloads.get(k), stored.get(k), k);
@@ -165,17 +170,73 @@ class BlockChannelClientPiecesTest {
             List<String> unanswered = new ArrayList<>();
 
             long t0 = System.nanoTime();
-            Map<String, Object> got = Deadlines.within(1_000, "readDeadlineMillis",
-                () -> c.read(Map.of(peer, keys), unanswered));
+            Map<String, Object> got;
+            try {
+                got = Deadlines.within(5_000, "readDeadlineMillis", () -> c.read(Map.of(peer, keys), unanswered));
+            } finally {
+                testEnded.countDown();
+            }
             long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-            testEnded.countDown();
 
             assertTrue(unanswered.isEmpty(), unanswered.size() + " keys left to the usual path");
             for (String k : keys.subList(0, MAX))
                 assertArrayEquals(k.getBytes(), assertInstanceOf(byte[].class, got.get(k)), k);
             for (String k : keys.subList(MAX, keys.size()))
                 assertEquals(ErrorCode.TIMEOUT, assertInstanceOf(KvGridException.class, got.get(k), k).code(), k);
-            assertTrue(tookMs < 10_000, "ended by the 1 s deadline, not the client's 60 s: " + tookMs + " ms");
+            assertTrue(tookMs < 30_000, "ended by the 5 s deadline, not the client's 60 s: " + tookMs + " ms");
+        }
+    }
+
+    @Test
+    void aLaterPutPieceToANodeThatStoppedReadingIsCutOffAtTheDeadline() throws Exception {
+        CountDownLatch testEnded = new CountDownLatch(1);
+        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                if (op != BlockChannelWire.PUT) {
+                    BlockChannelWire.writeFound(out, new boolean[BlockChannelWire.readKeys(in).size()]);
+                    out.flush();
+                    continue;
+                }
+                BlockChannelWire.readPutHeader(in);
+                List<Integer> lengths = new ArrayList<>();
+                List<String> keys = BlockChannelWire.readPutKeys(in, 64 << 20, lengths);
+                for (int len : lengths)
+                    in.readFully(new byte[len]);
+                for (String k : keys)
+                    BlockChannelWire.writeStored(out, false, 2);
+                out.flush();
+                testEnded.await(60, TimeUnit.SECONDS); // frozen after its first PUT: reads nothing more
+            }
+        });
+             BlockChannelClient c = new BlockChannelClient(null, 60_000, 1 << 20)) {
+            BlockChannelClient.Peer peer = node.peer("node");
+            connected(c, peer);
+            // Pieces: the first block; the 32 MiB block, more than the socket buffers hold; the last block.
+            int[] sizes = {500_000, 32 << 20, 100_000};
+            List<String> keys = keys("frozen", sizes.length);
+            Map<String, byte[]> payloads = new HashMap<>();
+            for (int i = 0; i < sizes.length; i++)
+                payloads.put(keys.get(i), new byte[sizes[i]]);
+            List<String> unanswered = new ArrayList<>();
+
+            long t0 = System.nanoTime();
+            Map<String, Object> got;
+            try {
+                got = Deadlines.within(5_000, "writeDeadlineMillis",
+                    () -> c.write(Map.of(peer, keys), payloads, NO_OPTIONS, unanswered));
+            } finally {
+                testEnded.countDown();
+            }
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+
+            assertTrue(unanswered.isEmpty(), "left to the usual path: " + unanswered);
+            assertInstanceOf(PutResult.class, got.get(keys.get(0)), "the first piece was answered");
+            for (String k : keys.subList(1, keys.size())) {
+                KvGridException e = assertInstanceOf(KvGridException.class, got.get(k), k);
+                assertEquals(ErrorCode.TIMEOUT, e.code(), k);
+                assertEquals("writeDeadlineMillis", e.argument(), k);
+            }
+            assertTrue(tookMs < 30_000, "ended by the 5 s deadline, not the client's 60 s: " + tookMs + " ms");
         }
     }
 
@@ -191,14 +252,14 @@ class BlockChannelClientPiecesTest {
 
     /** Looks a key up until the node has a connection open (made in the background). */
     private static void connected(BlockChannelClient c, BlockChannelClient.Peer peer) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 1_200; i++) {
             List<String> unanswered = new ArrayList<>();
             c.lookup(Map.of(peer, List.of("warm")), unanswered);
             if (unanswered.isEmpty())
                 return;
             Thread.sleep(25);
         }
-        throw new AssertionError("no connection within 5 s");
+        throw new AssertionError("no connection within 30 s");
     }
 
     private static void answer(DataOutputStream out, byte[] payload) throws IOException {
