@@ -50,7 +50,7 @@ class BlockChannelClientPiecesTest {
         });
              BlockChannelClient c = new BlockChannelClient(null, 10_000)) {
             BlockChannelClient.Peer peer = node.peer("node");
-            connected(c, peer);
+            FakeChannelNode.awaitConnections(c, List.of(peer));
             int conn = connections.get();
             List<String> keys = keys("k", 2 * MAX + 10);
             List<String> unanswered = new ArrayList<>();
@@ -68,34 +68,19 @@ class BlockChannelClientPiecesTest {
     void aBatchPutIsCutAtItsByteBoundAndABlockLargerThanTheBoundGoesAlone() throws Exception {
         List<List<Integer>> puts = new CopyOnWriteArrayList<>(); // the payload lengths of each PUT the node read
         List<Integer> putConnections = new CopyOnWriteArrayList<>();
-        AtomicInteger connections = new AtomicInteger();
         Map<String, byte[]> stored = new java.util.concurrent.ConcurrentHashMap<>();
-        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
-            int conn = connections.incrementAndGet();
-            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
-                if (op != BlockChannelWire.PUT) { // the lookups that wait for the connection
-                    BlockChannelWire.writeFound(out, new boolean[BlockChannelWire.readKeys(in).size()]);
-                    out.flush();
-                    continue;
-                }
-                BlockChannelWire.readPutHeader(in);
-                List<Integer> lengths = new ArrayList<>();
-                List<String> keys = BlockChannelWire.readPutKeys(in, 64 << 20, lengths);
-                for (int i = 0; i < keys.size(); i++) {
-                    byte[] b = new byte[lengths.get(i)];
-                    in.readFully(b);
-                    stored.put(keys.get(i), b);
-                }
-                puts.add(lengths);
-                putConnections.add(conn);
-                for (String k : keys)
-                    BlockChannelWire.writeStored(out, false, 2);
-                out.flush();
+        try (FakeChannelNode node = storing((conn, keys, payloads) -> {
+            List<Integer> lengths = new ArrayList<>();
+            for (int i = 0; i < keys.size(); i++) {
+                stored.put(keys.get(i), payloads.get(i));
+                lengths.add(payloads.get(i).length);
             }
-        });
+            puts.add(lengths);
+            putConnections.add(conn);
+        }, out -> { });
              BlockChannelClient c = new BlockChannelClient(null, 10_000, 1 << 20)) {
             BlockChannelClient.Peer peer = node.peer("node");
-            connected(c, peer);
+            FakeChannelNode.awaitConnections(c, List.of(peer));
             int[] sizes = {300_000, 300_000, 300_000, 1_500_000, 300_000, 300_000, 100_000};
             List<String> keys = keys("put", sizes.length);
             Map<String, byte[]> payloads = new HashMap<>();
@@ -118,22 +103,10 @@ class BlockChannelClientPiecesTest {
 
     @Test
     void aConnectionThatBreaksAfterTheFirstRequestLeavesTheLaterKeysToTheUsualPath() throws Exception {
-        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
-            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
-                List<String> keys = BlockChannelWire.readKeys(in);
-                if (op == BlockChannelWire.LOOKUP) {
-                    BlockChannelWire.writeFound(out, new boolean[keys.size()]);
-                    out.flush();
-                    continue;
-                }
-                for (String k : keys)
-                    answer(out, k.getBytes());
-                out.close(); // the connection with it
-            }
-        });
+        try (FakeChannelNode node = namingKeys(out -> out.close()); // and the connection with it
              BlockChannelClient c = new BlockChannelClient(null, 10_000)) {
             BlockChannelClient.Peer peer = node.peer("node");
-            connected(c, peer);
+            FakeChannelNode.awaitConnections(c, List.of(peer));
             List<String> keys = keys("k", 2 * MAX + 10);
             List<String> unanswered = new ArrayList<>();
 
@@ -149,23 +122,13 @@ class BlockChannelClientPiecesTest {
     @Test
     void aNodeThatStopsAnsweringAfterTheFirstRequestFailsTheLaterKeysAtTheDeadline() throws Exception {
         CountDownLatch testEnded = new CountDownLatch(1);
-        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
-            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
-                List<String> keys = BlockChannelWire.readKeys(in);
-                if (op == BlockChannelWire.LOOKUP) {
-                    BlockChannelWire.writeFound(out, new boolean[keys.size()]);
-                    out.flush();
-                    continue;
-                }
-                for (String k : keys)
-                    answer(out, k.getBytes());
-                out.flush();
-                testEnded.await(30, TimeUnit.SECONDS); // frozen, the connection open
-            }
+        try (FakeChannelNode node = namingKeys(out -> {
+            out.flush();
+            testEnded.await(30, TimeUnit.SECONDS); // frozen, the connection open
         });
              BlockChannelClient c = new BlockChannelClient(null, 60_000)) {
             BlockChannelClient.Peer peer = node.peer("node");
-            connected(c, peer);
+            FakeChannelNode.awaitConnections(c, List.of(peer));
             List<String> keys = keys("k", 2 * MAX + 10);
             List<String> unanswered = new ArrayList<>();
 
@@ -190,27 +153,11 @@ class BlockChannelClientPiecesTest {
     @Test
     void aLaterPutPieceToANodeThatStoppedReadingIsCutOffAtTheDeadline() throws Exception {
         CountDownLatch testEnded = new CountDownLatch(1);
-        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
-            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
-                if (op != BlockChannelWire.PUT) {
-                    BlockChannelWire.writeFound(out, new boolean[BlockChannelWire.readKeys(in).size()]);
-                    out.flush();
-                    continue;
-                }
-                BlockChannelWire.readPutHeader(in);
-                List<Integer> lengths = new ArrayList<>();
-                List<String> keys = BlockChannelWire.readPutKeys(in, 64 << 20, lengths);
-                for (int len : lengths)
-                    in.readFully(new byte[len]);
-                for (String k : keys)
-                    BlockChannelWire.writeStored(out, false, 2);
-                out.flush();
-                testEnded.await(60, TimeUnit.SECONDS); // frozen after its first PUT: reads nothing more
-            }
-        });
+        // Frozen after its first PUT: reads nothing more.
+        try (FakeChannelNode node = storing((conn, keys, payloads) -> { }, out -> testEnded.await(60, TimeUnit.SECONDS));
              BlockChannelClient c = new BlockChannelClient(null, 60_000, 1 << 20)) {
             BlockChannelClient.Peer peer = node.peer("node");
-            connected(c, peer);
+            FakeChannelNode.awaitConnections(c, List.of(peer));
             // Pieces: the first block; the 32 MiB block, more than the socket buffers hold; the last block.
             int[] sizes = {500_000, 32 << 20, 100_000};
             List<String> keys = keys("frozen", sizes.length);
@@ -250,16 +197,67 @@ class BlockChannelClientPiecesTest {
         return keys;
     }
 
-    /** Looks a key up until the node has a connection open (made in the background). */
-    private static void connected(BlockChannelClient c, BlockChannelClient.Peer peer) throws InterruptedException {
-        for (int i = 0; i < 1_200; i++) {
-            List<String> unanswered = new ArrayList<>();
-            c.lookup(Map.of(peer, List.of("warm")), unanswered);
-            if (unanswered.isEmpty())
-                return;
-            Thread.sleep(25);
-        }
-        throw new AssertionError("no connection within 30 s");
+    /** What a node does once it wrote a request's answers. */
+    private interface AfterAnswer {
+        void after(DataOutputStream out) throws Exception;
+    }
+
+    /** What a node does with a PUT it read whole: the connection's number (from 1), the keys and their payloads. */
+    private interface OnPut {
+        void put(int connection, List<String> keys, List<byte[]> payloads) throws Exception;
+    }
+
+    /**
+     * A node that answers lookups "not found" and each GET with its keys' names as the blocks' bytes, then runs
+     * {@code afterGet}.
+     */
+    private static FakeChannelNode namingKeys(AfterAnswer afterGet) throws IOException {
+        return new FakeChannelNode((in, out) -> {
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                List<String> keys = BlockChannelWire.readKeys(in);
+                if (op == BlockChannelWire.LOOKUP) {
+                    BlockChannelWire.writeFound(out, new boolean[keys.size()]);
+                    out.flush();
+                    continue;
+                }
+                for (String k : keys)
+                    answer(out, k.getBytes());
+                afterGet.after(out);
+                out.flush();
+            }
+        });
+    }
+
+    /**
+     * A node that answers lookups "not found" and reads each PUT whole, hands it to {@code onPut}, answers each key
+     * stored (two copies), then runs {@code afterAnswer}.
+     */
+    private static FakeChannelNode storing(OnPut onPut, AfterAnswer afterAnswer) throws IOException {
+        AtomicInteger connections = new AtomicInteger();
+        return new FakeChannelNode((in, out) -> {
+            int conn = connections.incrementAndGet();
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                if (op != BlockChannelWire.PUT) { // the lookups that wait for the connection
+                    BlockChannelWire.writeFound(out, new boolean[BlockChannelWire.readKeys(in).size()]);
+                    out.flush();
+                    continue;
+                }
+                BlockChannelWire.readPutHeader(in);
+                List<Integer> lengths = new ArrayList<>();
+                List<String> keys = BlockChannelWire.readPutKeys(in, 64 << 20, lengths);
+                List<byte[]> payloads = new ArrayList<>();
+                for (int len : lengths) {
+                    byte[] b = new byte[len];
+                    in.readFully(b);
+                    payloads.add(b);
+                }
+                onPut.put(conn, keys, payloads);
+                for (int i = 0; i < keys.size(); i++)
+                    BlockChannelWire.writeStored(out, false, 2);
+                out.flush();
+                afterAnswer.after(out);
+            }
+        });
     }
 
     private static void answer(DataOutputStream out, byte[] payload) throws IOException {

@@ -81,26 +81,13 @@ class BlockChannelClientReceiveTest {
         Map<BlockChannelClient.Peer, List<String>> byPeer = new LinkedHashMap<>();
         byPeer.put(first, List.of(first.name() + "/0"));
         byPeer.put(second, List.of(second.name() + "/0"));
-        connected(c, byPeer);
+        FakeChannelNode.awaitConnections(c, byPeer.keySet());
         long t0 = System.nanoTime();
         Map<String, Object> got = Deadlines.within(deadlineMs, "readDeadlineMillis", () -> c.read(byPeer, unanswered));
         return new Read(got, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
     }
 
     private record Read(Map<String, Object> got, long tookMs) {
-    }
-
-    /** Looks the keys up until every node has a connection open (they are made in the background). */
-    private static void connected(BlockChannelClient c, Map<BlockChannelClient.Peer, List<String>> byPeer)
-        throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            List<String> unanswered = new ArrayList<>();
-            c.lookup(byPeer, unanswered);
-            if (unanswered.isEmpty())
-                return;
-            Thread.sleep(25);
-        }
-        throw new AssertionError("no connection to every node within 5 s");
     }
 
     private static void answer(DataOutputStream out, byte[] payload) throws IOException {

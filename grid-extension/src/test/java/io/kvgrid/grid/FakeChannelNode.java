@@ -65,6 +65,25 @@ final class FakeChannelNode implements AutoCloseable {
         });
     }
 
+    /**
+     * Looks a key up on each of {@code peers} until {@code c} has a connection open to every one (made in the
+     * background), 30 s at most.
+     */
+    static void awaitConnections(BlockChannelClient c, java.util.Collection<BlockChannelClient.Peer> peers)
+        throws InterruptedException {
+        java.util.Map<BlockChannelClient.Peer, List<String>> byPeer = new java.util.LinkedHashMap<>();
+        for (BlockChannelClient.Peer p : peers)
+            byPeer.put(p, List.of(p.name() + "/warm"));
+        for (int i = 0; i < 1_200; i++) {
+            List<String> unanswered = new java.util.ArrayList<>();
+            c.lookup(byPeer, unanswered);
+            if (unanswered.isEmpty())
+                return;
+            Thread.sleep(25);
+        }
+        throw new AssertionError("no connection to every node within 30 s");
+    }
+
     /** This node's channel, named {@code name}, dialled at the address it listens on. */
     BlockChannelClient.Peer peer(String name) {
         return new BlockChannelClient.Peer(id, name, List.of(server.getInetAddress().getHostAddress()),
