@@ -2,18 +2,13 @@ package io.kvgrid.grid;
 
 import io.kvgrid.KeyResult;
 import io.kvgrid.KvGridException;
+import io.kvgrid.grid.ChannelConnections.Connection;
 import org.apache.ignite.cluster.ClusterNode;
 
 import javax.cache.configuration.Factory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -21,12 +16,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -42,16 +33,11 @@ import java.util.function.Predicate;
  * path would. Used by client nodes ({@link ChannelRoutes}) and by {@code KvGridClient}; internal.
  */
 public final class BlockChannelClient implements AutoCloseable {
-    private static final int CONNECT_MILLIS = 5_000;
-    private static final int IDLE_PER_NODE = 8;
-    /** After a failed connect the node is not tried again for this long (its keys take the usual path meanwhile). */
-    private static final long RETRY_NANOS = 1_000_000_000L;
     /** The longest array a JVM allocates: a node may be configured for larger blocks than this client. */
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
     /** {@link #receivePiece}: the connection broke. */
     private static final Object BROKEN = new Object();
 
-    private final Factory<SSLContext> tls;
     private final long timeoutMillis;
     /**
      * The most payload bytes one PUT carries. A node's keys of a batch put beyond them, or beyond
@@ -59,14 +45,7 @@ public final class BlockChannelClient implements AutoCloseable {
      * once the one before is answered ({@link RequestPieces}).
      */
     private final long putBytes;
-    private final Map<UUID, ConcurrentLinkedDeque<Connection>> idle = new ConcurrentHashMap<>();
-    private final Set<UUID> connecting = ConcurrentHashMap.newKeySet();
-    private final Map<UUID, Long> failedAt = new ConcurrentHashMap<>();
-    private final ExecutorService connector = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "kvgrid-block-channel-connect");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ChannelConnections connections;
     /**
      * Threads reading answers beside the callers' own (and sending a node's later pieces): past them, a caller reads
      * its nodes' answers itself.
@@ -83,9 +62,6 @@ public final class BlockChannelClient implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
-    /** Ends a PUT's write to a node that stopped reading at the write deadline. */
-    private final StallGuard stalls = new StallGuard("kvgrid-block-channel-watchdog");
-    private volatile boolean closed;
 
     /** A server node's channel: the node it must be (its HELLO), the hosts to try in turn, and its port. */
     public record Peer(UUID id, String name, List<String> hosts, int port) {
@@ -105,7 +81,7 @@ public final class BlockChannelClient implements AutoCloseable {
      * smaller in tests.
      */
     BlockChannelClient(Factory<SSLContext> tls, long timeoutMillis, long putBytes) {
-        this.tls = tls;
+        this.connections = new ChannelConnections(tls);
         this.timeoutMillis = timeoutMillis;
         this.putBytes = putBytes;
     }
@@ -351,15 +327,8 @@ public final class BlockChannelClient implements AutoCloseable {
      * way) when there is none.
      */
     private Request send(byte op, Peer node, RequestPieces pieces, RequestWriter writer) {
-        if (closed)
-            return null;
-        ConcurrentLinkedDeque<Connection> q = idle.get(node.id());
-        Connection c = q == null ? null : q.pollFirst();
-        if (c == null) {
-            connectLater(node);
-            return null;
-        }
-        return sendOn(c, new Request(op, node, pieces, writer, c, null));
+        Connection c = connections.take(node);
+        return c == null ? null : sendOn(c, new Request(op, node, pieces, writer, c, null));
     }
 
     /** {@code r}'s current piece written on {@code c}: {@code r}, its late twin, or null when the connection broke. */
@@ -374,7 +343,7 @@ public final class BlockChannelClient implements AutoCloseable {
             return r;
         } catch (IOException e) {
             c.close(); // closed by the server while idle, or by the watch
-            connectLater(r.node);
+            connections.connectLater(r.node);
             if (c.watch.fired())
                 return new Request(r.op, r.node, r.pieces, r.writer, null,
                     Deadlines.timeoutNow("writing to node " + r.node.name()));
@@ -393,9 +362,9 @@ public final class BlockChannelClient implements AutoCloseable {
         try {
             Object ended = receivePiece(r, out, unanswered);
             while (ended == null && r.pieces.next()) {
-                if (closed || Deadlines.remainingMillis() == 0) {
+                if (connections.closed() || Deadlines.remainingMillis() == 0) {
                     r.conn.close();
-                    settle(r.pieces::fromCurrent, closed ? null : late(r), out, unanswered);
+                    settle(r.pieces::fromCurrent, connections.closed() ? null : late(r), out, unanswered);
                     return;
                 }
                 Request sent = sendOn(r.conn, r);
@@ -406,7 +375,7 @@ public final class BlockChannelClient implements AutoCloseable {
                 ended = receivePiece(r, out, unanswered);
             }
             if (ended == null)
-                release(r.node.id(), r.conn);
+                connections.release(r.node.id(), r.conn);
             else
                 settle(r.pieces::after, ended == BROKEN ? null : ended, out, unanswered);
         } catch (RuntimeException | Error e) {
@@ -474,7 +443,7 @@ public final class BlockChannelClient implements AutoCloseable {
             // Broken or refused: keys answered before stand (a write must not be made twice), the usual path answers
             // the rest, and a fresh connection is made meanwhile.
             c.close();
-            connectLater(r.node);
+            connections.connectLater(r.node);
             out.putAll(got);
             for (String k : keys)
                 if (!got.containsKey(k))
@@ -483,113 +452,14 @@ public final class BlockChannelClient implements AutoCloseable {
         }
     }
 
-    private void release(UUID node, Connection c) {
-        ConcurrentLinkedDeque<Connection> q = idle.computeIfAbsent(node, x -> new ConcurrentLinkedDeque<>());
-        if (closed || q.size() >= IDLE_PER_NODE)
-            c.close();
-        else
-            q.offerFirst(c);
-    }
-
-    /** Opens one more connection to {@code node} in the background, unless one is being opened already. */
-    private void connectLater(Peer node) {
-        Long failed = failedAt.get(node.id());
-        if (failed != null && System.nanoTime() - failed < RETRY_NANOS || closed || !connecting.add(node.id()))
-            return;
-        try {
-            connector.execute(() -> {
-                try {
-                    Connection c = connect(node);
-                    if (c != null) {
-                        failedAt.remove(node.id());
-                        release(node.id(), c);
-                    } else {
-                        failedAt.put(node.id(), System.nanoTime());
-                    }
-                } finally {
-                    connecting.remove(node.id());
-                }
-            });
-        } catch (RuntimeException e) {
-            connecting.remove(node.id()); // closing
-        }
-    }
-
-    /** A verified connection to {@code node}'s channel, trying its hosts in turn; null when none answers. */
-    private Connection connect(Peer node) {
-        for (String host : node.hosts()) {
-            Socket s = null;
-            try {
-                s = tls == null ? new Socket() : tls.create().getSocketFactory().createSocket();
-                s.setTcpNoDelay(true);
-                s.setReceiveBufferSize(1 << 20);
-                s.connect(new InetSocketAddress(host, node.port()), CONNECT_MILLIS);
-                s.setSoTimeout(CONNECT_MILLIS);
-                if (s instanceof SSLSocket ssl)
-                    ssl.startHandshake();
-                Connection c = new Connection(s, stalls.watch(s));
-                BlockChannelWire.writeHello(c.out, node.id());
-                c.out.flush();
-                if (c.in.readUnsignedByte() == BlockChannelWire.OK)
-                    return c;
-                c.close();
-            } catch (IOException | RuntimeException e) {
-                // not there, or another node listening at that address: try the next one
-                if (s != null) {
-                    try {
-                        s.close();
-                    } catch (IOException ignored) {
-                        // closing
-                    }
-                }
-            }
-        }
-        return null;
-    }
-
     /** Closes the idle connections of nodes {@code live} no longer holds (nodes that left). */
     public void retain(Predicate<UUID> live) {
-        failedAt.keySet().removeIf(id -> !live.test(id));
-        for (UUID id : idle.keySet()) {
-            if (!live.test(id)) {
-                ConcurrentLinkedDeque<Connection> q = idle.remove(id);
-                if (q != null)
-                    for (Connection c; (c = q.pollFirst()) != null; )
-                        c.close();
-            }
-        }
+        connections.retain(live);
     }
+
     @Override
     public void close() {
-        closed = true;
-        connector.shutdownNow();
+        connections.close();
         receivers.shutdown(); // answers being read end by their socket timeouts
-        stalls.close();
-        for (ConcurrentLinkedDeque<Connection> q : idle.values())
-            for (Connection c; (c = q.pollFirst()) != null; )
-                c.close();
-    }
-
-    private static final class Connection {
-        final Socket socket;
-        final DataInputStream in;
-        final DataOutputStream out;
-        final StallGuard.Watch watch;
-
-        Connection(Socket socket, StallGuard.Watch watch) throws IOException {
-            this.socket = socket;
-            this.watch = watch;
-            this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 64 << 10));
-            this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 16 << 10));
-        }
-
-        void close() {
-            watch.forget();
-            try {
-                socket.close();
-            } catch (IOException ignored) {
-                // closing
-            }
-        }
     }
 }
