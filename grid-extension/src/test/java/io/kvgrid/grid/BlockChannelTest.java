@@ -171,16 +171,23 @@ class BlockChannelTest {
      * read once its answer is written, after the client may have returned: each try waits for its own count to land.
      */
     private static void awaitOneRequestToEachNode(String what, Runnable read) {
-        await(what).atMost(Duration.ofSeconds(60)).until(() -> {
-            long before = channelReads();
-            read.run();
-            try {
-                await().atMost(Duration.ofSeconds(2)).until(() -> channelReads() - before >= 2);
-            } catch (org.awaitility.core.ConditionTimeoutException e) {
-                return false; // a node read the usual way: its connection is still being made
-            }
-            return channelReads() - before == 2;
-        });
+        List<Long> seen = new java.util.concurrent.CopyOnWriteArrayList<>(); // requests counted per try, for a failure
+        try {
+            await(what).atMost(Duration.ofSeconds(60)).until(() -> {
+                long before = channelReads();
+                read.run();
+                try {
+                    await().atMost(Duration.ofSeconds(2)).until(() -> channelReads() - before >= 2);
+                } catch (org.awaitility.core.ConditionTimeoutException e) {
+                    seen.add(channelReads() - before);
+                    return false; // a node read the usual way: its connection is still being made
+                }
+                seen.add(channelReads() - before);
+                return channelReads() - before == 2;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError(what + ": channel requests counted per try " + seen, e);
+        }
     }
 
     private static List<java.nio.ByteBuffer> buffers(int n, int bytes) {
