@@ -35,7 +35,7 @@ import java.util.function.Predicate;
 public final class BlockChannelClient implements AutoCloseable {
     /** The longest array a JVM allocates: a node may be configured for larger blocks than this client. */
     private static final int MAX_ARRAY = Integer.MAX_VALUE - 8;
-    /** {@link #receivePiece}: the connection broke. */
+    /** {@link #sendPiece}, {@link #receivePiece}: the connection broke (its keys take the usual path). */
     private static final Object BROKEN = new Object();
 
     private final long timeoutMillis;
@@ -176,13 +176,13 @@ public final class BlockChannelClient implements AutoCloseable {
             if (e.getValue().isEmpty())
                 continue;
             RequestPieces pieces = new RequestPieces(e.getValue(), bytes, putBytes);
-            Request r = send(op, e.getKey(), pieces, writer);
-            if (r == null)
-                pieces.all(unanswered::add);
-            else if (r.late != null)
-                r.pieces.all(k -> out.put(k, r.late));
-            else
+            Connection c = connections.take(e.getKey());
+            Request r = c == null ? null : new Request(op, e.getKey(), pieces, writer, c);
+            Object failed = r == null ? BROKEN : sendPiece(r);
+            if (failed == null)
                 sent.add(r);
+            else
+                settle(pieces.all(), failed, out, unanswered);
         }
         receiveAll(sent, out, unanswered);
         return out;
@@ -314,25 +314,16 @@ public final class BlockChannelClient implements AutoCloseable {
         return out;
     }
 
-    /**
-     * The current piece of {@code pieces} sent on {@code conn}; or, with {@code late}, one whose sending ran out of
-     * time (the answer of its keys and of the pieces after it).
-     */
-    private record Request(byte op, Peer node, RequestPieces pieces, RequestWriter writer, Connection conn,
-                           KvGridException late) {
+    /** A node's pieces of a request, sent one after another on {@code conn}. */
+    private record Request(byte op, Peer node, RequestPieces pieces, RequestWriter writer, Connection conn) {
     }
 
     /**
-     * The first piece of {@code pieces} sent on an idle connection to {@code node}; null (and a connection on its
-     * way) when there is none.
+     * Writes {@code r}'s current piece: null when it went out; else what its keys get, {@link #late} when the write
+     * ran past the deadline or {@link #BROKEN} when the connection broke (the connection is closed either way).
      */
-    private Request send(byte op, Peer node, RequestPieces pieces, RequestWriter writer) {
-        Connection c = connections.take(node);
-        return c == null ? null : sendOn(c, new Request(op, node, pieces, writer, c, null));
-    }
-
-    /** {@code r}'s current piece written on {@code c}: {@code r}, its late twin, or null when the connection broke. */
-    private Request sendOn(Connection c, Request r) {
+    private Object sendPiece(Request r) {
+        Connection c = r.conn;
         // A socket write has no timeout of its own: a PUT's payloads (or a piece of 4,096 keys) to a node that stopped
         // reading (a frozen process) would block once the buffers are full. Past the deadline the socket is closed,
         // which ends the write.
@@ -340,14 +331,11 @@ public final class BlockChannelClient implements AutoCloseable {
         try (StallGuard.Watch ignored = c.watch.begin(left < 0 ? timeoutMillis : Math.max(1, left))) {
             r.writer.write(c.out, r.pieces.current());
             c.out.flush();
-            return r;
+            return null;
         } catch (IOException e) {
             c.close(); // closed by the server while idle, or by the watch
             connections.connectLater(r.node);
-            if (c.watch.fired())
-                return new Request(r.op, r.node, r.pieces, r.writer, null,
-                    Deadlines.timeoutNow("writing to node " + r.node.name()));
-            return null;
+            return c.watch.fired() ? late(r) : BROKEN;
         }
     }
 
@@ -362,14 +350,15 @@ public final class BlockChannelClient implements AutoCloseable {
         try {
             Object ended = receivePiece(r, out, unanswered);
             while (ended == null && r.pieces.next()) {
+                Object failed;
                 if (connections.closed() || Deadlines.remainingMillis() == 0) {
                     r.conn.close();
-                    settle(r.pieces::fromCurrent, connections.closed() ? null : late(r), out, unanswered);
-                    return;
+                    failed = connections.closed() ? BROKEN : late(r);
+                } else {
+                    failed = sendPiece(r);
                 }
-                Request sent = sendOn(r.conn, r);
-                if (sent == null || sent.late != null) {
-                    settle(r.pieces::fromCurrent, sent == null ? null : late(r), out, unanswered);
+                if (failed != null) {
+                    settle(r.pieces.fromCurrent(), failed, out, unanswered);
                     return;
                 }
                 ended = receivePiece(r, out, unanswered);
@@ -377,7 +366,7 @@ public final class BlockChannelClient implements AutoCloseable {
             if (ended == null)
                 connections.release(r.node.id(), r.conn);
             else
-                settle(r.pieces::after, ended == BROKEN ? null : ended, out, unanswered);
+                settle(r.pieces.after(), ended, out, unanswered);
         } catch (RuntimeException | Error e) {
             r.conn.close(); // neither released nor left watched
             throw e;
@@ -392,19 +381,19 @@ public final class BlockChannelClient implements AutoCloseable {
     }
 
     /**
-     * Answers the keys {@code keys} names that have no answer yet: {@code late} (a timeout's TIMEOUT, or a lookup's
-     * miss), or, when it is null, the caller's usual path.
+     * Answers those of {@code keys} that have no answer yet with {@code late} (a timeout's TIMEOUT, or a lookup's
+     * miss), or, when it is {@link #BROKEN}, leaves them to the caller's usual path.
      */
-    private static void settle(java.util.function.Consumer<java.util.function.Consumer<String>> keys, Object late,
-                               Map<String, Object> out, Collection<String> unanswered) {
-        keys.accept(k -> {
+    private static void settle(List<String> keys, Object late, Map<String, Object> out,
+                               Collection<String> unanswered) {
+        for (String k : keys) {
             if (out.containsKey(k))
-                return;
-            if (late == null)
+                continue;
+            if (late == BROKEN)
                 unanswered.add(k);
             else
                 out.put(k, late);
-        });
+        }
     }
 
     /**

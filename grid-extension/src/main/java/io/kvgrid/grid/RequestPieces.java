@@ -2,7 +2,6 @@ package io.kvgrid.grid;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 
 /**
@@ -51,23 +50,25 @@ final class RequestPieces {
         return true;
     }
 
-    /** Each key of every piece. */
-    void all(Consumer<String> each) {
-        from(0, each);
+    /** Every key, in order. */
+    List<String> all() {
+        return from(0);
     }
 
-    /** Each key of the current piece and the pieces after it. */
-    void fromCurrent(Consumer<String> each) {
-        from(current, each);
+    /** The keys of the current piece and the pieces after it. */
+    List<String> fromCurrent() {
+        return from(current);
     }
 
-    /** Each key of the pieces after the current one. */
-    void after(Consumer<String> each) {
-        from(current + 1, each);
+    /** The keys of the pieces after the current one. */
+    List<String> after() {
+        return from(current + 1);
     }
 
-    private void from(int first, Consumer<String> each) {
+    private List<String> from(int first) {
+        List<String> out = new ArrayList<>();
         for (int i = first; i < pieces.size(); i++)
-            pieces.get(i).forEach(each);
+            out.addAll(pieces.get(i));
+        return out;
     }
 }

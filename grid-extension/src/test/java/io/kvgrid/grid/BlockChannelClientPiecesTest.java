@@ -187,6 +187,43 @@ class BlockChannelClientPiecesTest {
         }
     }
 
+    @Test
+    void aLaterLookupPieceToANodeThatStoppedReadingCountsItsIdsAsMissesAtTheDeadline() throws Exception {
+        CountDownLatch testEnded = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger lookups = new java.util.concurrent.atomic.AtomicInteger();
+        try (FakeChannelNode node = new FakeChannelNode((in, out) -> {
+            for (int op; (op = BlockChannelWire.readOp(in)) >= 0; ) {
+                boolean[] found = new boolean[BlockChannelWire.readKeys(in).size()];
+                java.util.Arrays.fill(found, true);
+                BlockChannelWire.writeFound(out, found);
+                out.flush();
+                if (found.length > 1 && lookups.incrementAndGet() == 1)
+                    testEnded.await(60, TimeUnit.SECONDS); // frozen after the first piece: reads nothing more
+            }
+        });
+             BlockChannelClient c = new BlockChannelClient(null, 60_000)) {
+            BlockChannelClient.Peer peer = node.peer("node");
+            FakeChannelNode.awaitConnections(c, List.of(peer));
+            // Ids of 1,000 bytes: pieces of 4 MiB, the second written whole or cut off by the watch at the deadline.
+            String pad = "x".repeat(990);
+            List<String> ids = keys(pad, 2 * MAX);
+            List<String> unanswered = new ArrayList<>();
+
+            Map<String, Boolean> got;
+            try {
+                got = Deadlines.within(5_000, "readDeadlineMillis", () -> c.lookup(Map.of(peer, ids), unanswered));
+            } finally {
+                testEnded.countDown();
+            }
+
+            assertTrue(unanswered.isEmpty(), unanswered.size() + " ids left to the usual path");
+            for (String id : ids.subList(0, MAX))
+                assertEquals(Boolean.TRUE, got.get(id), "answered by the first piece");
+            for (String id : ids.subList(MAX, ids.size()))
+                assertEquals(Boolean.FALSE, got.get(id), "a miss, not an error, past the deadline");
+        }
+    }
+
     private static final BlockChannelWire.PutHeader NO_OPTIONS =
         new BlockChannelWire.PutHeader(false, 0, BlockChannelWire.PIN_NONE, 0, null, null);
 

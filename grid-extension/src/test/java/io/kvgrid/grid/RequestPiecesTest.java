@@ -35,12 +35,9 @@ class RequestPiecesTest {
     void theKeysAfterAndFromTheCurrentPieceAreThoseNotYetSent() {
         RequestPieces p = new RequestPieces(keys(5), k -> 1, 2);
         assertTrue(p.next());
-        List<String> from = new ArrayList<>();
-        List<String> after = new ArrayList<>();
-        List<String> all = new ArrayList<>();
-        p.fromCurrent(from::add);
-        p.after(after::add);
-        p.all(all::add);
+        List<String> from = p.fromCurrent();
+        List<String> after = p.after();
+        List<String> all = p.all();
         assertEquals(List.of("k/2", "k/3", "k/4"), from);
         assertEquals(List.of("k/4"), after);
         assertEquals(keys(5), all);
