@@ -7,8 +7,6 @@ import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUresult;
-import jcuda.driver.CUstream;
-import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
 
 import java.nio.ByteBuffer;
@@ -19,10 +17,11 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * {@link DeviceMemory} of one CUDA device through JCuda's driver API ({@code cuMemAlloc}, {@code cuMemcpyHtoD},
  * {@code cuMemcpyDtoH}, {@code cuMemcpyDtoD}) in the device's primary context, so it shares the device with other
- * CUDA users of the process (an inference engine's own context, say). Host bytes go through a page-locked (pinned)
- * staging buffer, in chunks of {@value #STAGING_BYTES} bytes, with asynchronous copies on the object's own CUDA stream
- * (one transfer at a time); addresses are the device's own, so {@link io.kvgrid.DeviceBuffer}s may point into
- * memory the engine allocated.
+ * CUDA users of the process (an inference engine's own context, say). Host bytes go through page-locked (pinned)
+ * staging slots as a pipeline ({@link CudaStaging}, {@link StagedCopies}): the object's own CUDA stream copies one
+ * chunk while worker threads copy (and checksum) the next ones between the caller's buffer and their slots; one
+ * transfer at a time. Addresses are the device's own, so {@link io.kvgrid.DeviceBuffer}s may point
+ * into memory the engine allocated.
  *
  * <p>Without a CUDA driver, JCuda fails with {@code UnsatisfiedLinkError} at the first touch of {@code JCudaDriver}
  * and with {@code NoClassDefFoundError} at every later one; {@link #available()} turns that into {@code false} and
@@ -50,13 +49,11 @@ public final class CudaDeviceMemory implements DeviceMemory {
     private record Allocation(CUdeviceptr ptr, long bytes) {
     }
 
-    /** Bytes of the pinned staging buffer: transfers larger than this go in chunks. */
-    static final int STAGING_BYTES = 8 << 20;
-    /** Guards the staging buffer and the stream (created at the first transfer, freed on close). */
+    /** Bytes of pinned staging memory: transfers larger than this go round its slots more than once. */
+    static final int STAGING_BYTES = CudaStaging.STAGING_BYTES;
+    /** Guards the staging memory (made at the first transfer, freed on close): one transfer at a time. */
     private final Object transfer = new Object();
-    private Pointer staging;
-    private ByteBuffer stagingBuffer;
-    private CUstream stream;
+    private CudaStaging staging;
 
     private CudaDeviceMemory(int ordinal, CUdevice device, CUcontext context) {
         this.ordinal = ordinal;
@@ -116,7 +113,7 @@ public final class CudaDeviceMemory implements DeviceMemory {
         return ordinal;
     }
 
-    private static void check(int result, ErrorCode code, String call) {
+    static void check(int result, ErrorCode code, String call) {
         if (result != CUresult.CUDA_SUCCESS)
             throw new KvGridException(code, null, call + " failed: " + CUresult.stringFor(result));
     }
@@ -135,29 +132,15 @@ public final class CudaDeviceMemory implements DeviceMemory {
         return a;
     }
 
-    /** Creates the pinned staging buffer and the stream on first use; call holding {@link #transfer}. */
-    private void staging() {
-        if (staging != null)
-            return;
-        Pointer p = new Pointer();
-        check(JCudaDriver.cuMemAllocHost(p, STAGING_BYTES), ErrorCode.NO_SPACE, "cuMemAllocHost");
-        CUstream s = new CUstream();
-        int r = JCudaDriver.cuStreamCreate(s, CUstream_flags.CU_STREAM_NON_BLOCKING);
-        if (r != CUresult.CUDA_SUCCESS) {
-            JCudaDriver.cuMemFreeHost(p);
-            check(r, ErrorCode.INTERNAL, "cuStreamCreate");
-        }
-        staging = p;
-        stagingBuffer = p.getByteBuffer(0, STAGING_BYTES);
-        stream = s;
-    }
-
-    private void sync() {
-        check(JCudaDriver.cuStreamSynchronize(stream), ErrorCode.INTERNAL, "cuStreamSynchronize");
+    /** The staging memory, stream and workers, made at the first transfer; call holding {@link #transfer}. */
+    private CudaStaging staging() {
+        if (staging == null)
+            staging = new CudaStaging(ordinal);
+        return staging;
     }
 
     /** A device pointer to a raw device address. */
-    private static CUdeviceptr at(long address) {
+    static CUdeviceptr at(long address) {
         return new CUdeviceptr().withByteOffset(address);
     }
 
@@ -198,61 +181,81 @@ public final class CudaDeviceMemory implements DeviceMemory {
             return;
         synchronized (transfer) {
             enter();
-            staging();
-            check(JCudaDriver.cuMemcpyDtoDAsync(at(dstAddress), a.ptr().withByteOffset(offset), length, stream),
-                ErrorCode.INTERNAL, "cuMemcpyDtoDAsync");
-            sync();
+            staging().onDevice(at(dstAddress), a.ptr().withByteOffset(offset), length);
         }
     }
 
-    /** Host to device through the pinned staging buffer, chunk by chunk, on the stream. */
+    /** Host to device through the pinned staging slots. */
     @Override
     public void copyIn(ByteBuffer src, long dstAddress) {
-        ByteBuffer from = src.duplicate();
-        long done = 0;
+        staged(c -> c.toDevice(src, dstAddress, false));
+    }
+
+    /** Device to host through the pinned staging slots. */
+    @Override
+    public void copyOut(long srcAddress, ByteBuffer dst, long length) {
+        checkInto(dst, length);
+        staged(c -> c.toHost(srcAddress, dst, (int) length, false));
+    }
+
+    /** As {@link #copyToDevice}, the CRC32C taken by the workers chunk by chunk. */
+    @Override
+    public int copyToDeviceChecked(ByteBuffer src, long handle) {
+        Allocation a = allocation(handle);
+        checkFits(src, a);
+        return staged(c -> c.toDevice(src, addressOf(a.ptr()), true));
+    }
+
+    /** As {@link #copyToHost}, the CRC32C taken by the workers chunk by chunk. */
+    @Override
+    public int copyToHostChecked(long handle, ByteBuffer dst, long length) {
+        Allocation a = allocation(handle);
+        checkLength(a, length);
+        checkInto(dst, length);
+        return staged(c -> c.toHost(addressOf(a.ptr()), dst, (int) length, true));
+    }
+
+    private int staged(java.util.function.ToIntFunction<CudaStaging> copy) {
         synchronized (transfer) {
             enter();
-            staging();
-            while (from.hasRemaining()) {
-                int chunk = Math.min(STAGING_BYTES, from.remaining());
-                ByteBuffer part = from.duplicate();
-                part.limit(part.position() + chunk);
-                ByteBuffer st = stagingBuffer.duplicate();
-                st.clear();
-                st.put(part);
-                check(JCudaDriver.cuMemcpyHtoDAsync(at(dstAddress + done), staging, chunk, stream),
-                    ErrorCode.INTERNAL, "cuMemcpyHtoDAsync");
-                sync();
-                from.position(from.position() + chunk);
-                done += chunk;
-            }
+            return copy.applyAsInt(staging());
         }
     }
 
-    /** Device to host through the pinned staging buffer, chunk by chunk, on the stream. */
-    @Override
-    public void copyOut(long srcAddress, ByteBuffer dst, long length) {
+    /**
+     * A direct buffer of {@code bytes} page-locked (pinned) host bytes. Copies between the device and such a buffer
+     * (or a part of it) skip the staging copy: the device's copy engine reads or writes it directly, as raw
+     * {@code cuMemcpy} from pinned memory does. Free it with {@link #freePinned}; never use it afterwards.
+     */
+    public ByteBuffer allocatePinned(int bytes) {
+        enter();
+        return PinnedHost.allocate(bytes);
+    }
+
+    /** Frees a buffer of {@link #allocatePinned}; INVALID_ARGUMENT ("buffer") for any other. */
+    public void freePinned(ByteBuffer buffer) {
+        enter();
+        PinnedHost.free(buffer);
+    }
+
+    private static void checkInto(ByteBuffer dst, long length) {
         if (dst.isReadOnly())
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "dst", "is read-only");
         if (length < 0 || dst.remaining() < length)
             throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "dst", dst.remaining() + " bytes left, "
                 + length + " needed");
-        ByteBuffer to = dst.duplicate();
-        long done = 0;
-        synchronized (transfer) {
-            enter();
-            staging();
-            while (done < length) {
-                int chunk = (int) Math.min(STAGING_BYTES, length - done);
-                check(JCudaDriver.cuMemcpyDtoHAsync(staging, at(srcAddress + done), chunk, stream),
-                    ErrorCode.INTERNAL, "cuMemcpyDtoHAsync");
-                sync();
-                ByteBuffer st = stagingBuffer.duplicate();
-                st.clear().limit(chunk);
-                to.put(st);
-                done += chunk;
-            }
-        }
+    }
+
+    private static void checkFits(ByteBuffer src, Allocation a) {
+        if (src.remaining() > a.bytes())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "src", src.remaining()
+                + " bytes do not fit allocation of " + a.bytes());
+    }
+
+    private static void checkLength(Allocation a, long length) {
+        if (length < 0 || length > a.bytes())
+            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "length", "must be 0.." + a.bytes() + ", was "
+                + length);
     }
 
     @Override
@@ -283,28 +286,14 @@ public final class CudaDeviceMemory implements DeviceMemory {
     @Override
     public void copyToDevice(ByteBuffer src, long handle) {
         Allocation a = allocation(handle);
-        int n = src.remaining();
-        if (n > a.bytes())
-            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "src", n + " bytes do not fit allocation of "
-                + a.bytes());
-        if (n == 0)
-            return;
+        checkFits(src, a);
         copyIn(src, addressOf(a.ptr()));
     }
 
     @Override
     public void copyToHost(long handle, ByteBuffer dst, long length) {
         Allocation a = allocation(handle);
-        if (length < 0 || length > a.bytes())
-            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "length", "must be 0.." + a.bytes() + ", was "
-                + length);
-        if (dst.isReadOnly())
-            throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "dst", "is read-only");
-        if (dst.remaining() < length)
-            throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "dst", dst.remaining() + " bytes left, "
-                + length + " needed");
-        if (length == 0)
-            return;
+        checkLength(a, length);
         copyOut(addressOf(a.ptr()), dst, length);
     }
 
@@ -351,11 +340,8 @@ public final class CudaDeviceMemory implements DeviceMemory {
         try {
             check(JCudaDriver.cuCtxSetCurrent(context), ErrorCode.INTERNAL, "cuCtxSetCurrent");
             synchronized (transfer) {
-                if (stream != null)
-                    JCudaDriver.cuStreamDestroy(stream);
                 if (staging != null)
-                    JCudaDriver.cuMemFreeHost(staging);
-                stream = null;
+                    staging.close();
                 staging = null;
             }
             for (Long h : allocations.keySet()) {

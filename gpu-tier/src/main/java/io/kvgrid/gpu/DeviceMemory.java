@@ -45,6 +45,22 @@ public interface DeviceMemory extends AutoCloseable {
      */
     void copyToHost(long handle, ByteBuffer dst, long length);
 
+    /**
+     * {@link #copyToDevice} that also returns the CRC32C of the bytes copied; implementations that copy in chunks
+     * take it chunk by chunk instead of reading the source twice.
+     */
+    default int copyToDeviceChecked(ByteBuffer src, long handle) {
+        int crc = Crc32c.of(src);
+        copyToDevice(src, handle);
+        return crc;
+    }
+
+    /** {@link #copyToHost} that also returns the CRC32C of the bytes copied into {@code dst}. */
+    default int copyToHostChecked(long handle, ByteBuffer dst, long length) {
+        copyToHost(handle, dst, length);
+        return Crc32c.of(dst.duplicate().limit(dst.position() + (int) length));
+    }
+
     /** Copies {@code length} bytes from the start of {@code src} to the start of {@code dst}, both on the device. */
     default void copyOnDevice(long src, long dst, long length) {
         if (length < 0 || length > Integer.MAX_VALUE)

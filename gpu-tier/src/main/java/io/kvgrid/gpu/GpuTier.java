@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.zip.CRC32C;
 
 /**
  * Hot blocks in GPU memory: a {@link TierStore} ({@link Tier#GPU}) holding each block in its own device allocation,
@@ -113,12 +112,6 @@ public final class GpuTier implements TierStore, DeviceTier {
             throw new KvGridException(ErrorCode.NODE_UNAVAILABLE, null, "the GPU tier is closed");
     }
 
-    private static int crc(ByteBuffer bytes) {
-        CRC32C c = new CRC32C();
-        c.update(bytes);
-        return (int) c.getValue();
-    }
-
     @Override
     public Tier tier() {
         return Tier.GPU;
@@ -130,7 +123,9 @@ public final class GpuTier implements TierStore, DeviceTier {
      * returns false. The new copy is allocated and written before anything is dropped: when the device itself is out
      * of memory (other users share it) the victims are freed and the allocation tried once more, and if it still
      * fails the put returns false with the old copy of {@code key} in place. CHECKSUM_MISMATCH ("checksum") when
-     * {@code checksum} is not the CRC32C of the payload; nothing is stored then.
+     * {@code checksum} is not the CRC32C of the payload, taken while the payload is copied (one pass over it); the
+     * new copy is freed and nothing is stored then (only where the device was out of memory have the victims already
+     * left, and their copies below stand).
      */
     @Override
     public synchronized boolean put(String key, ByteBuffer payload, int checksum) {
@@ -139,9 +134,8 @@ public final class GpuTier implements TierStore, DeviceTier {
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "payload", "must not be null");
         checkOpen();
         int length = payload.remaining();
-        if (crc(payload.duplicate()) != checksum)
-            throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "checksum",
-                "0x" + Integer.toHexString(checksum) + " is not the CRC32C of the " + length + " payload bytes");
+        if (length == 0 && checksum != 0)
+            throw mismatch(checksum, length);
         Block old = blocks.get(key);
         List<String> victims = victims(key, length - (capacityBytes - usedBytes + (old == null ? 0 : old.length())));
         if (victims == null)
@@ -157,11 +151,16 @@ public final class GpuTier implements TierStore, DeviceTier {
             if (h == null)
                 return false;
             handle = h;
+            int copied;
             try {
-                memory.copyToDevice(payload, handle);
+                copied = memory.copyToDeviceChecked(payload, handle);    // the sum taken on the way, one pass
             } catch (RuntimeException e) {
                 memory.free(handle);
                 throw e;
+            }
+            if (copied != checksum) {
+                memory.free(handle);
+                throw mismatch(checksum, length);
             }
         }
         dropAll(victims);
@@ -170,6 +169,11 @@ public final class GpuTier implements TierStore, DeviceTier {
         blocks.put(key, new Block(handle, length, checksum));
         usedBytes += length;
         return true;
+    }
+
+    private static KvGridException mismatch(int checksum, int length) {
+        return new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "checksum",
+            "0x" + Integer.toHexString(checksum) + " is not the CRC32C of the " + length + " payload bytes");
     }
 
     /** The handle of a new device allocation, or null when the device has no room. */
@@ -229,11 +233,8 @@ public final class GpuTier implements TierStore, DeviceTier {
         if (into.remaining() < b.length())
             throw new KvGridException(ErrorCode.BUFFER_TOO_SMALL, "into",
                 into.remaining() + " bytes left, block " + key + " has " + b.length());
-        if (b.length() > 0)
-            memory.copyToHost(b.handle(), into, b.length());
-        ByteBuffer copied = into.duplicate();
-        copied.limit(copied.position() + b.length());
-        if (crc(copied) != b.checksum()) {
+        int copied = b.length() > 0 ? memory.copyToHostChecked(b.handle(), into, b.length()) : 0;
+        if (copied != b.checksum()) {
             drop(key);
             throw new KvGridException(ErrorCode.CHECKSUM_MISMATCH, "key",
                 "GPU copy of " + key + " does not match its CRC32C; the copy was dropped");

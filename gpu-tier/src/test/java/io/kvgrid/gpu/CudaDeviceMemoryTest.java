@@ -91,6 +91,86 @@ class CudaDeviceMemoryTest {
     }
 
     @Test
+    void checkedCopiesGoRoundTheStagingSlotsAndReturnTheCrc32cOfTheBytesTheyMoved() {
+        assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
+        try (CudaDeviceMemory m = CudaDeviceMemory.open(0)) {
+            for (int size : new int[] {1, 1 << 20, 2 * CudaDeviceMemory.STAGING_BYTES + 12_345}) {
+                byte[] v = Payload.of("checked-" + size, size);
+                ByteBuffer src = ByteBuffer.allocate(size + 3);
+                src.position(3);
+                src.put(v).position(3);
+                long h = m.allocate(size);
+                assertEquals(crc(v), m.copyToDeviceChecked(src, h), size + " bytes in");
+                assertEquals(3, src.position());
+                ByteBuffer back = ByteBuffer.allocateDirect(size + 1);
+                back.position(1);
+                assertEquals(crc(v), m.copyToHostChecked(h, back, size), size + " bytes out");
+                assertEquals(1, back.position());
+                assertArrayEquals(v, Payload.bytes(back.slice(1, size), size), size + " bytes");
+                m.free(h);
+            }
+        }
+    }
+
+    @Test
+    void pinnedBuffersGoStraightToTheDeviceAndBackWithTheirChecksumsFromTheirPositions() {
+        assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
+        try (CudaDeviceMemory m = CudaDeviceMemory.open(0)) {
+            for (int size : new int[] {1, 1 << 20, 2 * CudaDeviceMemory.STAGING_BYTES + 12_345}) {
+                byte[] v = Payload.of("pinned-" + size, size);
+                ByteBuffer src = m.allocatePinned(size + 3);
+                ByteBuffer back = m.allocatePinned(size + 5);
+                try {
+                    src.position(3);
+                    src.put(v).position(3);
+                    long h = m.allocate(size);
+                    assertEquals(crc(v), m.copyToDeviceChecked(src, h), size + " bytes in");
+                    assertEquals(3, src.position());
+                    back.position(5);
+                    assertEquals(crc(v), m.copyToHostChecked(h, back, size), size + " bytes out");
+                    assertEquals(5, back.position());
+                    assertArrayEquals(v, Payload.bytes(back.slice(5, size), size), size + " bytes");
+                    m.free(h);
+                } finally {
+                    m.freePinned(src);
+                    m.freePinned(back);
+                }
+            }
+            KvGridException e = assertThrows(KvGridException.class,
+                () -> m.freePinned(ByteBuffer.allocateDirect(16)));
+            assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
+            assertEquals("buffer", e.argument());
+        }
+    }
+
+    @Test
+    void theGpuTierChecksPinnedPayloadsAndKeepsTheOldCopyWhenOneIsDamaged() {
+        assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
+        int block = 1 << 20;
+        try (GpuTier t = GpuTier.openCuda(0, 4L * block, EvictionGuard.ALWAYS)) {
+            CudaDeviceMemory m = (CudaDeviceMemory) t.deviceMemory();
+            ByteBuffer pinned = m.allocatePinned(block);
+            ByteBuffer into = m.allocatePinned(block);
+            try {
+                byte[] v1 = Payload.of("v1", block);
+                pinned.put(v1).flip();
+                assertTrue(t.put("k", pinned, crc(v1)));
+                byte[] v2 = Payload.of("v2", block);
+                pinned.clear();
+                pinned.put(v2).flip();
+                KvGridException e = assertThrows(KvGridException.class, () -> t.put("k", pinned, crc(v2) ^ 1));
+                assertEquals(ErrorCode.CHECKSUM_MISMATCH, e.code());
+                assertEquals(block, t.read("k", into));
+                assertArrayEquals(v1, Payload.bytes(into.flip(), block), "the old copy stays");
+                assertEquals(block, t.usedBytes());
+            } finally {
+                m.freePinned(pinned);
+                m.freePinned(into);
+            }
+        }
+    }
+
+    @Test
     void askingForMoreThanTheDeviceHasIsNoSpace() {
         assumeTrue(CudaDeviceMemory.available(), "no CUDA driver");
         try (CudaDeviceMemory gpu = CudaDeviceMemory.open(0)) {

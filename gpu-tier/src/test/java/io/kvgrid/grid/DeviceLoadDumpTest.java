@@ -19,7 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** UCM's load and dump into device buffers, on a node whose GPU tier is the host stand-in. */
+/** UCM's load and dump into device buffers, on a node whose GPU tier is the host stand-in or {@link TestDevice}'s. */
 @Timeout(300)
 class DeviceLoadDumpTest {
     private static final int SIZE = 64 * 1024;
@@ -28,7 +28,7 @@ class DeviceLoadDumpTest {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setDefaultReplicas(1);
         cfg.setShardsPerBlock(shards);
-        cfg.setTiers(List.of(new GpuTierFactory().setDevice("host").setCapacityBytes(4 << 20),
+        cfg.setTiers(List.of(new GpuTierFactory().setDevice(TestDevice.NAME).setCapacityBytes(4 << 20),
             KvGridConfiguration.MEMORY));
         return cfg;
     }
@@ -37,10 +37,10 @@ class DeviceLoadDumpTest {
         return (GpuTier) KvGridRuntime.tiers(c.node(0).ignite()).tierStores().get(0);
     }
 
-    /** A buffer of {@code bytes} in the node's (stand-in) device memory, outside the tier's own blocks. */
+    /** A buffer of {@code bytes} in the device memory of the node's GPU tier, outside the tier's own blocks. */
     private static DeviceBuffer buffer(TestCluster c, int bytes) {
         DeviceMemory m = gpu(c).deviceMemory();
-        return new DeviceBuffer("host", m.address(m.allocate(bytes)), bytes);
+        return new DeviceBuffer(m.deviceName(), m.address(m.allocate(bytes)), bytes);
     }
 
     private static byte[] contents(TestCluster c, DeviceBuffer b, int bytes) {
@@ -101,9 +101,9 @@ class DeviceLoadDumpTest {
             BlockStore s = c.store(0);
             s.put("k", Payload.of("k", SIZE));
             KvGridException e = assertThrows(KvGridException.class, () -> s.load(List.of("k"), new int[1],
-                new DeviceBuffer[] {new DeviceBuffer("cuda:0", 0x1000, SIZE)}));
+                new DeviceBuffer[] {new DeviceBuffer("cuda:7", 0x1000, SIZE)}));
             assertEquals(ErrorCode.INVALID_ARGUMENT, e.code());
-            assertEquals("buffers[0]", e.argument(), "no tier of this node reaches cuda:0");
+            assertEquals("buffers[0]", e.argument(), "no tier of this node reaches cuda:7");
             DeviceBuffer small = buffer(c, SIZE - 1);
             e = assertThrows(KvGridException.class,
                 () -> s.load(List.of("k"), new int[1], new DeviceBuffer[] {small}).await());

@@ -20,7 +20,10 @@ import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** The GPU tier (host stand-in) above the grid on a node: promotion, pins, demotion, prefetch, removal. */
+/**
+ * The GPU tier above the grid on a node: promotion, pins, demotion, prefetch, removal. On the host stand-in, or on
+ * the device {@link TestDevice} names.
+ */
 @Timeout(300)
 class GpuChainTest {
     private static final int SIZE = 64 * 1024;
@@ -30,7 +33,7 @@ class GpuChainTest {
         KvGridConfiguration cfg = TestCluster.smallConfig();
         cfg.setTicker(clock::get);
         cfg.setDefaultReplicas(1);
-        TierStoreFactory gpu = new GpuTierFactory().setDevice("host").setCapacityBytes(gpuBytes);
+        TierStoreFactory gpu = new GpuTierFactory().setDevice(TestDevice.NAME).setCapacityBytes(gpuBytes);
         cfg.setTiers(below == null ? List.of(gpu, KvGridConfiguration.MEMORY)
             : List.of(gpu, KvGridConfiguration.MEMORY, below));
         return cfg;
