@@ -2,6 +2,7 @@ package io.kvgrid.discovery;
 
 import org.jgroups.Address;
 import org.jgroups.BytesMessage;
+import org.jgroups.Event;
 import org.jgroups.JChannel;
 import org.jgroups.Message;
 import org.jgroups.Receiver;
@@ -13,6 +14,7 @@ import org.jgroups.PhysicalAddress;
 import org.jgroups.protocols.BasicTCP;
 import org.jgroups.protocols.Discovery;
 import org.jgroups.protocols.PingData;
+import org.jgroups.protocols.pbcast.GMS;
 import org.jgroups.stack.IpAddress;
 import org.jgroups.stack.ProtocolStack;
 import org.jgroups.util.Responses;
@@ -52,6 +54,8 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
     private final Set<InetSocketAddress> own = new LinkedHashSet<>();
     private long ownVersion;
     private View view;
+    /** Set once connected and merged: until then this member keeps even its empty entry to itself (see viewAccepted). */
+    private boolean started;
 
     private AddressRegistry(Settings settings) throws Exception {
         this.settings = settings;
@@ -62,8 +66,12 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
     static AddressRegistry start(Settings settings) throws Exception {
         AddressRegistry r = new AddressRegistry(settings);
         try {
+            long connecting = System.nanoTime();
             r.channel.connect(settings.clusterName());
-            r.awaitMergeIfAlone();
+            r.awaitMerge(connecting);
+            synchronized (r) {
+                r.started = true;
+            }
             r.announce(false);
         } catch (Exception | Error e) {
             r.close();
@@ -73,24 +81,43 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
     }
 
     /**
-     * Members that start at the same instant can each miss the others' answers and found a JGroups cluster alone;
+     * Members that start at the same instant can each miss the others and found a JGroups cluster of their own;
      * MERGE3 unites them a moment later, but Ignite, asking this finder for peers meanwhile, would found a cluster of
-     * its own and never merge it. So a member that finds itself alone runs its discovery protocol once more (TCPPING,
-     * PING, FILE_PING, DNS_PING ... whatever the stack has): if nobody outside its view answers, it is the first
-     * member and goes on at once; if someone does, it waits for the merge (at most {@link #MERGE_WAIT_MILLIS}),
-     * asking again every few hundred milliseconds in case the others went away.
+     * its own and never merge it. So a member that founded its cluster runs its stack's discovery protocol again
+     * (TCPPING, PING, FILE_PING, DNS_PING ... whatever the stack has): if a live member outside its view answers, it
+     * waits (at most {@link #MERGE_WAIT_MILLIS}) until a merge has brought members into its view, asking again every
+     * {@link #RETRY_MILLIS} in case the others went away.
+     *
+     * <p>It keeps asking until GMS's join_timeout has passed since it began to connect, even once members joined it:
+     * join_timeout is how long a member looks for others before founding. Network discovery spends that time in
+     * connect() already; FILE_PING does not: it founds as soon as it reads an empty directory, and with
+     * remove_all_data_on_view_change a member founded alongside deletes this one's file (and this one, when a member
+     * joins it, that one's), so the look right after connecting can miss a concurrent founder that a later look finds.
      */
-    private void awaitMergeIfAlone() throws InterruptedException {
+    private void awaitMerge(long connecting) throws InterruptedException {
+        synchronized (this) {
+            if (view != null && view.size() > 1)
+                return;   // joined an existing member, which did (or does) this wait itself
+        }
+        GMS gms = channel.getProtocolStack().findProtocol(GMS.class);
+        long settled = connecting + (gms != null ? gms.getJoinTimeout() * 1_000_000L : 0);
         long deadline = System.nanoTime() + MERGE_WAIT_MILLIS * 1_000_000L;
+        int waitingFrom = 0;   // view size when someone outside it answered; 0: nobody did yet
         while (System.nanoTime() < deadline) {
             synchronized (this) {
-                if (view != null && view.size() > 1)
-                    return;
+                if (waitingFrom > 0 && view != null && view.size() > waitingFrom)
+                    return;   // merged
             }
-            if (!othersOutThere())
+            if (othersOutThere()) {
+                synchronized (this) {
+                    if (waitingFrom == 0)
+                        waitingFrom = view == null ? 1 : view.size();
+                }
+            } else if (System.nanoTime() - settled >= 0) {
                 return;
+            }
             synchronized (this) {
-                wait(200);
+                wait(RETRY_MILLIS);
             }
         }
     }
@@ -112,15 +139,20 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
         }
         boolean tcp = stack.getTransport() instanceof BasicTCP;
         Address self = channel.getAddress();
-        // A restarted member may find the file of its killed predecessor, which had the same port: not someone else.
-        PhysicalAddress ownPort = stack.getTransport().localPhysicalAddress();
         View v;
         synchronized (this) {
             v = view;
         }
+        // FILE_PING may list a killed member whose port a member of this view (this one, restarted, for one) has
+        // taken since: not someone else.
+        Set<Object> taken = new HashSet<>();
+        taken.add(stack.getTransport().localPhysicalAddress());
+        if (v != null)
+            for (Address m : v.getMembers())
+                taken.add(channel.down(new Event(Event.GET_PHYSICAL_ADDRESS, m)));
         for (PingData p : answers) {
             Address a = p.getAddress();
-            if (a == null || a.equals(self) || v != null && v.containsMember(a) || ownPort.equals(p.getPhysicalAddr()))
+            if (a == null || a.equals(self) || v != null && v.containsMember(a) || taken.contains(p.getPhysicalAddr()))
                 continue;
             if (!tcp || accepts(p.getPhysicalAddr()))
                 return true;
@@ -143,6 +175,8 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
     private static final long MERGE_WAIT_MILLIS = 30_000;
     /** How long one discovery round collects answers. */
     private static final long PROBE_MILLIS = 300;
+    /** Pause between discovery rounds while waiting. */
+    private static final long RETRY_MILLIS = 200;
 
     /** The protocols this member runs (for inspection: which discovery protocol, with which settings). */
     ProtocolStack protocolStack() {
@@ -267,12 +301,14 @@ final class AddressRegistry implements RequestHandler, Receiver, AutoCloseable {
         boolean joined;
         synchronized (this) {
             Set<Address> before = view == null ? Set.of() : new HashSet<>(view.getMembers());
-            joined = !before.containsAll(v.getMembers());
+            joined = started && !before.containsAll(v.getMembers());
             view = v;
             published.keySet().retainAll(v.getMembers());
             notifyAll();
         }
-        // Newcomers know nothing yet: tell them (asynchronously, never block the view thread).
+        // Newcomers know nothing yet: tell them (asynchronously, never block the view thread). A member still in
+        // start() stays silent: a joiner's lookup then waits for it to finish its merge wait, instead of taking its
+        // empty entry for "nothing else out there" and founding an Ignite cluster of its own. start() announces.
         if (joined)
             sendQuietly();
     }
