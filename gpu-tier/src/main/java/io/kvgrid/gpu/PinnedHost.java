@@ -23,7 +23,7 @@ final class PinnedHost {
     private record Range(long address, long bytes, Pointer pointer) {
     }
 
-    private static final Map<Long, Range> RANGES = new ConcurrentSkipListMap<>();
+    private static final ConcurrentSkipListMap<Long, Range> RANGES = new ConcurrentSkipListMap<>();
     private static volatile Field address;
 
     private PinnedHost() {
@@ -67,7 +67,7 @@ final class PinnedHost {
         if (base < 0)
             return null;
         long from = base + b.position();
-        Map.Entry<Long, Range> e = ((ConcurrentSkipListMap<Long, Range>) RANGES).floorEntry(from);
+        Map.Entry<Long, Range> e = RANGES.floorEntry(from);
         if (e == null)
             return null;
         Range r = e.getValue();
