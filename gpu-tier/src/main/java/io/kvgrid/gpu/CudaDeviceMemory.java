@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToIntFunction;
 
 /**
  * {@link DeviceMemory} of one CUDA device through JCuda's driver API ({@code cuMemAlloc}, {@code cuMemcpyHtoD},
@@ -215,7 +216,7 @@ public final class CudaDeviceMemory implements DeviceMemory {
         return staged(c -> c.toHost(addressOf(a.ptr()), dst, (int) length, true));
     }
 
-    private int staged(java.util.function.ToIntFunction<CudaStaging> copy) {
+    private int staged(ToIntFunction<CudaStaging> copy) {
         synchronized (transfer) {
             enter();
             return copy.applyAsInt(staging());
@@ -225,17 +226,22 @@ public final class CudaDeviceMemory implements DeviceMemory {
     /**
      * A direct buffer of {@code bytes} page-locked (pinned) host bytes. Copies between the device and such a buffer
      * (or a part of it) skip the staging copy: the device's copy engine reads or writes it directly, as raw
-     * {@code cuMemcpy} from pinned memory does. Free it with {@link #freePinned}; never use it afterwards.
+     * {@code cuMemcpy} from pinned memory does. Free it with {@link #freePinned} ({@link #close()} frees those left);
+     * never use it afterwards.
      */
     public ByteBuffer allocatePinned(int bytes) {
-        enter();
-        return PinnedHost.allocate(bytes);
+        synchronized (transfer) {
+            enter();
+            return PinnedHost.allocate(bytes, this);
+        }
     }
 
     /** Frees a buffer of {@link #allocatePinned}; INVALID_ARGUMENT ("buffer") for any other. */
     public void freePinned(ByteBuffer buffer) {
-        enter();
-        PinnedHost.free(buffer);
+        synchronized (transfer) {            // never while a copy is using it
+            enter();
+            PinnedHost.free(buffer);
+        }
     }
 
     private static void checkInto(ByteBuffer dst, long length) {
@@ -340,9 +346,11 @@ public final class CudaDeviceMemory implements DeviceMemory {
         try {
             check(JCudaDriver.cuCtxSetCurrent(context), ErrorCode.INTERNAL, "cuCtxSetCurrent");
             synchronized (transfer) {
+                closed = true;                   // a transfer waiting for the lock fails in enter(), makes nothing
                 if (staging != null)
                     staging.close();
                 staging = null;
+                PinnedHost.freeAll(this);
             }
             for (Long h : allocations.keySet()) {
                 Allocation a = allocations.remove(h);

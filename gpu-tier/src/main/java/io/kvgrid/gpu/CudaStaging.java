@@ -61,11 +61,11 @@ final class CudaStaging implements AutoCloseable {
         this.chunk = chunk;
         this.largeFrom = large;
         check(JCudaDriver.cuMemAllocHost(host, (long) chunk * SLOTS), ErrorCode.NO_SPACE, "cuMemAllocHost");
-        int made = 0;
+        boolean streamMade = false;
         try {
             check(JCudaDriver.cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING), ErrorCode.INTERNAL,
                 "cuStreamCreate");
-            made = 1;
+            streamMade = true;
             for (int i = 0; i < SLOTS; i++) {
                 CUevent e = new CUevent();
                 check(JCudaDriver.cuEventCreate(e, CUevent_flags.CU_EVENT_DISABLE_TIMING), ErrorCode.INTERNAL,
@@ -73,7 +73,7 @@ final class CudaStaging implements AutoCloseable {
                 events[i] = e;
             }
         } catch (RuntimeException e) {
-            release(made > 0);
+            release(streamMade);
             throw e;
         }
         Executor work = Runnable::run;

@@ -124,8 +124,8 @@ public final class GpuTier implements TierStore, DeviceTier {
      * of memory (other users share it) the victims are freed and the allocation tried once more, and if it still
      * fails the put returns false with the old copy of {@code key} in place. CHECKSUM_MISMATCH ("checksum") when
      * {@code checksum} is not the CRC32C of the payload, taken while the payload is copied (one pass over it); the
-     * new copy is freed and nothing is stored then (only where the device was out of memory have the victims already
-     * left, and their copies below stand).
+     * new copy is freed and nothing is stored or dropped then (where the device is out of memory it is checked before
+     * victims leave). A payload that cannot fit even after eviction returns false before its checksum is looked at.
      */
     @Override
     public synchronized boolean put(String key, ByteBuffer payload, int checksum) {
@@ -144,6 +144,8 @@ public final class GpuTier implements TierStore, DeviceTier {
         if (length > 0) {
             Long h = allocate(length);
             if (h == null && !victims.isEmpty()) {
+                if (Crc32c.of(payload) != checksum)
+                    throw mismatch(checksum, length);   // before anything is dropped: a pass more, on a rare path
                 dropAll(victims);
                 victims = List.of();
                 h = allocate(length);

@@ -20,7 +20,7 @@ import static io.kvgrid.gpu.CudaDeviceMemory.check;
  * Process-wide: with unified addressing (every 64-bit CUDA platform) such memory is pinned for every context.
  */
 final class PinnedHost {
-    private record Range(long address, long bytes, Pointer pointer) {
+    private record Range(long address, long bytes, Pointer pointer, Object owner) {
     }
 
     private static final ConcurrentSkipListMap<Long, Range> RANGES = new ConcurrentSkipListMap<>();
@@ -29,8 +29,8 @@ final class PinnedHost {
     private PinnedHost() {
     }
 
-    /** A direct buffer of {@code bytes} pinned host bytes; a device context must be current. */
-    static ByteBuffer allocate(int bytes) {
+    /** A direct buffer of {@code bytes} pinned host bytes, freed with {@code owner}; needs a current device context. */
+    static ByteBuffer allocate(int bytes, Object owner) {
         if (bytes < 1)
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "bytes", "must be positive, was " + bytes);
         Pointer p = new Pointer();
@@ -42,18 +42,24 @@ final class PinnedHost {
             throw new KvGridException(ErrorCode.INTERNAL, null, "cannot read a direct buffer's address (the JVM needs "
                 + "--add-opens=java.base/java.nio=ALL-UNNAMED, as kvgrid.jvm.flags gives)");
         }
-        RANGES.put(at, new Range(at, bytes, p));
+        RANGES.put(at, new Range(at, bytes, p, owner));
         return b;
     }
 
     /** Frees a buffer from {@link #allocate}; INVALID_ARGUMENT for any other. The buffer must not be used again. */
     static void free(ByteBuffer b) {
         long at = b == null ? -1 : addressOf(b);
-        Range r = at < 0 ? null : RANGES.get(at);
+        Range r = at < 0 ? null : RANGES.remove(at);     // one remove: two frees of one buffer free it once
         if (r == null)
             throw new KvGridException(ErrorCode.INVALID_ARGUMENT, "buffer", "is not a pinned buffer of kvgrid's");
-        RANGES.remove(at);
         check(JCudaDriver.cuMemFreeHost(r.pointer()), ErrorCode.INTERNAL, "cuMemFreeHost");
+    }
+
+    /** Frees every buffer {@code owner} still holds (its device memory closing). */
+    static void freeAll(Object owner) {
+        for (Range r : RANGES.values())
+            if (r.owner() == owner && RANGES.remove(r.address(), r))
+                JCudaDriver.cuMemFreeHost(r.pointer());
     }
 
     /**

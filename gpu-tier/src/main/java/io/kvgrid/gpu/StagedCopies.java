@@ -118,6 +118,8 @@ final class StagedCopies {
                     fetch(srcAddress, done + s, length);
                 }
             }
+            for (Future<?> d : drains)
+                await(d);                        // the last ones too: a failed one fails the transfer
         } finally {
             settle(drains);
         }
@@ -185,7 +187,7 @@ final class StagedCopies {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    break;                        // reported by await() on the transfer's own path
+                    break;                        // reported by await(), which sees every one, unless already failing
                 }
             }
         }

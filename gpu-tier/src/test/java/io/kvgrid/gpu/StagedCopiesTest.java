@@ -88,9 +88,9 @@ class StagedCopiesTest {
         }
     }
 
-    /** Three chunks ahead on the workers, or one on the caller's thread. */
-    private static StagedCopies pipeline(LateDma dma, boolean pooled) {
-        return new StagedCopies(dma, dma.slots, CHUNK, pooled ? workers : Runnable::run, pooled ? 3 : 1);
+    /** {@code ahead} chunks (1 to 3 of 4 slots) on the workers, or (0) one at a time on the caller's thread. */
+    private static StagedCopies pipeline(LateDma dma, int ahead) {
+        return new StagedCopies(dma, dma.slots, CHUNK, ahead > 0 ? workers : Runnable::run, Math.max(1, ahead));
     }
 
     private static byte[] deviceBytes(LateDma dma, int at, int n) {
@@ -101,9 +101,9 @@ class StagedCopiesTest {
 
     @Test
     void bytesFromAHostBufferReachTheDeviceInOrderWithTheirChecksumWhateverTheirLength() {
-        for (boolean pooled : new boolean[] {true, false}) {
+        for (int ahead : new int[] {0, 1, 2, 3}) {
             try (LateDma dma = new LateDma(4)) {
-                StagedCopies copies = pipeline(dma, pooled);
+                StagedCopies copies = pipeline(dma, ahead);
                 for (int n : new int[] {1, CHUNK - 1, CHUNK, 3 * CHUNK, 4 * CHUNK + 17, 37 * CHUNK + 5}) {
                     byte[] v = Payload.of("out-" + n, n);
                     ByteBuffer src = ByteBuffer.allocate(n + 9);
@@ -112,7 +112,7 @@ class StagedCopiesTest {
                     int at = 1_000 + n % 13;
                     int sum = copies.toDevice(src, at, true);
                     assertEquals(9, src.position(), "the source's position is unchanged");
-                    assertArrayEquals(v, deviceBytes(dma, at, n), n + " bytes, pooled " + pooled);
+                    assertArrayEquals(v, deviceBytes(dma, at, n), n + " bytes, ahead " + ahead);
                     assertEquals(Crc32c.of(ByteBuffer.wrap(v)), sum, n + " bytes' CRC32C");
                     assertEquals(0, copies.toDevice(ByteBuffer.wrap(v), at, false), "no checksum asked");
                 }
@@ -122,9 +122,9 @@ class StagedCopiesTest {
 
     @Test
     void bytesFromTheDeviceReachAHostBufferAtItsPositionWithTheirChecksum() {
-        for (boolean pooled : new boolean[] {true, false}) {
+        for (int ahead : new int[] {0, 1, 2, 3}) {
             try (LateDma dma = new LateDma(4)) {
-                StagedCopies copies = pipeline(dma, pooled);
+                StagedCopies copies = pipeline(dma, ahead);
                 for (int n : new int[] {1, CHUNK, 2 * CHUNK + 1, 9 * CHUNK, 41 * CHUNK + 3}) {
                     byte[] v = Payload.of("in-" + n, n);
                     int at = 5 + n % 11;
@@ -135,7 +135,7 @@ class StagedCopiesTest {
                     assertEquals(3, dst.position(), "the destination's position is unchanged");
                     byte[] got = new byte[n];
                     dst.duplicate().get(got);
-                    assertArrayEquals(v, got, n + " bytes, pooled " + pooled);
+                    assertArrayEquals(v, got, n + " bytes, ahead " + ahead);
                     assertEquals(Crc32c.of(ByteBuffer.wrap(v)), sum, n + " bytes' CRC32C");
                 }
             }
