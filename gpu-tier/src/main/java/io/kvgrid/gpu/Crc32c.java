@@ -1,19 +1,25 @@
 package io.kvgrid.gpu;
 
 import java.nio.ByteBuffer;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 
 /**
- * CRC32C of byte buffers, and the CRC32C of two pieces' concatenation from the pieces' own (zlib's
- * {@code crc32_combine} over the Castagnoli polynomial): copies split into chunks checksum each chunk on the thread
- * that copies it, while it is in that core's cache, and put the sums together in order afterwards.
+ * CRC32C of byte buffers, and the CRC32C of pieces' concatenation from the pieces' own (zlib's {@code crc32_combine}
+ * by powers of x modulo the Castagnoli polynomial): copies split into chunks checksum each chunk on the thread that
+ * copies it, while it is in that core's cache, and put the sums together in order afterwards.
  */
 final class Crc32c {
     /** The reflected Castagnoli polynomial. */
     private static final int POLY = 0x82F63B78;
-    private static final Map<Long, int[]> SHIFTS = new ConcurrentHashMap<>();
+    /** x^(2^k) modulo the polynomial, k = 0..31 (reflected): moving a CRC past n zero bits multiplies by x^n. */
+    private static final int[] X2N = new int[32];
+
+    static {
+        int p = 1 << 30;                         // x^1
+        X2N[0] = p;
+        for (int k = 1; k < 32; k++)
+            X2N[k] = p = apply(p, p);
+    }
 
     private Crc32c() {
     }
@@ -31,65 +37,47 @@ final class Crc32c {
     }
 
     /**
-     * The operator that moves a CRC past {@code length} zero bytes (as a 32x32 bit matrix, one column per int):
-     * {@code combine(a, b, length) == apply(shift(length), a) ^ b}. Remembered per length (a few hundred at most):
-     * making one costs tens of microseconds, and transfers of one block size ask for the same few every time.
+     * The operator that moves a CRC past {@code length} zero bytes, x^(8 length) modulo the polynomial:
+     * {@code combine(a, b, length) == apply(shift(length), a) ^ b}. Chunks of one size share one.
      */
-    static int[] shift(long length) {
-        if (SHIFTS.size() > 256)
-            SHIFTS.clear();
-        return SHIFTS.computeIfAbsent(length, Crc32c::makeShift);
+    static int shift(long length) {
+        int p = 1 << 31;                         // x^0
+        int k = 3;                               // a byte is 2^3 bits
+        for (long n = length; n != 0; n >>>= 1, k++)
+            if ((n & 1) != 0)
+                p = apply(X2N[k & 31], p);
+        return p;
     }
 
-    private static int[] makeShift(long length) {
-        int[] odd = new int[32];                 // the operator for one zero bit
-        odd[0] = POLY;
-        for (int n = 1, row = 1; n < 32; n++, row <<= 1)
-            odd[n] = row;
-        int[] even = square(odd);                // two zero bits
-        odd = square(even);                      // four zero bits
-        int[] result = null;
-        long len = length;
-        while (len != 0) {                       // one zero byte is eight bits: square from there on
-            even = square(odd);
-            if ((len & 1) != 0)
-                result = result == null ? even : compose(even, result);
-            len >>>= 1;
-            if (len == 0)
-                break;
-            odd = square(even);
-            if ((len & 1) != 0)
-                result = result == null ? odd : compose(odd, result);
-            len >>>= 1;
+    /** {@code op} times {@code crc} modulo the polynomial (reflected bit order). */
+    static int apply(int op, int crc) {
+        int m = 1 << 31;
+        int p = 0;
+        int b = crc;
+        while (true) {
+            if ((op & m) != 0) {
+                p ^= b;
+                if ((op & (m - 1)) == 0)
+                    return p;
+            }
+            m >>>= 1;
+            b = (b & 1) != 0 ? (b >>> 1) ^ POLY : b >>> 1;
+            if (m == 0)
+                return p;
         }
-        return result == null ? identity() : result;
     }
 
-    /** The operator applied to {@code crc}. */
-    static int apply(int[] op, int crc) {
-        int sum = 0;
-        for (int i = 0; crc != 0; i++, crc >>>= 1)
-            if ((crc & 1) != 0)
-                sum ^= op[i];
-        return sum;
-    }
-
-    private static int[] square(int[] op) {
-        return compose(op, op);
-    }
-
-    /** {@code outer} after {@code inner}. */
-    private static int[] compose(int[] outer, int[] inner) {
-        int[] out = new int[32];
-        for (int n = 0; n < 32; n++)
-            out[n] = apply(outer, inner[n]);
-        return out;
-    }
-
-    private static int[] identity() {
-        int[] id = new int[32];
-        for (int n = 0; n < 32; n++)
-            id[n] = 1 << n;
-        return id;
+    /**
+     * The CRC32C of {@code n} bytes cut into pieces of {@code piece} bytes (the last one shorter), from the pieces'
+     * sums in order.
+     */
+    static int ofPieces(int[] sums, int piece, long n) {
+        int step = shift(piece);
+        int total = sums[0];
+        for (int i = 1; i < sums.length; i++) {
+            long len = Math.min(piece, n - (long) i * piece);
+            total = len == piece ? apply(step, total) ^ sums[i] : combine(total, sums[i], len);
+        }
+        return total;
     }
 }

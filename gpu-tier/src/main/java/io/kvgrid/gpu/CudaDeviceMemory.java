@@ -199,21 +199,29 @@ public final class CudaDeviceMemory implements DeviceMemory {
         staged(c -> c.toHost(srcAddress, dst, (int) length, false));
     }
 
-    /** As {@link #copyToDevice}, the CRC32C taken by the workers chunk by chunk. */
+    /** As {@link #copyToDevice}, the CRC32C taken chunk by chunk as the bytes are copied. */
     @Override
     public int copyToDeviceChecked(ByteBuffer src, long handle) {
-        Allocation a = allocation(handle);
-        checkFits(src, a);
-        return staged(c -> c.toDevice(src, addressOf(a.ptr()), true));
+        return toAllocation(src, handle, true);
     }
 
-    /** As {@link #copyToHost}, the CRC32C taken by the workers chunk by chunk. */
+    /** As {@link #copyToHost}, the CRC32C taken chunk by chunk as the bytes are copied. */
     @Override
     public int copyToHostChecked(long handle, ByteBuffer dst, long length) {
+        return fromAllocation(handle, dst, length, true);
+    }
+
+    private int toAllocation(ByteBuffer src, long handle, boolean checksum) {
+        Allocation a = allocation(handle);
+        checkFits(src, a);
+        return staged(c -> c.toDevice(src, addressOf(a.ptr()), checksum));
+    }
+
+    private int fromAllocation(long handle, ByteBuffer dst, long length, boolean checksum) {
         Allocation a = allocation(handle);
         checkLength(a, length);
         checkInto(dst, length);
-        return staged(c -> c.toHost(addressOf(a.ptr()), dst, (int) length, true));
+        return staged(c -> c.toHost(addressOf(a.ptr()), dst, (int) length, checksum));
     }
 
     private int staged(ToIntFunction<CudaStaging> copy) {
@@ -291,16 +299,12 @@ public final class CudaDeviceMemory implements DeviceMemory {
 
     @Override
     public void copyToDevice(ByteBuffer src, long handle) {
-        Allocation a = allocation(handle);
-        checkFits(src, a);
-        copyIn(src, addressOf(a.ptr()));
+        toAllocation(src, handle, false);
     }
 
     @Override
     public void copyToHost(long handle, ByteBuffer dst, long length) {
-        Allocation a = allocation(handle);
-        checkLength(a, length);
-        copyOut(addressOf(a.ptr()), dst, length);
+        fromAllocation(handle, dst, length, false);
     }
 
     @Override

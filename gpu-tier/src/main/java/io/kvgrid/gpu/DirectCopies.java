@@ -99,14 +99,7 @@ final class DirectCopies {
     }
 
     private static int combine(List<CompletableFuture<Integer>> sums, int piece, int n) {
-        int[] shift = Crc32c.shift(piece);
-        int total = 0;
-        for (int i = 0; i < sums.size(); i++) {
-            int s = sums.get(i).join();
-            int len = Math.min(piece, n - i * piece);
-            total = i == 0 ? s : len == piece ? Crc32c.apply(shift, total) ^ s : Crc32c.combine(total, s, len);
-        }
-        return total;
+        return Crc32c.ofPieces(sums.stream().mapToInt(CompletableFuture::join).toArray(), piece, n);
     }
 
     /** Before returning, even on failure: no worker still reads the caller's buffer, the device has finished. */

@@ -14,7 +14,8 @@ import java.util.concurrent.Future;
  * the device's copy engine moves one chunk, worker threads copy the next chunks between the caller's buffer and their
  * slots, each checksumming its chunk while it is in that core's cache. One synchronous copy through one staging
  * buffer did the host's copy, the checksum and the device's copy one after another: the GPU tier moved 1 MiB at 0.24x
- * and 32 MiB at 0.13x of a raw pinned cuMemcpy on an H200 (2026-12-04). Not thread-safe: one transfer at a time.
+ * and 32 MiB at 0.14x (in) and 0.12x (out) of a raw pinned cuMemcpy on an H200 (2026-12-04). Not thread-safe: one
+ * transfer at a time.
  */
 final class StagedCopies {
     /**
@@ -43,7 +44,6 @@ final class StagedCopies {
     private final int chunk;
     private final Executor workers;
     private final int ahead;
-    private final int[] chunkShift;
 
     /**
      * @param slots   the staging slots, each {@code chunk} bytes (page-locked for a real device)
@@ -59,7 +59,6 @@ final class StagedCopies {
         this.chunk = chunk;
         this.workers = workers;
         this.ahead = ahead;
-        this.chunkShift = Crc32c.shift(chunk);
     }
 
     /**
@@ -91,7 +90,7 @@ final class StagedCopies {
         } finally {
             settle(fills);
         }
-        return checksum ? sum(sums, n) : 0;
+        return checksum ? Crc32c.ofPieces(sums, chunk, n) : 0;
     }
 
     /**
@@ -123,7 +122,7 @@ final class StagedCopies {
         } finally {
             settle(drains);
         }
-        return checksum ? sum(sums, length) : 0;
+        return checksum ? Crc32c.ofPieces(sums, chunk, length) : 0;
     }
 
     private int pieces(int n) {
@@ -194,15 +193,5 @@ final class StagedCopies {
         dma.finish();
         if (interrupted)
             Thread.currentThread().interrupt();
-    }
-
-    /** The CRC32C of the whole from the chunks' sums, in order. */
-    private int sum(int[] sums, int n) {
-        int total = sums[0];
-        for (int i = 1; i < sums.length; i++) {
-            int len = length(i, n);
-            total = len == chunk ? Crc32c.apply(chunkShift, total) ^ sums[i] : Crc32c.combine(total, sums[i], len);
-        }
-        return total;
     }
 }

@@ -35,7 +35,7 @@ class Crc32cTest {
     void oneShiftOperatorServesEveryChunkOfItsLength() {
         int chunk = 4_096;
         ByteBuffer all = bytes(10 * chunk + 123, 9);
-        int[] shift = Crc32c.shift(chunk);
+        int shift = Crc32c.shift(chunk);
         int sum = Crc32c.of(all.duplicate().limit(chunk));
         for (int at = chunk; at < all.capacity(); at += chunk) {
             ByteBuffer piece = all.duplicate().position(at).limit(Math.min(at + chunk, all.capacity()));
