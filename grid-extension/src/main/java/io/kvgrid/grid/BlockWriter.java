@@ -353,7 +353,7 @@ final class BlockWriter {
             if (KvGridAffinity.displaced(r.dataKey))
                 markers.add(r.dataKey);
         }
-        byCache.forEach((rep, dataKeys) -> caches.data(rep).removeAll(dataKeys));
+        byCache.forEach((rep, dataKeys) -> UnreadRemovals.remove(caches.data(rep), dataKeys));
         if (!markers.isEmpty())
             meta.removeAll(markers);
     }

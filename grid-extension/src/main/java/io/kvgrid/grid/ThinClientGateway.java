@@ -61,6 +61,8 @@ public final class ThinClientGateway {
     public static <T> T component(Ignite ignite, Class<T> cls, KvGridConfiguration cfg) {
         if (cls == GridSecurityProcessor.class)
             return cls.cast(new KvGridSecurityProcessor(ignite, cfg.getCacheNamePrefix()));
+        if (cls == org.apache.ignite.internal.processors.cacheobject.IgniteCacheObjectProcessor.class)
+            return cls.cast(UnreadRemovals.processor(ignite));
         return null;
     }
 
