@@ -13,7 +13,10 @@ import java.time.Duration;
  * }</pre>
  */
 public interface BlockTask {
-    /** Blocks until the task ends; throws the typed failure, if any. */
+    /**
+     * Blocks until the task ends; throws the typed failure, if any. A task no worker thread has started yet runs on
+     * the calling thread instead (once: the workers then pass it over).
+     */
     void await();
 
     /** Blocks at most {@code timeout}; throws {@link ErrorCode#TIMEOUT} if still running, or the task's failure. */
