@@ -29,8 +29,9 @@ public final class BlockTasks implements AutoCloseable {
     }
 
     public BlockTask submit(Runnable body) {
-        // Under the submitter's deadline (none, outside a store operation) on whichever thread runs it.
-        Claimed task = new Claimed(Deadlines.carried(body));
+        // Under no deadline on whichever thread runs it, as on a pool thread (a promotion handed on by a read must not
+        // inherit the read's 100 ms).
+        Claimed task = new Claimed(Deadlines.detached(body));
         try {
             pool.execute(task);
         } catch (RejectedExecutionException e) {
@@ -43,7 +44,9 @@ public final class BlockTasks implements AutoCloseable {
      * A body run once: by a pool thread, or by a caller of {@link Handle#await()} that finds no pool thread has
      * started it yet. Waking a pool thread and then the waiting caller are two hand-offs between threads; on a busy
      * machine each can wait out another thread's time slice (a single 2 MiB load from memory: 0.4 ms, its 99th
-     * percentile 4 ms, most of it before and after the read itself).
+     * percentile 4 ms, most of it before and after the read itself). Run by the caller, the body sees the caller's
+     * thread: an interrupt during it reaches its Ignite calls, and Ignite's security context is the caller's (the
+     * thin-client service awaits as the node).
      */
     private static final class Claimed implements Runnable {
         private final CompletableFuture<Void> done = new CompletableFuture<>();

@@ -58,6 +58,23 @@ final class Deadlines {
         };
     }
 
+    /**
+     * {@code body}, to run under no deadline on whichever thread runs it: a load or dump body, or a promotion a read
+     * hands on, runs as it would on a pool thread, even on a caller inside a store operation ({@link BlockTasks}).
+     */
+    static Runnable detached(Runnable body) {
+        return () -> {
+            Deadline was = CURRENT.get();
+            CURRENT.remove();
+            try {
+                body.run();
+            } finally {
+                if (was != null)
+                    CURRENT.set(was);
+            }
+        };
+    }
+
     /** {@code future}'s result, waiting no longer than the current deadline; TIMEOUT past it. */
     static <T> T get(IgniteFuture<T> future, String what) {
         Deadline d = CURRENT.get();

@@ -140,6 +140,7 @@ final class Evictor {
     private final java.util.Set<String> inFlight = new java.util.HashSet<>();
     private long batchesDone;
     private static final long QUEUE_NANOS = 1_000_000_000L;
+    private static final long WRITER_QUEUE_NANOS = 5 * QUEUE_NANOS;
 
     /**
      * Evicts batch by batch until {@code neededPages} are freed (with {@code ahead}, at least the policy's batch of
@@ -154,10 +155,12 @@ final class Evictor {
         while (true) {
             List<Candidate> batch;
             synchronized (passLock) {
-                // A writer needing room takes from a queue past its age while candidates are left (the eviction
-                // re-checks each: one read since stays); it scans only an empty queue. A scan reads every record
-                // (1-11 ms for 430 records on 2 cores, beside a 0.3 ms put of 2 MiB); the background pass rescans.
-                boolean stale = System.nanoTime() - queuedAtNanos >= QUEUE_NANOS && (watermark || ahead);
+                // A writer needing room takes from a queue up to WRITER_QUEUE_NANOS old while candidates are left (the
+                // eviction re-checks each: a block read since is leased by the read and stays); it scans an empty or
+                // older queue. A scan reads every record (1-11 ms for 430 records on 2 cores, beside a 0.3 ms put of
+                // 2 MiB); the background pass rescans a queue past QUEUE_NANOS on its 100 ms tick.
+                long age = System.nanoTime() - queuedAtNanos;
+                boolean stale = age >= (watermark || ahead ? QUEUE_NANOS : WRITER_QUEUE_NANOS);
                 if ((ahead && !scanned) || queueNext >= queue.size() || stale) {
                     if (scanned)
                         return freed;

@@ -6,7 +6,10 @@ import org.apache.ignite.internal.GridKernalContext;
 import org.apache.ignite.internal.IgniteEx;
 import org.apache.ignite.internal.processors.cache.CacheObject;
 import org.apache.ignite.internal.processors.cache.CacheObjectByteArrayImpl;
+import org.apache.ignite.events.EventType;
 import org.apache.ignite.internal.processors.cache.CacheObjectContext;
+import org.apache.ignite.internal.processors.cache.GridCacheAdapter;
+import org.apache.ignite.internal.processors.cache.GridCacheContext;
 import org.apache.ignite.internal.processors.cache.IncompleteCacheObject;
 import org.apache.ignite.internal.processors.cache.binary.CacheObjectBinaryProcessorImpl;
 
@@ -24,9 +27,9 @@ import java.util.Set;
  * fragment by fragment (its pages are still visited, and the row's version after it read) and stands as an empty
  * array. A remove of a key whose primary is this node runs on the caller's thread, so only those rows are passed
  * over; a remote primary's or a backup's copy is removed on Ignite's threads and read as before. The rows passed over
- * are those of payloads no record names any more: nothing reads their value again. What would see the empty array is
- * an event or continuous query on a payload cache asking for removed values (kvgrid has neither; thin clients may not
- * write these caches).
+ * are those of payloads no record names any more: nothing reads their value again. Where something on the node would
+ * look at removed values (a cache dump running, an interceptor, a continuous query, recorded removal events: kvgrid
+ * sets none of these on its payload caches), rows are removed Ignite's way.
  */
 final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
     /** Names of the caches whose removed rows this thread passes over; null when none. */
@@ -49,6 +52,10 @@ final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
      * this thread when this node's processor is an {@code UnreadRemovals}; a plain {@code removeAll} otherwise.
      */
     static <K> void remove(IgniteCache<K, ?> cache, Set<K> keys) {
+        if (!unread(cache)) {
+            cache.removeAll(keys);
+            return;
+        }
         Set<String> before = REMOVING.get();
         REMOVING.set(Set.of(cache.getName()));
         try {
@@ -56,6 +63,27 @@ final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
         } finally {
             REMOVING.set(before);
         }
+    }
+
+    /**
+     * True when nothing on this node would look at the old values of {@code cache}'s removed rows: no cache dump
+     * running (it writes the values of rows changed while it runs), no interceptor, no continuous query, removal
+     * events not recorded. kvgrid sets none of these on its payload caches; an application embedding it might.
+     */
+    private static boolean unread(IgniteCache<?, ?> cache) {
+        GridCacheAdapter<?, ?> c = ((IgniteEx) cache.unwrap(Ignite.class)).context().cache()
+            .internalCache(cache.getName());
+        if (c == null)
+            return false;
+        GridCacheContext<?, ?> cctx = c.context();
+        return cctx.dumpListener() == null && cctx.config().getInterceptor() == null
+            && !cctx.events().isRecordable(EventType.EVT_CACHE_OBJECT_REMOVED)
+            && none(cctx.continuousQueries().updateListeners(false, false))
+            && none(cctx.continuousQueries().updateListeners(true, false));
+    }
+
+    private static boolean none(java.util.Map<?, ?> listeners) {
+        return listeners == null || listeners.isEmpty();
     }
 
     static long valuesPassedOver() {
@@ -98,6 +126,8 @@ final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
                 if (headRead < HEAD_LEN)
                     return;
                 left = ByteBuffer.wrap(head).order(buf.order()).getInt();
+                if (left < 0) // as Ignite's own read fails on it (a negative array size)
+                    throw new IllegalStateException("a payload row's value has a negative length: " + left);
             }
             int n = Math.min(left, buf.remaining());
             buf.position(buf.position() + n);

@@ -135,6 +135,21 @@ class BlockTasksTest {
     }
 
     @Test
+    void aBodyRunByACallerInsideAStoreOperationRunsUnderNoDeadline() throws Exception {
+        occupyThePool();
+        List<Long> left = new CopyOnWriteArrayList<>();
+        BlockTask t = Deadlines.within(60_000, "readDeadlineMillis", () -> {
+            BlockTask inner = tasks.submit(() -> left.add(Deadlines.remainingMillis()));
+            inner.await(); // on this thread, inside the operation
+            left.add(Deadlines.remainingMillis());
+            return inner;
+        });
+        assertTrue(t.check());
+        assertEquals(-1L, left.get(0), "no deadline in the body, as on a pool thread");
+        assertTrue(left.get(1) > 0, "the caller's deadline is back after it: " + left.get(1));
+    }
+
+    @Test
     void aFailureOfABodyRunOnTheCallersThreadComesOutTyped() throws Exception {
         occupyThePool();
         BlockTask t = tasks.submit(() -> {

@@ -108,6 +108,34 @@ class UnreadRemovalsTest {
     }
 
     @Test
+    void aCacheWithAContinuousQueryHasItsRowsRemovedIgnitesWayAndTheListenerSeesTheOldValues() throws Exception {
+        String key = "unread/watched";
+        PayloadAccess.put(data, key, Payload.of(key, 300_000));
+        java.util.List<byte[]> old = new java.util.concurrent.CopyOnWriteArrayList<>();
+        org.apache.ignite.cache.query.ContinuousQuery<String, byte[]> q = new org.apache.ignite.cache.query.ContinuousQuery<>();
+        q.setIncludeExpired(false);
+        q.setLocalListener(events -> events.forEach(e -> {
+            if (e.getEventType() == javax.cache.event.EventType.REMOVED)
+                old.add(e.getOldValue());
+        }));
+        long seen = UnreadRemovals.valuesPassedOver();
+        try (var ignored = data.query(q)) {
+            UnreadRemovals.remove(data, Set.of(key));
+            for (int i = 0; i < 100 && old.isEmpty(); i++)
+                Thread.sleep(50); // the listener is notified on Ignite's threads
+        }
+        assertEquals(seen, UnreadRemovals.valuesPassedOver(), "read Ignite's way while a query listens");
+        assertFalse(data.containsKey(key));
+        assertEquals(1, old.size());
+        assertPayload(key, 300_000, old.get(0));
+
+        String next = "unread/unwatched";
+        PayloadAccess.put(data, next, Payload.of(next, 300_000));
+        UnreadRemovals.remove(data, Set.of(next));
+        assertEquals(seen + 1, UnreadRemovals.valuesPassedOver(), "passed over again once the query closed");
+    }
+
+    @Test
     void aRemovalThatFailsLeavesTheThreadReadingWholeValues() {
         String key = "unread/after-failure";
         PayloadAccess.put(data, key, Payload.of(key, 300_000));
