@@ -5,14 +5,13 @@ import io.kvgrid.ErrorCode;
 import io.kvgrid.KvGridException;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Runs load / dump bodies on a small daemon pool and hands out {@link BlockTask} handles. */
@@ -28,10 +27,17 @@ public final class BlockTasks implements AutoCloseable {
         });
     }
 
+    /**
+     * Runs {@code body} on the pool, or on the caller of the handle's {@link BlockTask#await()} that finds no pool
+     * thread has started it yet ({@link FutureTask#run()} runs a task once: the other caller returns at once). Waking
+     * a pool thread and then the waiting caller are two hand-offs between threads; on a busy machine each can wait out
+     * another thread's time slice (a single 2 MiB load from memory: 0.4 ms, its 99th percentile 4 ms, most of it
+     * before and after the read itself). Run by the caller, the body sees the caller's thread: an interrupt during it
+     * reaches its Ignite calls, and Ignite's security context is the caller's (the thin-client service awaits as the
+     * node). Its deadline is none on either thread (a promotion handed on by a read must not inherit the read's).
+     */
     public BlockTask submit(Runnable body) {
-        // Under no deadline on whichever thread runs it, as on a pool thread (a promotion handed on by a read must not
-        // inherit the read's 100 ms).
-        Claimed task = new Claimed(Deadlines.detached(body));
+        FutureTask<Void> task = new FutureTask<>(Deadlines.detached(body), null);
         try {
             pool.execute(task);
         } catch (RejectedExecutionException e) {
@@ -40,42 +46,12 @@ public final class BlockTasks implements AutoCloseable {
         return new Handle(task);
     }
 
-    /**
-     * A body run once: by a pool thread, or by a caller of {@link Handle#await()} that finds no pool thread has
-     * started it yet. Waking a pool thread and then the waiting caller are two hand-offs between threads; on a busy
-     * machine each can wait out another thread's time slice (a single 2 MiB load from memory: 0.4 ms, its 99th
-     * percentile 4 ms, most of it before and after the read itself). Run by the caller, the body sees the caller's
-     * thread: an interrupt during it reaches its Ignite calls, and Ignite's security context is the caller's (the
-     * thin-client service awaits as the node).
-     */
-    private static final class Claimed implements Runnable {
-        private final CompletableFuture<Void> done = new CompletableFuture<>();
-        private final AtomicBoolean started = new AtomicBoolean();
-        private final Runnable body;
-
-        Claimed(Runnable body) {
-            this.body = body;
-        }
-
-        @Override
-        public void run() {
-            if (!started.compareAndSet(false, true))
-                return;
-            try {
-                body.run();
-                done.complete(null);
-            } catch (Throwable t) {
-                done.completeExceptionally(t);
-            }
-        }
-    }
-
     @Override
     public void close() {
         pool.shutdown();
     }
 
-    private record Handle(Claimed task) implements BlockTask {
+    private record Handle(FutureTask<Void> task) implements BlockTask {
         @Override
         public void await() {
             // Not started yet: run here rather than wait for a pool thread to wake (an interrupted caller waits, so
@@ -83,7 +59,7 @@ public final class BlockTasks implements AutoCloseable {
             if (!Thread.currentThread().isInterrupted())
                 task.run();
             try {
-                task.done.get();
+                task.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new KvGridException(ErrorCode.TIMEOUT, null, "interrupted while waiting", e);
@@ -104,7 +80,7 @@ public final class BlockTasks implements AutoCloseable {
                 nanos = Long.MAX_VALUE;
             }
             try {
-                task.done.get(nanos, TimeUnit.NANOSECONDS);
+                task.get(nanos, TimeUnit.NANOSECONDS);
             } catch (TimeoutException e) {
                 throw new KvGridException(ErrorCode.TIMEOUT, "timeout", "task still running after " + timeout);
             } catch (InterruptedException e) {
@@ -117,7 +93,7 @@ public final class BlockTasks implements AutoCloseable {
 
         @Override
         public boolean check() {
-            return task.done.isDone();
+            return task.isDone();
         }
     }
 }

@@ -30,32 +30,16 @@ final class Deadlines {
         Deadline outer = CURRENT.get();
         Deadline d = new Deadline(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis), millis, setting);
         // A nested operation keeps the earlier of the two deadlines.
-        CURRENT.set(outer != null && outer.atNanos - d.atNanos < 0 ? outer : d);
-        try {
-            return body.get();
-        } finally {
-            if (outer == null)
-                CURRENT.remove();
-            else
-                CURRENT.set(outer);
-        }
+        return under(outer != null && outer.atNanos - d.atNanos < 0 ? outer : d, body);
     }
 
     /** {@code body}, to run on another thread under this thread's current deadline (or none, as here). */
     static Runnable carried(Runnable body) {
         Deadline d = CURRENT.get();
-        return () -> {
-            Deadline was = CURRENT.get();
-            CURRENT.set(d);
-            try {
-                body.run();
-            } finally {
-                if (was == null)
-                    CURRENT.remove();
-                else
-                    CURRENT.set(was);
-            }
-        };
+        return () -> under(d, () -> {
+            body.run();
+            return null;
+        });
     }
 
     /**
@@ -63,16 +47,28 @@ final class Deadlines {
      * hands on, runs as it would on a pool thread, even on a caller inside a store operation ({@link BlockTasks}).
      */
     static Runnable detached(Runnable body) {
-        return () -> {
-            Deadline was = CURRENT.get();
+        return () -> under(null, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /** Runs {@code body} under {@code d} (none when null), then puts back the deadline this thread had. */
+    private static <T> T under(Deadline d, Supplier<T> body) {
+        Deadline was = CURRENT.get();
+        set(d);
+        try {
+            return body.get();
+        } finally {
+            set(was);
+        }
+    }
+
+    private static void set(Deadline d) {
+        if (d == null)
             CURRENT.remove();
-            try {
-                body.run();
-            } finally {
-                if (was != null)
-                    CURRENT.set(was);
-            }
-        };
+        else
+            CURRENT.set(d);
     }
 
     /** {@code future}'s result, waiting no longer than the current deadline; TIMEOUT past it. */

@@ -102,54 +102,28 @@ final class LentRowReads {
         }
     }
 
-    /**
-     * A value read fragment by fragment: a head of its length (4 bytes, in the page's byte order) and type (1 byte),
-     * which may itself be split between fragments, then the bytes.
-     */
-    static final class LentValue extends IncompleteCacheObject {
-        private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
+    /** A value read fragment by fragment into a buffer lent for its length. */
+    static final class LentValue extends FragmentedValue {
         private final IntFunction<ByteBuffer> buffers;
-        private final byte[] head = new byte[HEAD_LEN];
-        private int headRead;
-        private byte type;
         private ByteBuffer target;
 
         LentValue(IntFunction<ByteBuffer> buffers) {
-            super(NOTHING.duplicate()); // nothing to read yet: Ignite's part allocates only its 5-byte head
             this.buffers = buffers;
         }
 
-        /** Reads what {@code buf} holds of this value, up to its end. */
         @Override
-        public void readData(ByteBuffer buf) {
-            if (target == null) {
-                int n = Math.min(HEAD_LEN - headRead, buf.remaining());
-                buf.get(head, headRead, n);
-                headRead += n;
-                if (headRead < HEAD_LEN)
-                    return;
-                ByteBuffer h = ByteBuffer.wrap(head).order(buf.order());
-                int len = h.getInt();
-                type = h.get();
-                target = buffers.apply(len);
-                if (target.position() != 0 || target.remaining() != len)
-                    throw new IllegalStateException("lent a buffer of " + target.remaining() + " bytes from "
-                        + target.position() + " for " + len);
-            }
-            int n = Math.min(target.remaining(), buf.remaining());
+        void begin(int length) {
+            target = buffers.apply(length);
+            if (target.position() != 0 || target.remaining() != length)
+                throw new IllegalStateException("lent a buffer of " + target.remaining() + " bytes from "
+                    + target.position() + " for " + length);
+        }
+
+        @Override
+        void take(ByteBuffer buf, int n) {
             target.put(target.position(), buf, buf.position(), n);
             target.position(target.position() + n);
             buf.position(buf.position() + n);
-        }
-
-        @Override
-        public boolean isReady() {
-            return target != null && !target.hasRemaining();
-        }
-
-        @Override
-        public byte type() {
-            return type;
         }
 
         /** The buffer read into: its position at the end of what was read. */

@@ -32,8 +32,8 @@ import java.util.Set;
  * sets none of these on its payload caches), rows are removed Ignite's way.
  */
 final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
-    /** Names of the caches whose removed rows this thread passes over; null when none. */
-    private static final ThreadLocal<Set<String>> REMOVING = new ThreadLocal<>();
+    /** Name of the cache whose removed rows this thread passes over; null when none. */
+    private static final ThreadLocal<String> REMOVING = new ThreadLocal<>();
     private static final CacheObject UNREAD = new CacheObjectByteArrayImpl(new byte[0]);
     /** Values passed over on any node of this JVM (tests see that the removals took this path). */
     private static final java.util.concurrent.atomic.LongAdder PASSED_OVER = new java.util.concurrent.atomic.LongAdder();
@@ -56,12 +56,11 @@ final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
             cache.removeAll(keys);
             return;
         }
-        Set<String> before = REMOVING.get();
-        REMOVING.set(Set.of(cache.getName()));
+        REMOVING.set(cache.getName());
         try {
             cache.removeAll(keys);
         } finally {
-            REMOVING.set(before);
+            REMOVING.remove();
         }
     }
 
@@ -96,8 +95,8 @@ final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
             p.readData(buf);
             return p;
         }
-        Set<String> removing = REMOVING.get();
-        if (incomplete == null && removing != null && removing.contains(ctx.cacheName())) {
+        // Only a value's first fragment decides (a read of 1 MiB is 64 fragments of 16 KiB pages).
+        if (incomplete == null && ctx.cacheName().equals(REMOVING.get())) {
             PassedOver p = new PassedOver();
             p.readData(buf);
             PASSED_OVER.increment();
@@ -106,44 +105,20 @@ final class UnreadRemovals extends CacheObjectBinaryProcessorImpl {
         return super.toCacheObject(ctx, buf, incomplete);
     }
 
-    /** A value read past: its head (length, type; possibly split between fragments), then its bytes skipped. */
-    static final class PassedOver extends IncompleteCacheObject {
-        private static final ByteBuffer NOTHING = ByteBuffer.allocate(0);
-        private final byte[] head = new byte[HEAD_LEN];
-        private int headRead;
-        private int left = -1;
-
-        PassedOver() {
-            super(NOTHING.duplicate()); // nothing to read yet: Ignite's part allocates only its 5-byte head
+    /** A value read past: its bytes skipped, an empty array standing for it once read. */
+    static final class PassedOver extends FragmentedValue {
+        @Override
+        void begin(int length) {
         }
 
         @Override
-        public void readData(ByteBuffer buf) {
-            if (left < 0) {
-                int n = Math.min(HEAD_LEN - headRead, buf.remaining());
-                buf.get(head, headRead, n);
-                headRead += n;
-                if (headRead < HEAD_LEN)
-                    return;
-                left = ByteBuffer.wrap(head).order(buf.order()).getInt();
-                if (left < 0) // as Ignite's own read fails on it (a negative array size)
-                    throw new IllegalStateException("a payload row's value has a negative length: " + left);
-            }
-            int n = Math.min(left, buf.remaining());
+        void take(ByteBuffer buf, int n) {
             buf.position(buf.position() + n);
-            left -= n;
-            if (left == 0)
-                object(UNREAD);
         }
 
         @Override
-        public boolean isReady() {
-            return left == 0;
-        }
-
-        @Override
-        public byte type() {
-            return head[HEAD_LEN - 1];
+        public CacheObject object() {
+            return isReady() ? UNREAD : null;
         }
     }
 }
