@@ -4,7 +4,6 @@ import io.kvgrid.EvictionListener;
 import io.kvgrid.KvGridConfiguration;
 import org.apache.ignite.Ignite;
 import org.apache.ignite.cache.CachePeekMode;
-import org.apache.ignite.cluster.ClusterNode;
 
 import javax.cache.Cache;
 import javax.cache.processor.EntryProcessorResult;
@@ -20,20 +19,18 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A server node's eviction passes (watermark policy, see {@link SpaceGovernor}): picks blocks whose copies live here,
  * writes each payload down to the node's tiers below memory (when it has some), re-checks and updates the metadata
- * atomically, tells the eviction listener, frees the payloads. Choosing candidates runs under a lock of its own;
- * evicting them runs outside it, so several passes (the background one, writers that need room) evict disjoint
- * batches at once, and never under the lock writers take to reserve room: a pass makes cluster round trips and SSD
- * writes.
+ * atomically, tells the eviction listener, frees the payloads. Candidates come from {@link EvictionCandidates}; only
+ * taking a batch of them runs under a lock, so several passes (the background one, writers that need room) evict
+ * disjoint batches at once, and never under the lock writers take to reserve room: a pass makes cluster round trips
+ * and SSD writes.
  */
 final class Evictor {
     private final Ignite ignite;
     private final GridBlockStore store;
     private final KvGridConfiguration cfg;
     private final int pageSize;
-    /** Guards choosing candidates (the scan, the queue); evicting them runs outside it, several passes at once. */
-    private final Object passLock = new Object();
-    /** Why the last eviction pass could not free more: blocks it had to leave (leased, hard-, soft-pinned). */
-    private volatile String lastBlocked = "";
+    /** What passes evict, oldest first; evicting runs outside its lock, several passes at once. */
+    private final EvictionCandidates candidates;
     /** Evictions by the watermark monitor, and those a write needing room ran (reported as reason "full"). */
     private final AtomicLong watermarkEvictions = new AtomicLong();
     private final AtomicLong roomEvictions = new AtomicLong();
@@ -45,6 +42,7 @@ final class Evictor {
         this.store = store;
         this.cfg = cfg;
         this.pageSize = pageSize;
+        this.candidates = new EvictionCandidates(ignite, store, cfg, pageSize);
     }
 
     /** Where evicted payloads go instead of being dropped (the node's tiers below memory), if it has some. */
@@ -53,7 +51,7 @@ final class Evictor {
     }
 
     String lastBlocked() {
-        return lastBlocked;
+        return candidates.lastBlocked();
     }
 
     long watermarkEvictions() {
@@ -70,12 +68,12 @@ final class Evictor {
 
     /** A pass of the watermark monitor: evicts at least {@code neededPages} and the policy's batch. */
     long watermarkPass(long neededPages, long now) {
-        return evictPass(neededPages, now, true, true);
+        return evictPass(neededPages, now, true, true, false);
     }
 
     /** A pass of the background eviction: evicts about {@code neededPages}, counted as watermark evictions. */
     long backgroundPass(long neededPages, long now) {
-        return evictPass(neededPages, now, false, true);
+        return evictPass(neededPages, now, false, true, false);
     }
 
     /**
@@ -84,33 +82,31 @@ final class Evictor {
      * access first. Leased and pinned blocks stay; a lease taken meanwhile is honoured by the removal itself.
      */
     int evictForMetadata(long now) {
-        List<Candidate> eligible = new ArrayList<>();
+        List<EvictionCandidates.Candidate> eligible = new ArrayList<>();
         for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY)) {
             BlockRecord r = e.getValue();
             if (r.complete() && !r.hardPin && r.leaseUntil <= now
                 && (r.softPinUntil <= now || cfg.isEvictSoftPinned()))
-                eligible.add(new Candidate(e.getKey(), r));
+                eligible.add(new EvictionCandidates.Candidate(e.getKey(), r));
         }
-        eligible.sort(Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess).thenComparing(Candidate::key));
+        eligible.sort(Comparator.<EvictionCandidates.Candidate>comparingLong(c -> c.rec().lastAccess)
+            .thenComparing(EvictionCandidates.Candidate::key));
         int n = Math.min(eligible.size(), Math.max(1, (int) Math.ceil(cfg.getEvictionRatio() * eligible.size())));
         int removed = 0;
         for (int i = 0; i < n; i += BATCH) {
             List<String> keys = new ArrayList<>();
-            for (Candidate c : eligible.subList(i, Math.min(n, i + BATCH)))
-                keys.add(c.key);
+            for (EvictionCandidates.Candidate c : eligible.subList(i, Math.min(n, i + BATCH)))
+                keys.add(c.key());
             var res = store.batchRemove(keys, false);
             for (int j = 0; j < keys.size(); j++) {
                 if (!res.get(j).ok())
                     continue;
                 removed++;
                 watermarkEvictions.incrementAndGet();
-                evictedBytes.addAndGet(eligible.get(i + j).rec.size);
+                evictedBytes.addAndGet(eligible.get(i + j).rec().size);
             }
         }
         return removed;
-    }
-
-    private record Candidate(String key, BlockRecord rec) {
     }
 
     /**
@@ -122,163 +118,57 @@ final class Evictor {
         return evict(neededPages, now, true);
     }
 
-    /** {@code ahead}: also evict the watermark policy's batch, not only {@code neededPages}. */
+    /**
+     * A writer's pass ({@code ahead} false): evicts what it needs from the queue as it stands. With {@code ahead}, a
+     * fresh scan and the watermark policy's batch too.
+     */
     long evict(long neededPages, long now, boolean ahead) {
-        return evictPass(neededPages, now, ahead, false);
+        return evictPass(neededPages, now, ahead, false, ahead);
     }
 
     /**
-     * Candidates of the last scan not yet handed to a pass, oldest first: passes take from here for up to
-     * {@link #QUEUE_NANOS} instead of scanning every record again (a background pass runs whenever writes pass the
-     * wake-up fill). A candidate read, pinned or rewritten since is left alone by the eviction's own re-check.
-     * Guarded by {@link #passLock}, as are {@link #inFlight} (keys a pass is evicting now, which a new scan skips)
-     * and {@link #lastBlocked}'s scan.
-     */
-    private List<Candidate> queue = List.of();
-    private int queueNext;
-    private long queuedAtNanos;
-    private final java.util.Set<String> inFlight = new java.util.HashSet<>();
-    private long batchesDone;
-    private static final long QUEUE_NANOS = 1_000_000_000L;
-    private static final long WRITER_QUEUE_NANOS = 5 * QUEUE_NANOS;
-
-    /**
      * Evicts batch by batch until {@code neededPages} are freed (with {@code ahead}, at least the policy's batch of
-     * {@code evictionRatio} too) or no candidate is left. Only choosing a batch runs under {@link #passLock}; the
-     * eviction itself (cluster round trips, writes to the tiers below, Ignite freeing the rows) runs outside it, so
-     * a writer that needs room evicts a batch of its own beside the background pass instead of waiting behind it:
-     * on a full region both then free pages, and neither core idles.
+     * {@code evictionRatio} too) or no candidate is left. Candidates come from {@link EvictionCandidates}: a writer
+     * ({@code !watermark && !ahead}) scans only when the queue is exhausted, the background and watermark passes also
+     * when it is past its refresh age, and a {@code fresh} pass (tests, at a chosen moment of an injected clock) always.
+     * Taking a batch is the only step under a lock; the eviction itself (cluster round trips, writes to the tiers below,
+     * Ignite freeing the rows) runs outside it, so a writer that needs room evicts a batch of its own beside the
+     * background pass instead of waiting behind it: on a full region both then free pages, and neither core idles.
      */
-    private long evictPass(long neededPages, long now, boolean ahead, boolean watermark) {
+    private long evictPass(long neededPages, long now, boolean ahead, boolean watermark, boolean fresh) {
+        long seen = candidates.generation();
+        boolean scanned = fresh || candidates.stale(watermark || ahead);
+        if (scanned)
+            neededPages = Math.max(neededPages, candidates.rescan(now, ahead, fresh ? -1 : seen));
+        else if (ahead)
+            neededPages = Math.max(neededPages, candidates.quotaPages());
         long freed = 0;
-        boolean scanned = false;
-        while (true) {
-            List<Candidate> batch;
-            synchronized (passLock) {
-                // A writer needing room takes from a queue up to WRITER_QUEUE_NANOS old while candidates are left (the
-                // eviction re-checks each: a block read since is leased by the read and stays); it scans an empty or
-                // older queue. A scan reads every record (1-11 ms for 430 records on 2 cores, beside a 0.3 ms put of
-                // 2 MiB); the background pass rescans a queue past QUEUE_NANOS on its 100 ms tick.
-                long age = System.nanoTime() - queuedAtNanos;
-                boolean stale = age >= (watermark || ahead ? QUEUE_NANOS : WRITER_QUEUE_NANOS);
-                if ((ahead && !scanned) || queueNext >= queue.size() || stale) {
-                    if (scanned)
-                        return freed;
-                    long quotaPages = scan(now, ahead);
-                    scanned = true;
-                    neededPages = Math.max(neededPages, quotaPages);
-                }
-                if (freed >= neededPages)
+        while (freed < neededPages) {
+            List<EvictionCandidates.Candidate> batch = candidates.take(neededPages - freed, BATCH);
+            if (batch.isEmpty()) {
+                if (scanned)
                     return freed;
-                batch = take(neededPages - freed);
-                if (batch.isEmpty()) {
-                    if (scanned)
-                        return freed;
-                    queueNext = queue.size();
-                    continue;
-                }
+                candidates.rescan(now, false, candidates.generation());
+                scanned = true;
+                continue;
             }
             try {
                 freed += evictBatch(batch, now, watermark);
             } finally {
-                synchronized (passLock) {
-                    for (Candidate c : batch)
-                        inFlight.remove(c.key);
-                    batchesDone++;
-                    passLock.notifyAll();
-                }
+                candidates.done(batch);
             }
         }
+        return freed;
     }
 
     /** Batches any pass has finished evicting; a writer compares it before and after its own pass. */
     long batchesDone() {
-        synchronized (passLock) {
-            return batchesDone;
-        }
+        return candidates.batchesDone();
     }
 
-    /**
-     * When other passes are evicting now, waits until one of their batches is done (at most {@code millis}) and
-     * returns true: a pass that found nothing left to take may still get room from them. Also true at once when a
-     * batch finished since {@code seenBatches} (the writer's pass found the candidates another pass held, and that
-     * pass ended before this call: its room is there to take). False at once otherwise.
-     */
+    /** See {@link EvictionCandidates#awaitInFlight}. */
     boolean awaitInFlight(long millis, long seenBatches) throws InterruptedException {
-        synchronized (passLock) {
-            if (batchesDone != seenBatches)
-                return true;
-            if (inFlight.isEmpty())
-                return false;
-            passLock.wait(millis);
-            return true;
-        }
-    }
-
-    /** The next candidates of the queue, enough by their sizes to free {@code pages}, at most a batch; under the lock. */
-    private List<Candidate> take(long pages) {
-        List<Candidate> batch = new ArrayList<>();
-        for (long f = 0; queueNext < queue.size() && batch.size() < BATCH && f < pages; queueNext++) {
-            Candidate c = queue.get(queueNext);
-            if (!inFlight.add(c.key))
-                continue;
-            batch.add(c);
-            f += RegionPages.reservedPages(c.rec.size, pageSize);
-        }
-        return batch;
-    }
-
-    /**
-     * Scans the records of block copies held here into the queue (unpinned oldest first, then soft-pinned if they
-     * may go); under the lock. Returns the pages of the policy's batch ({@code evictionRatio} of the candidates,
-     * oldest first) when {@code ahead}, else 0.
-     */
-    private long scan(long now, boolean ahead) {
-        List<Candidate> unpinned = new ArrayList<>();
-        List<Candidate> softPinned = new ArrayList<>();
-        int leased = 0;
-        int hard = 0;
-        ClusterNode local = ignite.cluster().localNode();
-        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP)) {
-            BlockRecord r = e.getValue();
-            String key = e.getKey();
-            if (r.state == BlockRecord.REF) {
-                key = r.dataKey;
-                r = store.metaCache().get(key);
-                if (r == null || !e.getKey().equals(r.dataKey))
-                    continue;
-            }
-            if (!r.complete() || !r.inMemory() || inFlight.contains(key))
-                continue;
-            if (!ignite.affinity(r.dataCache).isPrimaryOrBackup(local, r.dataKey))
-                continue;
-            if (r.hardPin || r.leaseUntil > now) {
-                if (r.hardPin)
-                    hard++;
-                else
-                    leased++;
-                continue;
-            }
-            (r.softPinUntil > now ? softPinned : unpinned).add(new Candidate(key, r));
-        }
-        Comparator<Candidate> oldestFirst = Comparator.<Candidate>comparingLong(c -> c.rec.lastAccess)
-            .thenComparing(Candidate::key);
-        unpinned.sort(oldestFirst);
-        softPinned.sort(oldestFirst);
-        int quota = ahead ? (int) Math.ceil(cfg.getEvictionRatio() * (unpinned.size() + softPinned.size())) : 0;
-        lastBlocked = leased + " leased, " + hard + " hard-pinned"
-            + (cfg.isEvictSoftPinned() ? "" : ", " + softPinned.size() + " soft-pinned (evictSoftPinned is off)")
-            + " block copies here";
-        long quotaPages = 0;
-        for (Candidate c : unpinned.subList(0, Math.min(quota, unpinned.size())))
-            quotaPages += RegionPages.reservedPages(c.rec.size, pageSize);
-        List<Candidate> all = new ArrayList<>(unpinned);
-        if (cfg.isEvictSoftPinned())
-            all.addAll(softPinned);
-        queue = all;
-        queueNext = 0;
-        queuedAtNanos = System.nanoTime();
-        return quotaPages;
+        return candidates.awaitInFlight(millis, seenBatches);
     }
 
     /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */
@@ -289,7 +179,7 @@ final class Evictor {
      * re-checked and updated atomically (a block read, hard-pinned or rewritten since it was picked stays), then the
      * listener sees the evicted ones, then all their payload replicas are freed. Returns the pages freed.
      */
-    private long evictBatch(List<Candidate> batch, long now, boolean watermark) {
+    private long evictBatch(List<EvictionCandidates.Candidate> batch, long now, boolean watermark) {
         NodeTiers lt = tiers;
         String localId = String.valueOf(ignite.cluster().localNode().consistentId());
         Map<String, MetaOps.FinishEvict> finish = new LinkedHashMap<>();
@@ -298,20 +188,21 @@ final class Evictor {
         // The payload is read only for whom it goes to: the tiers below, the eviction listener. Otherwise it is freed
         // unread (2 MiB blocks: a copy out of the region per block would cost as much as the write that needs room).
         boolean needBytes = lt != null || cfg.getEvictionListener() != null;
-        for (Candidate c : batch) {
-            BlockRecord r = c.rec;
+        for (EvictionCandidates.Candidate c : batch) {
+            BlockRecord r = c.rec();
             byte[] payload = needBytes
                 ? store.data(r).localPeek(r.dataKey, CachePeekMode.PRIMARY, CachePeekMode.BACKUP) : null;
             if (needBytes && payload == null)
                 continue;
-            int kept = lt == null ? 0 : lt.spill(c.key, r, payload);
+            int kept = lt == null ? 0 : lt.spill(c.key(), r, payload);
             if (kept != 0) {
-                spilled.put(c.key, kept);
+                spilled.put(c.key(), kept);
                 store.meters().spilled(payload.length);
             }
             if (payload != null)
-                payloads.put(c.key, payload);
-            finish.put(c.key, new MetaOps.FinishEvict(r.dataKey, now, kept != 0 ? localId : null, kept));
+                payloads.put(c.key(), payload);
+            finish.put(c.key(), new MetaOps.FinishEvict(r.dataKey, r.lastAccess, now, kept != 0 ? localId : null,
+                kept));
         }
         if (finish.isEmpty())
             return 0;
@@ -319,20 +210,20 @@ final class Evictor {
         EvictionListener l = cfg.getEvictionListener();
         List<BlockRecord> evicted = new ArrayList<>();
         long freed = 0;
-        for (Candidate c : batch) {
-            if (!finish.containsKey(c.key))
+        for (EvictionCandidates.Candidate c : batch) {
+            if (!finish.containsKey(c.key()))
                 continue;
-            MetaOps.Outcome o = MetaOps.value(outcomes.get(c.key));
-            if (o == MetaOps.Outcome.ABSENT && spilled.containsKey(c.key))
-                lt.below().remove(c.key);
+            MetaOps.Outcome o = MetaOps.value(outcomes.get(c.key()));
+            if (o == MetaOps.Outcome.ABSENT && spilled.containsKey(c.key()))
+                lt.below().remove(c.key());
             if (o != MetaOps.Outcome.DONE)
                 continue;
             if (l != null)
-                l.onEvict(c.key, c.rec.toMeta(c.key, List.of()), ByteBuffer.wrap(payloads.get(c.key)).asReadOnlyBuffer());
-            evicted.add(c.rec);
+                l.onEvict(c.key(), c.rec().toMeta(c.key(), List.of()), ByteBuffer.wrap(payloads.get(c.key())).asReadOnlyBuffer());
+            evicted.add(c.rec());
             (watermark ? watermarkEvictions : roomEvictions).incrementAndGet();
-            evictedBytes.addAndGet(c.rec.size);
-            freed += RegionPages.reservedPages(c.rec.size, pageSize);
+            evictedBytes.addAndGet(c.rec().size);
+            freed += RegionPages.reservedPages(c.rec().size, pageSize);
         }
         store.freePayloads(evicted);
         // A later spill of this batch may have made a tier drop (or write down) an earlier one before its record named

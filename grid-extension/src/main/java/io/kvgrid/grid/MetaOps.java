@@ -157,20 +157,23 @@ final class MetaOps {
 
     /**
      * Finishes evicting the in-memory copy written under {@code dataKey}, re-checking eligibility atomically. If the
-     * block was read (leased), pinned hard or rewritten since it was picked, the memory copy stays (KEPT; a lower-tier
-     * copy made meanwhile is recorded). Otherwise the record loses its MEMORY tier: it is removed, or, when
+     * block was read (leased, or its access time moved past {@code pickedAccess}, the access time it was picked by),
+     * pinned hard or rewritten since it was picked, the memory copy stays (KEPT; a lower-tier copy made meanwhile is
+     * recorded). Otherwise the record loses its MEMORY tier: it is removed, or, when
      * {@code lowerNode} kept a copy, it now points there (DONE).
      */
     static final class FinishEvict implements CacheEntryProcessor<String, BlockRecord, Outcome> {
         private static final long serialVersionUID = 1L;
         private final String dataKey;
+        private final long pickedAccess;
         private final long now;
         private final String lowerNode;
         private final int lowerTierBits;
 
         /** {@code lowerTierBits}: the tiers of {@code lowerNode} that took a copy. */
-        FinishEvict(String dataKey, long now, String lowerNode, int lowerTierBits) {
+        FinishEvict(String dataKey, long pickedAccess, long now, String lowerNode, int lowerTierBits) {
             this.dataKey = dataKey;
+            this.pickedAccess = pickedAccess;
             this.now = now;
             this.lowerNode = lowerNode;
             this.lowerTierBits = lowerTierBits;
@@ -181,7 +184,7 @@ final class MetaOps {
             BlockRecord r = e.getValue();
             if (r == null || !r.complete() || !r.inMemory() || !dataKey.equals(r.dataKey))
                 return Outcome.ABSENT;
-            boolean stays = r.hardPin || r.leaseUntil > now;
+            boolean stays = r.hardPin || r.leaseUntil > now || r.lastAccess > pickedAccess;
             if (lowerNode != null) {
                 r.tiers = (r.tiers & io.kvgrid.Tier.MEMORY.bit()) | lowerTierBits;
                 r.tierNode = lowerNode;

@@ -332,6 +332,11 @@ final class SpaceGovernor implements AutoCloseable {
         return evictor.evict(neededPages, now);
     }
 
+    /** A writer's pass, as {@link #reserve} runs one: from the eviction queue as it stands. For tests. */
+    long evictQueued(long neededPages, long now) {
+        return evictor.evict(neededPages, now, false);
+    }
+
     @Override
     public void close() {
         stopping = true;

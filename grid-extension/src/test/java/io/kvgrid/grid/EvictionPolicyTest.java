@@ -132,6 +132,24 @@ class EvictionPolicyTest {
     }
 
     @Test
+    void aWriterTakingFromAnOlderQueueLeavesTheBlocksReadSinceTheScanAndEvictsTheNextOldest() {
+        List<String> keys = putAged("queued", 400, PutOptions.defaults());
+        governor.evict(0, clock.get()); // scans: the 20 oldest go, the queue holds the other 380
+        assertEquals(keys.subList(0, 20), evicted);
+        clock.addAndGet(5_000);
+        store.prefetch(keys.subList(20, 30)); // read without a lease, in the background: only their access time moves
+        var meta = KvGridRuntime.of(cluster.node(0).ignite()).store().metaCache();
+        await().atMost(Duration.ofSeconds(10))
+            .until(() -> keys.subList(20, 30).stream().allMatch(k -> meta.get(k).lastAccess == clock.get()));
+        evicted.clear();
+        long tenBlocks = 10 * RegionPages.reservedPages(SIZE, governor.pageSize());
+        assertEquals(tenBlocks, governor.evictQueued(tenBlocks, clock.get()));
+        assertEquals(keys.subList(30, 40), evicted, "the queue's next ten not read since the scan, oldest first");
+        for (String k : keys.subList(20, 30))
+            Payload.assertPayload(k, SIZE, store.get(k));
+    }
+
+    @Test
     void everyUnpinnedBlockGoesBeforeAnySoftPinnedOneAndSoftPinnedGoOldestFirst() {
         // Soft-pinned blocks are the older ones, so plain age order would take them first.
         List<String> pinned = putAged("soft", 10, PutOptions.builder().softPin(Duration.ofHours(1)).build());

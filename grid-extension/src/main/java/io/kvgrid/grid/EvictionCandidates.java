@@ -1,0 +1,221 @@
+package io.kvgrid.grid;
+
+import io.kvgrid.KvGridConfiguration;
+import org.apache.ignite.Ignite;
+import org.apache.ignite.cache.CachePeekMode;
+import org.apache.ignite.cluster.ClusterNode;
+
+import javax.cache.Cache;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The candidates of a node's eviction passes ({@link Evictor}): block copies held here, unpinned oldest access first,
+ * then soft-pinned ones if they may go, as one scan of the node's records found them, and the keys passes are
+ * evicting now.
+ * <p>
+ * A queue stays good for as long as it has candidates: each eviction re-checks its block's record and leaves a block
+ * read, leased, pinned or rewritten since the scan (its access time or data key moved), and blocks written since are
+ * newer than every candidate. So writers only scan an exhausted queue, and the background pass rescans to find what
+ * a scan could not take (leases and pins that ran out since) no more often than {@link #REFRESH_NANOS}, and not until
+ * ten times the last scan's duration has passed: a scan reads every record held here (about 150 ms for 110,000
+ * records on 2 cores), so it takes at most a tenth of the thread that runs it. A scan runs outside the lock that
+ * passes take candidates under: writers go on taking from the old queue while it runs, and a pass that finds a new
+ * queue published while it waited for a scan of its own takes that one instead of scanning again.
+ */
+final class EvictionCandidates {
+    /**
+     * A block copy that may be evicted, with its record as the scan read it. The scan keeps a copy: with
+     * {@code copyOnRead} off, Ignite may hand the object it read to a later processor that changes it in place (a
+     * read's touch moves its access time, a promotion its data key), and the eviction re-checks against what it picked.
+     */
+    record Candidate(String key, BlockRecord rec) {
+    }
+
+    private static final long REFRESH_NANOS = 1_000_000_000L;
+
+    private final Ignite ignite;
+    private final GridBlockStore store;
+    private final KvGridConfiguration cfg;
+    private final int pageSize;
+    /** Guards the queue, its position and scan facts, and {@link #batchesDone}. */
+    private final Object lock = new Object();
+    /** One scan at a time. */
+    private final ReentrantLock scanLock = new ReentrantLock();
+    private List<Candidate> queue = List.of();
+    private int next;
+    private long scannedAtNanos;
+    private long scanNanos;
+    private long scannedTopology = -1;
+    private long generation;
+    private long batchesDone;
+    /** Keys a pass is evicting now: taken once, skipped by scans. */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** Why the last scan could not offer more: blocks it had to leave (leased, hard-, soft-pinned). */
+    private volatile String lastBlocked = "";
+
+    EvictionCandidates(Ignite ignite, GridBlockStore store, KvGridConfiguration cfg, int pageSize) {
+        this.ignite = ignite;
+        this.store = store;
+        this.cfg = cfg;
+        this.pageSize = pageSize;
+    }
+
+    String lastBlocked() {
+        return lastBlocked;
+    }
+
+    /** Which queue is published: a pass that read it before waiting for a scan sees whether one came meanwhile. */
+    long generation() {
+        synchronized (lock) {
+            return generation;
+        }
+    }
+
+    /**
+     * Whether a pass should rescan before taking: the queue is exhausted, or the cluster's topology changed since (the
+     * copies held here moved), or, for the background pass ({@code refresh}), the queue is past its refresh age.
+     */
+    boolean stale(boolean refresh) {
+        long topology = ignite.cluster().topologyVersion();
+        synchronized (lock) {
+            if (next >= queue.size() || topology != scannedTopology)
+                return true;
+            return refresh && System.nanoTime() - scannedAtNanos >= Math.max(REFRESH_NANOS, 10 * scanNanos);
+        }
+    }
+
+    /**
+     * Scans the records of block copies held here into a new queue, unless {@code seenGeneration} is not -1 and a
+     * queue newer than it was published while this pass waited for the scan lock. Returns the pages of the policy's
+     * batch ({@code evictionRatio} of the candidates, oldest first) when {@code ahead}, else 0.
+     */
+    long rescan(long now, boolean ahead, long seenGeneration) {
+        scanLock.lock();
+        try {
+            if (seenGeneration != -1 && generation() != seenGeneration)
+                return ahead ? quotaPages() : 0;
+            long topology = ignite.cluster().topologyVersion();
+            long start = System.nanoTime();
+            List<Candidate> all = scan(now);
+            long end = System.nanoTime();
+            synchronized (lock) {
+                queue = all;
+                next = 0;
+                scannedAtNanos = end;
+                scanNanos = end - start;
+                scannedTopology = topology;
+                generation++;
+                return ahead ? quotaPages() : 0;
+            }
+        } finally {
+            scanLock.unlock();
+        }
+    }
+
+    /** The pages of the next {@code evictionRatio} of the queue's candidates left (the watermark policy's batch). */
+    long quotaPages() {
+        synchronized (lock) {
+            int left = queue.size() - next;
+            int quota = (int) Math.ceil(cfg.getEvictionRatio() * left);
+            long pages = 0;
+            for (int i = next; i < next + quota; i++)
+                pages += RegionPages.reservedPages(queue.get(i).rec().size, pageSize);
+            return pages;
+        }
+    }
+
+    /** The next candidates of the queue no other pass holds, enough by their sizes to free {@code pages}, at most a batch. */
+    List<Candidate> take(long pages, int batchSize) {
+        synchronized (lock) {
+            List<Candidate> batch = new ArrayList<>();
+            for (long f = 0; next < queue.size() && batch.size() < batchSize && f < pages; next++) {
+                Candidate c = queue.get(next);
+                if (!inFlight.add(c.key()))
+                    continue;
+                batch.add(c);
+                f += RegionPages.reservedPages(c.rec().size, pageSize);
+            }
+            return batch;
+        }
+    }
+
+    /** A pass finished evicting {@code batch} (evicted or left): its keys may be taken again. */
+    void done(List<Candidate> batch) {
+        synchronized (lock) {
+            for (Candidate c : batch)
+                inFlight.remove(c.key());
+            batchesDone++;
+            lock.notifyAll();
+        }
+    }
+
+    /** Batches any pass has finished evicting; a writer compares it before and after its own pass. */
+    long batchesDone() {
+        synchronized (lock) {
+            return batchesDone;
+        }
+    }
+
+    /**
+     * When other passes are evicting now, waits until one of their batches is done (at most {@code millis}) and
+     * returns true: a pass that found nothing left to take may still get room from them. Also true at once when a
+     * batch finished since {@code seenBatches} (the writer's pass found the candidates another pass held, and that
+     * pass ended before this call: its room is there to take). False at once otherwise.
+     */
+    boolean awaitInFlight(long millis, long seenBatches) throws InterruptedException {
+        synchronized (lock) {
+            if (batchesDone != seenBatches)
+                return true;
+            if (inFlight.isEmpty())
+                return false;
+            lock.wait(millis);
+            return true;
+        }
+    }
+
+    /** Reads every record of a block copy held here; unpinned oldest first, then soft-pinned ones if they may go. */
+    private List<Candidate> scan(long now) {
+        List<Candidate> unpinned = new ArrayList<>();
+        List<Candidate> softPinned = new ArrayList<>();
+        int leased = 0;
+        int hard = 0;
+        ClusterNode local = ignite.cluster().localNode();
+        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP)) {
+            BlockRecord r = e.getValue();
+            String key = e.getKey();
+            if (r.state == BlockRecord.REF) {
+                key = r.dataKey;
+                r = store.metaCache().get(key);
+                if (r == null || !e.getKey().equals(r.dataKey))
+                    continue;
+            }
+            if (!r.complete() || !r.inMemory() || inFlight.contains(key))
+                continue;
+            if (!ignite.affinity(r.dataCache).isPrimaryOrBackup(local, r.dataKey))
+                continue;
+            if (r.hardPin || r.leaseUntil > now) {
+                if (r.hardPin)
+                    hard++;
+                else
+                    leased++;
+                continue;
+            }
+            (r.softPinUntil > now ? softPinned : unpinned).add(new Candidate(key, r.copy()));
+        }
+        Comparator<Candidate> oldestFirst = Comparator.<Candidate>comparingLong(c -> c.rec().lastAccess)
+            .thenComparing(Candidate::key);
+        unpinned.sort(oldestFirst);
+        softPinned.sort(oldestFirst);
+        lastBlocked = leased + " leased, " + hard + " hard-pinned"
+            + (cfg.isEvictSoftPinned() ? "" : ", " + softPinned.size() + " soft-pinned (evictSoftPinned is off)")
+            + " block copies here";
+        if (cfg.isEvictSoftPinned())
+            unpinned.addAll(softPinned);
+        return unpinned;
+    }
+}
