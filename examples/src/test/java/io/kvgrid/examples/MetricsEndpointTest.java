@@ -141,7 +141,8 @@ class MetricsEndpointTest {
             "kvgrid_operations_seconds_count", "kvgrid_leases_active", "kvgrid_pins", "kvgrid_spill_bytes_total",
             "kvgrid_promote_blocks_total", "kvgrid_verify_failures_total", "kvgrid_put_rejected_total",
             "kvgrid_region_fill", "kvgrid_region_high_watermark", "kvgrid_block_size_bytes_bucket",
-            "kvgrid_service_calls_seconds_count", "kvgrid_put_phases_seconds_count"))
+            "kvgrid_service_calls_seconds_count", "kvgrid_put_phases_seconds_count", "kvgrid_eviction_scans_total",
+            "kvgrid_eviction_scan_seconds", "kvgrid_eviction_candidates"))
             assertTrue(s.has(name), name + " in\n" + s.text());
         for (String op : List.of("put", "get", "batchGet", "lookupOnPrefixLength", "load", "dump"))
             s.sum("kvgrid_operations_seconds_count", "op", op, "node", node);

@@ -52,6 +52,7 @@ final class EvictionCandidates {
     private long scanNanos;
     private long scannedTopology = -1;
     private long generation;
+    private long scans;
     private long batchesDone;
     /** Keys a pass is evicting now: taken once, skipped by scans. */
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
@@ -67,6 +68,27 @@ final class EvictionCandidates {
 
     String lastBlocked() {
         return lastBlocked;
+    }
+
+    /** Scans run so far (a meter). */
+    long scans() {
+        synchronized (lock) {
+            return scans;
+        }
+    }
+
+    /** How long the last scan took, in seconds (a meter: the cost of choosing grows with the records held here). */
+    double lastScanSeconds() {
+        synchronized (lock) {
+            return scanNanos / 1e9;
+        }
+    }
+
+    /** Candidates left in the queue (a meter). */
+    int left() {
+        synchronized (lock) {
+            return queue.size() - next;
+        }
     }
 
     /** Which queue is published: a pass that read it before waiting for a scan sees whether one came meanwhile. */
@@ -110,6 +132,7 @@ final class EvictionCandidates {
                 scanNanos = end - start;
                 scannedTopology = topology;
                 generation++;
+                scans++;
                 return ahead ? quotaPages() : 0;
             }
         } finally {

@@ -50,6 +50,10 @@ final class Evictor {
         this.tiers = tiers;
     }
 
+    EvictionCandidates candidates() {
+        return candidates;
+    }
+
     String lastBlocked() {
         return candidates.lastBlocked();
     }

@@ -60,6 +60,13 @@ final class NodeGauges {
         m.functionCounter("cache.evictions", "Blocks evicted to make room for a write (region full)", g,
             SpaceGovernor::roomEvictions, "reason", "full");
         m.functionCounter("kvgrid.evicted.bytes", "Payload bytes this node evicted", g, SpaceGovernor::evictedBytes);
+        EvictionCandidates ec = g.evictionCandidates();
+        m.functionCounter("kvgrid.eviction.scans", "Scans of the records of block copies held here for eviction "
+            + "candidates", ec, EvictionCandidates::scans);
+        m.gauge("kvgrid.eviction.scan.seconds", "Duration of the last scan for eviction candidates (it reads every "
+            + "record of a block copy held here)", ec, EvictionCandidates::lastScanSeconds);
+        m.gauge("kvgrid.eviction.candidates", "Eviction candidates left from the last scan, oldest access first", ec,
+            EvictionCandidates::left);
         if (tiers == null)
             return;
         java.util.Map<String, Integer> seen = new java.util.HashMap<>();

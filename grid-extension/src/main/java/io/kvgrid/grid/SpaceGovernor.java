@@ -332,6 +332,11 @@ final class SpaceGovernor implements AutoCloseable {
         return evictor.evict(neededPages, now);
     }
 
+    /** What the eviction passes choose from (its meters). */
+    EvictionCandidates evictionCandidates() {
+        return evictor.candidates();
+    }
+
     /** A writer's pass, as {@link #reserve} runs one: from the eviction queue as it stands. For tests. */
     long evictQueued(long neededPages, long now) {
         return evictor.evict(neededPages, now, false);

@@ -133,8 +133,16 @@ class StoreMetersTest {
 
             s.remove("p/gone", false);
             assertEquals(1, r.get("cache.evictions").tag("node", id).tag("reason", "remove").counter().count());
-            KvGridRuntime.governor(c.node(0).ignite()).evict(Long.MAX_VALUE, System.currentTimeMillis() + 60_000);
+            double scans = r.get("kvgrid.eviction.scans").tag("node", id).functionCounter().count();
+            SpaceGovernor g = KvGridRuntime.governor(c.node(0).ignite());
+            // A scan: 2 candidates (not the hard-pinned block), of which the policy's batch takes 1.
+            g.evict(0, System.currentTimeMillis() + 60_000);
+            assertEquals(scans + 1, r.get("kvgrid.eviction.scans").tag("node", id).functionCounter().count());
+            assertTrue(r.get("kvgrid.eviction.scan.seconds").tag("node", id).gauge().value() > 0);
+            assertEquals(1, r.get("kvgrid.eviction.candidates").tag("node", id).gauge().value());
+            g.evict(Long.MAX_VALUE, System.currentTimeMillis() + 60_000);
             // p/plain's lease has expired by then; the hard-pinned block stays, the soft-pinned one goes.
+            assertEquals(0, r.get("kvgrid.eviction.candidates").tag("node", id).gauge().value());
             assertEquals(2, r.get("cache.evictions").tag("node", id).tag("reason", "full").functionCounter().count());
             assertEquals(0, r.get("cache.evictions").tag("node", id).tag("reason", "watermark").functionCounter()
                 .count());
