@@ -19,13 +19,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * evicting now.
  * <p>
  * A queue stays good for as long as it has candidates: each eviction re-checks its block's record and leaves a block
- * read, leased, pinned or rewritten since the scan (its access time or data key moved), and blocks written since are
- * newer than every candidate. So writers only scan an exhausted queue, and the background pass rescans to find what
- * a scan could not take (leases and pins that ran out since) no more often than {@link #REFRESH_NANOS}, and not until
- * ten times the last scan's duration has passed: a scan reads every record held here (about 150 ms for 110,000
- * records on 2 cores), so it takes at most a tenth of the thread that runs it. A scan runs outside the lock that
- * passes take candidates under: writers go on taking from the old queue while it runs, and a pass that finds a new
- * queue published while it waited for a scan of its own takes that one instead of scanning again.
+ * read, leased, pinned or rewritten since the scan (its access time or data key moved; a read within the access
+ * grain of the last one moves nothing, so the order holds to within that grain), and blocks written since are newer
+ * than every candidate. So writers only scan an exhausted queue, and the background pass rescans to find what a scan
+ * could not take (leases and pins that ran out since) after {@link #REFRESH_NANOS}, or after ten times the last
+ * scan's duration if that is longer (at most {@link #MAX_REFRESH_NANOS}): a scan reads every record held here (about
+ * 150 ms for 110,000 records on 2 cores), so it takes about a tenth of the thread that runs it. A scan runs outside
+ * the lock that passes take candidates under: writers go on taking from the old queue while it runs, and a pass that
+ * waited for another's scan, begun after it asked, takes that one's queue instead of scanning again.
  */
 final class EvictionCandidates {
     /**
@@ -37,6 +38,9 @@ final class EvictionCandidates {
     }
 
     private static final long REFRESH_NANOS = 1_000_000_000L;
+    private static final long MAX_REFRESH_NANOS = 30 * REFRESH_NANOS;
+    /** {@link #rescan}'s {@code askedAtNanos} for a pass that scans whatever was published meanwhile. */
+    static final long ALWAYS = Long.MIN_VALUE;
 
     private final Ignite ignite;
     private final GridBlockStore store;
@@ -48,10 +52,12 @@ final class EvictionCandidates {
     private final ReentrantLock scanLock = new ReentrantLock();
     private List<Candidate> queue = List.of();
     private int next;
+    private long scanStartedNanos;
     private long scannedAtNanos;
     private long scanNanos;
     private long scannedTopology = -1;
-    private long generation;
+    /** Pages of the watermark policy's batch as the last scan found it ({@code evictionRatio} of its candidates). */
+    private long quotaPages;
     private long scans;
     private long batchesDone;
     /** Keys a pass is evicting now: taken once, skipped by scans. */
@@ -91,13 +97,6 @@ final class EvictionCandidates {
         }
     }
 
-    /** Which queue is published: a pass that read it before waiting for a scan sees whether one came meanwhile. */
-    long generation() {
-        synchronized (lock) {
-            return generation;
-        }
-    }
-
     /**
      * Whether a pass should rescan before taking: the queue is exhausted, or the cluster's topology changed since (the
      * copies held here moved), or, for the background pass ({@code refresh}), the queue is past its refresh age.
@@ -107,48 +106,49 @@ final class EvictionCandidates {
         synchronized (lock) {
             if (next >= queue.size() || topology != scannedTopology)
                 return true;
-            return refresh && System.nanoTime() - scannedAtNanos >= Math.max(REFRESH_NANOS, 10 * scanNanos);
+            long refreshNanos = Math.max(REFRESH_NANOS, Math.min(MAX_REFRESH_NANOS, 10 * scanNanos));
+            return refresh && System.nanoTime() - scannedAtNanos >= refreshNanos;
         }
     }
 
     /**
-     * Scans the records of block copies held here into a new queue, unless {@code seenGeneration} is not -1 and a
-     * queue newer than it was published while this pass waited for the scan lock. Returns the pages of the policy's
-     * batch ({@code evictionRatio} of the candidates, oldest first) when {@code ahead}, else 0.
+     * Scans the records of block copies held here into a new queue, unless a scan that began at or after
+     * {@code askedAtNanos} (the pass's {@code System.nanoTime()} when it found it needed one; {@link #ALWAYS}: never)
+     * was published while this pass waited for the scan lock. Returns the pages of the policy's batch
+     * ({@code evictionRatio} of the candidates, oldest unpinned first) when {@code ahead}, else 0.
      */
-    long rescan(long now, boolean ahead, long seenGeneration) {
+    long rescan(long now, boolean ahead, long askedAtNanos) {
         scanLock.lock();
         try {
-            if (seenGeneration != -1 && generation() != seenGeneration)
-                return ahead ? quotaPages() : 0;
+            synchronized (lock) {
+                if (askedAtNanos != ALWAYS && scans > 0 && scanStartedNanos - askedAtNanos >= 0)
+                    return ahead ? quotaPages : 0;
+            }
             long topology = ignite.cluster().topologyVersion();
             long start = System.nanoTime();
-            List<Candidate> all = scan(now);
+            long[] quota = new long[1];
+            List<Candidate> all = scan(now, quota);
             long end = System.nanoTime();
             synchronized (lock) {
                 queue = all;
                 next = 0;
+                scanStartedNanos = start;
                 scannedAtNanos = end;
                 scanNanos = end - start;
                 scannedTopology = topology;
-                generation++;
+                quotaPages = quota[0];
                 scans++;
-                return ahead ? quotaPages() : 0;
+                return ahead ? quotaPages : 0;
             }
         } finally {
             scanLock.unlock();
         }
     }
 
-    /** The pages of the next {@code evictionRatio} of the queue's candidates left (the watermark policy's batch). */
+    /** The pages of the watermark policy's batch as the last scan found it. */
     long quotaPages() {
         synchronized (lock) {
-            int left = queue.size() - next;
-            int quota = (int) Math.ceil(cfg.getEvictionRatio() * left);
-            long pages = 0;
-            for (int i = next; i < next + quota; i++)
-                pages += RegionPages.reservedPages(queue.get(i).rec().size, pageSize);
-            return pages;
+            return quotaPages;
         }
     }
 
@@ -201,8 +201,12 @@ final class EvictionCandidates {
         }
     }
 
-    /** Reads every record of a block copy held here; unpinned oldest first, then soft-pinned ones if they may go. */
-    private List<Candidate> scan(long now) {
+    /**
+     * Reads every record of a block copy held here; unpinned oldest first, then soft-pinned ones if they may go. Sets
+     * {@code quotaPages[0]} to the pages of the oldest unpinned {@code evictionRatio} of all candidates, pinned softly or
+     * not (the watermark policy's batch).
+     */
+    private List<Candidate> scan(long now, long[] quotaPages) {
         List<Candidate> unpinned = new ArrayList<>();
         List<Candidate> softPinned = new ArrayList<>();
         int leased = 0;
@@ -234,6 +238,9 @@ final class EvictionCandidates {
             .thenComparing(Candidate::key);
         unpinned.sort(oldestFirst);
         softPinned.sort(oldestFirst);
+        int quota = (int) Math.ceil(cfg.getEvictionRatio() * (unpinned.size() + softPinned.size()));
+        for (Candidate c : unpinned.subList(0, Math.min(quota, unpinned.size())))
+            quotaPages[0] += RegionPages.reservedPages(c.rec().size, pageSize);
         lastBlocked = leased + " leased, " + hard + " hard-pinned"
             + (cfg.isEvictSoftPinned() ? "" : ", " + softPinned.size() + " soft-pinned (evictSoftPinned is off)")
             + " block copies here";

@@ -91,7 +91,7 @@ final class Evictor {
             BlockRecord r = e.getValue();
             if (r.complete() && !r.hardPin && r.leaseUntil <= now
                 && (r.softPinUntil <= now || cfg.isEvictSoftPinned()))
-                eligible.add(new EvictionCandidates.Candidate(e.getKey(), r));
+                eligible.add(new EvictionCandidates.Candidate(e.getKey(), r.copy())); // see Candidate
         }
         eligible.sort(Comparator.<EvictionCandidates.Candidate>comparingLong(c -> c.rec().lastAccess)
             .thenComparing(EvictionCandidates.Candidate::key));
@@ -140,19 +140,20 @@ final class Evictor {
      * background pass instead of waiting behind it: on a full region both then free pages, and neither core idles.
      */
     private long evictPass(long neededPages, long now, boolean ahead, boolean watermark, boolean fresh) {
-        long seen = candidates.generation();
+        long asked = System.nanoTime();
         boolean scanned = fresh || candidates.stale(watermark || ahead);
         if (scanned)
-            neededPages = Math.max(neededPages, candidates.rescan(now, ahead, fresh ? -1 : seen));
+            neededPages = Math.max(neededPages, candidates.rescan(now, ahead, fresh ? EvictionCandidates.ALWAYS : asked));
         else if (ahead)
             neededPages = Math.max(neededPages, candidates.quotaPages());
         long freed = 0;
         while (freed < neededPages) {
+            asked = System.nanoTime();
             List<EvictionCandidates.Candidate> batch = candidates.take(neededPages - freed, BATCH);
             if (batch.isEmpty()) {
                 if (scanned)
                     return freed;
-                candidates.rescan(now, false, candidates.generation());
+                candidates.rescan(now, false, asked);
                 scanned = true;
                 continue;
             }

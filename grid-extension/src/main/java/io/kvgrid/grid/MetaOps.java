@@ -184,7 +184,8 @@ final class MetaOps {
             BlockRecord r = e.getValue();
             if (r == null || !r.complete() || !r.inMemory() || !dataKey.equals(r.dataKey))
                 return Outcome.ABSENT;
-            boolean stays = r.hardPin || r.leaseUntil > now || r.lastAccess > pickedAccess;
+            // pickedAccess 0: sent by a node of a version before the re-check (access times are always later).
+            boolean stays = r.hardPin || r.leaseUntil > now || (pickedAccess > 0 && r.lastAccess > pickedAccess);
             if (lowerNode != null) {
                 r.tiers = (r.tiers & io.kvgrid.Tier.MEMORY.bit()) | lowerTierBits;
                 r.tierNode = lowerNode;

@@ -143,7 +143,9 @@ class EvictionPolicyTest {
             .until(() -> keys.subList(20, 30).stream().allMatch(k -> meta.get(k).lastAccess == clock.get()));
         evicted.clear();
         long tenBlocks = 10 * RegionPages.reservedPages(SIZE, governor.pageSize());
+        long scans = governor.evictionCandidates().scans();
         assertEquals(tenBlocks, governor.evictQueued(tenBlocks, clock.get()));
+        assertEquals(scans, governor.evictionCandidates().scans(), "the writer took from the queue, scanning nothing");
         assertEquals(keys.subList(30, 40), evicted, "the queue's next ten not read since the scan, oldest first");
         for (String k : keys.subList(20, 30))
             Payload.assertPayload(k, SIZE, store.get(k));
