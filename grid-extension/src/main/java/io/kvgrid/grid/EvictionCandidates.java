@@ -99,7 +99,8 @@ final class EvictionCandidates {
 
     /**
      * Whether a pass should rescan before taking: the queue is exhausted, or the cluster's topology changed since (the
-     * copies held here moved), or, for the background pass ({@code refresh}), the queue is past its refresh age.
+     * copies held here moved), or, for the background pass ({@code refresh}), the queue is past its refresh age or half
+     * taken (so a new queue is ready before writers exhaust the old one and would scan themselves).
      */
     boolean stale(boolean refresh) {
         long topology = ignite.cluster().topologyVersion();
@@ -107,21 +108,23 @@ final class EvictionCandidates {
             if (next >= queue.size() || topology != scannedTopology)
                 return true;
             long refreshNanos = Math.max(REFRESH_NANOS, Math.min(MAX_REFRESH_NANOS, 10 * scanNanos));
-            return refresh && System.nanoTime() - scannedAtNanos >= refreshNanos;
+            boolean halfTaken = 2 * (queue.size() - next) < queue.size();
+            return refresh && (System.nanoTime() - scannedAtNanos >= refreshNanos || halfTaken);
         }
     }
 
     /**
-     * Scans the records of block copies held here into a new queue, unless a scan that began at or after
-     * {@code askedAtNanos} (the pass's {@code System.nanoTime()} when it found it needed one; {@link #ALWAYS}: never)
-     * was published while this pass waited for the scan lock. Returns the pages of the policy's batch
+     * Scans the records of block copies held here into a new queue, unless, while this pass waited for the scan lock,
+     * another published a scan that began at or after {@code askedAtNanos} (the pass's {@code System.nanoTime()} when
+     * it found it needed one; {@link #ALWAYS}: never skip), or one that ended after it and still has candidates. Returns the pages of the policy's batch
      * ({@code evictionRatio} of the candidates, oldest unpinned first) when {@code ahead}, else 0.
      */
     long rescan(long now, boolean ahead, long askedAtNanos) {
         scanLock.lock();
         try {
             synchronized (lock) {
-                if (askedAtNanos != ALWAYS && scans > 0 && scanStartedNanos - askedAtNanos >= 0)
+                if (askedAtNanos != ALWAYS && scans > 0 && (scanStartedNanos - askedAtNanos >= 0
+                    || scannedAtNanos - askedAtNanos >= 0 && next < queue.size()))
                     return ahead ? quotaPages : 0;
             }
             long topology = ignite.cluster().topologyVersion();
