@@ -24,7 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * than every candidate. So writers only scan an exhausted queue, and the background pass rescans to find what a scan
  * could not take (leases and pins that ran out since) after {@link #REFRESH_NANOS}, or after ten times the last
  * scan's duration if that is longer (at most {@link #MAX_REFRESH_NANOS}): a scan reads every record held here (about
- * 150 ms for 110,000 records on 2 cores), so it takes about a tenth of the thread that runs it. A scan runs outside
+ * 150 ms for 110,000 records on 2 cores), so it takes about a tenth of the thread that runs it. It also rescans once
+ * half the queue is taken, so that a new queue is ready before writers run out. A scan runs outside
  * the lock that passes take candidates under: writers go on taking from the old queue while it runs, and a pass that
  * waited for another's scan, begun after it asked, takes that one's queue instead of scanning again.
  */
@@ -116,8 +117,9 @@ final class EvictionCandidates {
     /**
      * Scans the records of block copies held here into a new queue, unless, while this pass waited for the scan lock,
      * another published a scan that began at or after {@code askedAtNanos} (the pass's {@code System.nanoTime()} when
-     * it found it needed one; {@link #ALWAYS}: never skip), or one that ended after it and still has candidates. Returns the pages of the policy's batch
-     * ({@code evictionRatio} of the candidates, oldest unpinned first) when {@code ahead}, else 0.
+     * it found it needed one; {@link #ALWAYS}: never skip), or one that ended after it and still has candidates.
+     * Returns the pages of the policy's batch ({@code evictionRatio} of the candidates, oldest unpinned first) when
+     * {@code ahead}, else 0.
      */
     long rescan(long now, boolean ahead, long askedAtNanos) {
         scanLock.lock();
@@ -155,7 +157,10 @@ final class EvictionCandidates {
         }
     }
 
-    /** The next candidates of the queue no other pass holds, enough by their sizes to free {@code pages}, at most a batch. */
+    /**
+     * The next candidates of the queue that no other pass holds, enough by their sizes to free {@code pages}, at most
+     * {@code batchSize}.
+     */
     List<Candidate> take(long pages, int batchSize) {
         synchronized (lock) {
             List<Candidate> batch = new ArrayList<>();
@@ -206,8 +211,8 @@ final class EvictionCandidates {
 
     /**
      * Reads every record of a block copy held here; unpinned oldest first, then soft-pinned ones if they may go. Sets
-     * {@code quotaPages[0]} to the pages of the oldest unpinned {@code evictionRatio} of all candidates, pinned softly or
-     * not (the watermark policy's batch).
+     * {@code quotaPages[0]} to the pages of the oldest unpinned {@code evictionRatio} of all candidates, pinned
+     * softly or not (the watermark policy's batch).
      */
     private List<Candidate> scan(long now, long[] quotaPages) {
         List<Candidate> unpinned = new ArrayList<>();
@@ -215,7 +220,8 @@ final class EvictionCandidates {
         int leased = 0;
         int hard = 0;
         ClusterNode local = ignite.cluster().localNode();
-        for (Cache.Entry<String, BlockRecord> e : store.metaCache().localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP)) {
+        var held = store.metaCache().localEntries(CachePeekMode.PRIMARY, CachePeekMode.BACKUP);
+        for (Cache.Entry<String, BlockRecord> e : held) {
             BlockRecord r = e.getValue();
             String key = e.getKey();
             if (r.state == BlockRecord.REF) {

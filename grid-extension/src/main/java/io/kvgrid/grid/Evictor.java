@@ -134,7 +134,8 @@ final class Evictor {
      * Evicts batch by batch until {@code neededPages} are freed (with {@code ahead}, at least the policy's batch of
      * {@code evictionRatio} too) or no candidate is left. Candidates come from {@link EvictionCandidates}: a writer
      * ({@code !watermark && !ahead}) scans only when the queue is exhausted, the background and watermark passes also
-     * when it is past its refresh age, and a {@code fresh} pass (tests, at a chosen moment of an injected clock) always.
+     * when it is past its refresh age or half taken, and a {@code fresh} pass (tests, at a chosen moment of an
+     * injected clock) always.
      * Taking a batch is the only step under a lock; the eviction itself (cluster round trips, writes to the tiers below,
      * Ignite freeing the rows) runs outside it, so a writer that needs room evicts a batch of its own beside the
      * background pass instead of waiting behind it: on a full region both then free pages, and neither core idles.
@@ -143,7 +144,8 @@ final class Evictor {
         long asked = System.nanoTime();
         boolean scanned = fresh || candidates.stale(watermark || ahead);
         if (scanned)
-            neededPages = Math.max(neededPages, candidates.rescan(now, ahead, fresh ? EvictionCandidates.ALWAYS : asked));
+            neededPages = Math.max(neededPages,
+                candidates.rescan(now, ahead, fresh ? EvictionCandidates.ALWAYS : asked));
         else if (ahead)
             neededPages = Math.max(neededPages, candidates.quotaPages());
         long freed = 0;
@@ -224,7 +226,8 @@ final class Evictor {
             if (o != MetaOps.Outcome.DONE)
                 continue;
             if (l != null)
-                l.onEvict(c.key(), c.rec().toMeta(c.key(), List.of()), ByteBuffer.wrap(payloads.get(c.key())).asReadOnlyBuffer());
+                l.onEvict(c.key(), c.rec().toMeta(c.key(), List.of()),
+                    ByteBuffer.wrap(payloads.get(c.key())).asReadOnlyBuffer());
             evicted.add(c.rec());
             (watermark ? watermarkEvictions : roomEvictions).incrementAndGet();
             evictedBytes.addAndGet(c.rec().size);
