@@ -54,6 +54,8 @@ final class EvictionCandidates {
     private List<Candidate> queue = List.of();
     private int next;
     private long scanStartedNanos;
+    /** The clock time ({@code now}) the published scan judged leases and pins by. */
+    private long scannedNow;
     private long scannedAtNanos;
     private long scanNanos;
     private long scannedTopology = -1;
@@ -117,7 +119,8 @@ final class EvictionCandidates {
     /**
      * Scans the records of block copies held here into a new queue, unless, while this pass waited for the scan lock,
      * another published a scan that began at or after {@code askedAtNanos} (the pass's {@code System.nanoTime()} when
-     * it found it needed one; {@link #ALWAYS}: never skip), or one that ended after it and still has candidates.
+     * it found it needed one; {@link #ALWAYS}: never skip), or one that ended after it and still has candidates, and
+     * judged leases and pins at {@code now} or later.
      * Returns the pages of the policy's batch ({@code evictionRatio} of the candidates, oldest unpinned first) when
      * {@code ahead}, else 0.
      */
@@ -125,7 +128,7 @@ final class EvictionCandidates {
         scanLock.lock();
         try {
             synchronized (lock) {
-                if (askedAtNanos != ALWAYS && scans > 0 && (scanStartedNanos - askedAtNanos >= 0
+                if (askedAtNanos != ALWAYS && scans > 0 && scannedNow >= now && (scanStartedNanos - askedAtNanos >= 0
                     || scannedAtNanos - askedAtNanos >= 0 && next < queue.size()))
                     return ahead ? quotaPages : 0;
             }
@@ -138,6 +141,7 @@ final class EvictionCandidates {
                 queue = all;
                 next = 0;
                 scanStartedNanos = start;
+                scannedNow = now;
                 scannedAtNanos = end;
                 scanNanos = end - start;
                 scannedTopology = topology;
@@ -175,17 +179,22 @@ final class EvictionCandidates {
         }
     }
 
-    /** A pass finished evicting {@code batch} (evicted or left): its keys may be taken again. */
-    void done(List<Candidate> batch) {
+    /**
+     * A pass finished evicting {@code batch} (evicted or left): its keys may be taken again. Only a batch that
+     * {@code freedRoom} counts in {@link #batchesDone}: a writer whose own batches freed nothing must not take them
+     * for room another pass made, and retry (a scan each time) until it gives up.
+     */
+    void done(List<Candidate> batch, boolean freedRoom) {
         synchronized (lock) {
             for (Candidate c : batch)
                 inFlight.remove(c.key());
-            batchesDone++;
+            if (freedRoom)
+                batchesDone++;
             lock.notifyAll();
         }
     }
 
-    /** Batches any pass has finished evicting; a writer compares it before and after its own pass. */
+    /** Batches that freed room, by any pass; a writer compares it before and after its own pass. */
     long batchesDone() {
         synchronized (lock) {
             return batchesDone;

@@ -159,16 +159,18 @@ final class Evictor {
                 scanned = true;
                 continue;
             }
+            long freedHere = 0;
             try {
-                freed += evictBatch(batch, now, watermark);
+                freedHere = evictBatch(batch, now, watermark);
+                freed += freedHere;
             } finally {
-                candidates.done(batch);
+                candidates.done(batch, freedHere > 0);
             }
         }
         return freed;
     }
 
-    /** Batches any pass has finished evicting; a writer compares it before and after its own pass. */
+    /** Batches that freed room, by any pass; a writer compares it before and after its own pass. */
     long batchesDone() {
         return candidates.batchesDone();
     }
