@@ -56,7 +56,6 @@ final class EvictionCandidates {
     private long scanStartedNanos;
     /** The clock time ({@code now}) the published scan judged leases and pins by. */
     private long scannedNow;
-    private long scannedAtNanos;
     private long scanNanos;
     private long scannedTopology = -1;
     /** Pages of the watermark policy's batch as the last scan found it ({@code evictionRatio} of its candidates). */
@@ -112,7 +111,7 @@ final class EvictionCandidates {
                 return true;
             long refreshNanos = Math.max(REFRESH_NANOS, Math.min(MAX_REFRESH_NANOS, 10 * scanNanos));
             boolean halfTaken = 2 * (queue.size() - next) < queue.size();
-            return refresh && (System.nanoTime() - scannedAtNanos >= refreshNanos || halfTaken);
+            return refresh && (System.nanoTime() - scanEndedNanos() >= refreshNanos || halfTaken);
         }
     }
 
@@ -129,7 +128,7 @@ final class EvictionCandidates {
         try {
             synchronized (lock) {
                 if (askedAtNanos != ALWAYS && scans > 0 && scannedNow >= now && (scanStartedNanos - askedAtNanos >= 0
-                    || scannedAtNanos - askedAtNanos >= 0 && next < queue.size()))
+                    || scanEndedNanos() - askedAtNanos >= 0 && next < queue.size()))
                     return ahead ? quotaPages : 0;
             }
             long topology = ignite.cluster().topologyVersion();
@@ -142,7 +141,6 @@ final class EvictionCandidates {
                 next = 0;
                 scanStartedNanos = start;
                 scannedNow = now;
-                scannedAtNanos = end;
                 scanNanos = end - start;
                 scannedTopology = topology;
                 quotaPages = quota[0];
@@ -152,6 +150,11 @@ final class EvictionCandidates {
         } finally {
             scanLock.unlock();
         }
+    }
+
+    /** When the published scan ended; under {@link #lock}. */
+    private long scanEndedNanos() {
+        return scanStartedNanos + scanNanos;
     }
 
     /** The pages of the watermark policy's batch as the last scan found it. */

@@ -54,10 +54,6 @@ final class Evictor {
         return candidates;
     }
 
-    String lastBlocked() {
-        return candidates.lastBlocked();
-    }
-
     long watermarkEvictions() {
         return watermarkEvictions.get();
     }
@@ -168,16 +164,6 @@ final class Evictor {
             }
         }
         return freed;
-    }
-
-    /** Batches that freed room, by any pass; a writer compares it before and after its own pass. */
-    long batchesDone() {
-        return candidates.batchesDone();
-    }
-
-    /** See {@link EvictionCandidates#awaitInFlight}. */
-    boolean awaitInFlight(long millis, long seenBatches) throws InterruptedException {
-        return candidates.awaitInFlight(millis, seenBatches);
     }
 
     /** Blocks evicted per batch: one request per owning node for their metadata and one for their payloads. */

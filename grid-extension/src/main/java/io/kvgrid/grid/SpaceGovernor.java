@@ -178,7 +178,7 @@ final class SpaceGovernor implements AutoCloseable {
             // Only what this write needs: the watermark monitor evicts in batches ahead of writers. Beside a pass
             // already running, this one takes other candidates; when none are left, room may still come from the
             // batches in flight.
-            long seenBatches = evictor.batchesDone();
+            long seenBatches = evictor.candidates().batchesDone();
             long freed = evictor.evict(over, cfg.getTicker().millis(), false);
             boolean othersEvicting = freed == 0 && awaitOtherEvictions(seenBatches);
             synchronized (this) {
@@ -189,14 +189,14 @@ final class SpaceGovernor implements AutoCloseable {
                     throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": block region "
                         + "holds " + usedPages() + " of " + usablePages + " usable pages (" + pendingPages + " reserved "
                         + "by writes in flight) and " + pages + " more do not fit; what may not be evicted: "
-                        + evictor.lastBlocked());
+                        + evictor.candidates().lastBlocked());
             }
         }
     }
 
     private boolean awaitOtherEvictions(long seenBatches) {
         try {
-            return evictor.awaitInFlight(200, seenBatches);
+            return evictor.candidates().awaitInFlight(200, seenBatches);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KvGridException(ErrorCode.NO_SPACE, null, "node " + ignite.name() + ": interrupted while "
